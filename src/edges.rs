@@ -1,0 +1,524 @@
+//! Depth sharpening and depth-discontinuity detection on a dense grid.
+//!
+//! Everything here works on flat row-major arrays with union-find labelling;
+//! no graph library, no per-pixel allocation.
+
+use crate::grid::grid_neighbours;
+
+/// Depth grid plus which 4-neighbour links are cut by a discontinuity.
+#[derive(Debug, Clone)]
+pub struct Cuts {
+    pub width: usize,
+    pub height: usize,
+    /// `right[i]`: the link from pixel i to its right neighbour is cut.
+    pub right: Vec<bool>,
+    /// `down[i]`: the link from pixel i to the pixel below is cut.
+    pub down: Vec<bool>,
+}
+
+impl Cuts {
+    /// Whether pixels `a` and `b` (4-adjacent, any order) are still linked.
+    pub fn linked(&self, a: usize, b: usize) -> bool {
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        if hi == lo + 1 {
+            !self.right[lo]
+        } else {
+            !self.down[lo]
+        }
+    }
+
+    fn set_cut(&mut self, a: usize, b: usize, cut: bool) {
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        if hi == lo + 1 {
+            self.right[lo] = cut;
+        } else {
+            self.down[lo] = cut;
+        }
+    }
+
+    /// Linked 4-neighbours of pixel `i`.
+    pub fn linked_neighbours(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        grid_neighbours(i, self.width, self.height).filter(move |&n| self.linked(i, n))
+    }
+
+    /// Number of cut links in the grid.
+    pub fn count(&self) -> usize {
+        let (w, h) = (self.width, self.height);
+        let right = (0..w * h)
+            .filter(|&i| i % w + 1 < w && self.right[i])
+            .count();
+        let down = (0..w * (h.saturating_sub(1)))
+            .filter(|&i| self.down[i])
+            .count();
+        right + down
+    }
+}
+
+/// Sharpens depth at discontinuities with the reference's sparse weighted median:
+/// pixels near a disparity jump take the median of the unmarked pixels around
+/// them, which removes the blurry ramps monocular depth leaves at object edges.
+/// As in the reference, the last of `rounds` rounds is computed but not kept.
+pub fn sharpen_depth(
+    depth: &mut [f32],
+    w: usize,
+    h: usize,
+    threshold: f32,
+    sizes: &[usize],
+    rounds: usize,
+) {
+    let effective = rounds.saturating_sub(1).min(sizes.len());
+    let mut marked = vec![false; w * h];
+    let mut near_mark = vec![false; w * h];
+    let mut window = Vec::with_capacity(64);
+    for &size in &sizes[..effective] {
+        mark_jumps(depth, w, h, threshold, &mut marked);
+        dilate_marks(&marked, w, h, size / 2, &mut near_mark);
+        let source = padded_source(depth, w, h);
+        let radius = (size / 2) as i64;
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                if near_mark[i] {
+                    if let Some(m) =
+                        window_median(&source, &marked, w, h, x, y, radius, &mut window)
+                    {
+                        depth[i] = m;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Marks pixels whose disparity differs from a 4-neighbour by more than `threshold`;
+/// the outermost ring is never marked.
+fn mark_jumps(depth: &[f32], w: usize, h: usize, threshold: f32, marked: &mut [bool]) {
+    marked.fill(false);
+    for y in 1..h.saturating_sub(1) {
+        for x in 1..w.saturating_sub(1) {
+            let i = y * w + x;
+            let q = 1.0 / depth[i];
+            marked[i] = grid_neighbours(i, w, h).any(|n| (q - 1.0 / depth[n]).abs() > threshold);
+        }
+    }
+}
+
+/// `out[i]` is true when a marked pixel lies within the (2r+1)² window around i.
+fn dilate_marks(marked: &[bool], w: usize, h: usize, r: usize, out: &mut [bool]) {
+    let mut rows = vec![false; w * h];
+    for y in 0..h {
+        let row = &marked[y * w..(y + 1) * w];
+        for x in 0..w {
+            let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
+            rows[y * w + x] = row[a..=b].iter().any(|&m| m);
+        }
+    }
+    for y in 0..h {
+        let (a, b) = (y.saturating_sub(r), (y + r).min(h - 1));
+        for x in 0..w {
+            out[y * w + x] = (a..=b).any(|yy| rows[yy * w + x]);
+        }
+    }
+}
+
+/// The reference overwrites the outermost ring with its inward neighbour before filtering.
+fn padded_source(depth: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut src = depth.to_vec();
+    if w < 3 || h < 3 {
+        return src;
+    }
+    for x in 0..w {
+        src[x] = depth[w + x];
+        src[(h - 1) * w + x] = depth[(h - 2) * w + x];
+    }
+    for y in 0..h {
+        src[y * w] = src[y * w + 1];
+        src[y * w + w - 1] = src[y * w + w - 2];
+    }
+    src
+}
+
+/// Median of the unmarked values in the window (edge-replicated), or None if all are marked.
+#[allow(clippy::too_many_arguments)]
+fn window_median(
+    src: &[f32],
+    marked: &[bool],
+    w: usize,
+    h: usize,
+    x: usize,
+    y: usize,
+    r: i64,
+    window: &mut Vec<f32>,
+) -> Option<f32> {
+    window.clear();
+    for dy in -r..=r {
+        let yy = (y as i64 + dy).clamp(0, h as i64 - 1) as usize;
+        for dx in -r..=r {
+            let xx = (x as i64 + dx).clamp(0, w as i64 - 1) as usize;
+            let j = yy * w + xx;
+            if !marked[j] {
+                window.push(src[j]);
+            }
+        }
+    }
+    if window.is_empty() {
+        return None;
+    }
+    let mid = window.len() / 2;
+    let (_, m, _) = window.select_nth_unstable_by(mid, f32::total_cmp);
+    Some(*m)
+}
+
+/// Cuts every link whose disparity jump exceeds `threshold`, then cuts intact
+/// links squeezed between two cut ones (the reference's spur rule).
+pub fn find_cuts(depth: &[f32], w: usize, h: usize, threshold: f32) -> Cuts {
+    let jump = |a: usize, b: usize| (1.0 / depth[a] - 1.0 / depth[b]).abs() > threshold;
+    let mut right = vec![false; w * h];
+    let mut down = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            right[i] = x + 1 < w && jump(i, i + 1);
+            down[i] = y + 1 < h && jump(i, i + w);
+        }
+    }
+    let (spur_right, spur_down) = (right.clone(), down.clone());
+    for y in 1..h.saturating_sub(1) {
+        for x in 1..w.saturating_sub(1) {
+            let i = y * w + x;
+            if spur_right[i - w] && spur_right[i + w] {
+                right[i] = true;
+            }
+            if spur_down[i - 1] && spur_down[i + 1] {
+                down[i] = true;
+            }
+        }
+    }
+    Cuts {
+        width: w,
+        height: h,
+        right,
+        down,
+    }
+}
+
+/// Union-find over pixel indices.
+pub struct DisjointSets {
+    parent: Vec<u32>,
+}
+
+impl DisjointSets {
+    pub fn new(n: usize) -> Self {
+        DisjointSets {
+            parent: (0..n as u32).collect(),
+        }
+    }
+
+    pub fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] as usize != i {
+            let p = self.parent[i] as usize;
+            self.parent[i] = self.parent[p];
+            i = p;
+        }
+        i
+    }
+
+    pub fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.parent[hi] = lo as u32;
+        }
+    }
+}
+
+/// Labels connected surfaces (pixels joined by intact links); labels are the
+/// smallest pixel index of each surface.
+pub fn surface_labels(cuts: &Cuts) -> Vec<usize> {
+    let (w, h) = (cuts.width, cuts.height);
+    let mut sets = DisjointSets::new(w * h);
+    for i in 0..w * h {
+        if i % w + 1 < w && !cuts.right[i] {
+            sets.union(i, i + 1);
+        }
+        if i + w < w * h && !cuts.down[i] {
+            sets.union(i, i + w);
+        }
+    }
+    (0..w * h).map(|i| sets.find(i)).collect()
+}
+
+/// Merges surfaces smaller than `min_size` pixels into the neighbouring surface
+/// they touch most: their links to it are restored and their depth is rebuilt
+/// from it, ring by ring inward. Removes specks that would become floating layers.
+pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize) {
+    let (w, h) = (cuts.width, cuts.height);
+    let labels = surface_labels(cuts);
+    let mut size = vec![0usize; w * h];
+    for &l in &labels {
+        size[l] += 1;
+    }
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut slot = vec![usize::MAX; w * h];
+    for (i, &l) in labels.iter().enumerate() {
+        if size[l] < min_size {
+            if slot[l] == usize::MAX {
+                slot[l] = members.len();
+                members.push(Vec::new());
+            }
+            members[slot[l]].push(i);
+        }
+    }
+    let mut in_island = vec![false; w * h];
+    for island in &members {
+        island.iter().for_each(|&i| in_island[i] = true);
+        if let Some(host) = most_touched_neighbour(island, &labels, &in_island, w, h) {
+            relink_island(island, host, &labels, &in_island, depth, cuts);
+        }
+        island.iter().for_each(|&i| in_island[i] = false);
+    }
+}
+
+/// Label of the outside surface sharing the most pixel borders with `island`.
+fn most_touched_neighbour(
+    island: &[usize],
+    labels: &[usize],
+    in_island: &[bool],
+    w: usize,
+    h: usize,
+) -> Option<usize> {
+    let mut touches: Vec<(usize, usize)> = Vec::new();
+    for &i in island {
+        for n in grid_neighbours(i, w, h).filter(|&n| !in_island[n]) {
+            match touches.iter_mut().find(|(l, _)| *l == labels[n]) {
+                Some(entry) => entry.1 += 1,
+                None => touches.push((labels[n], 1)),
+            }
+        }
+    }
+    touches
+        .into_iter()
+        .max_by_key(|&(l, count)| (count, std::cmp::Reverse(l)))
+        .map(|(l, _)| l)
+}
+
+/// Links `island` to surface `host` and spreads host depth inward over it.
+fn relink_island(
+    island: &[usize],
+    host: usize,
+    labels: &[usize],
+    in_island: &[bool],
+    depth: &mut [f32],
+    cuts: &mut Cuts,
+) {
+    let (w, h) = (cuts.width, cuts.height);
+    let mut assigned: Vec<bool> = island.iter().map(|_| false).collect();
+    let index_of = |p: usize| island.binary_search(&p).ok();
+    for &i in island {
+        for n in grid_neighbours(i, w, h) {
+            if !in_island[n] && labels[n] == host {
+                cuts.set_cut(i, n, false);
+            }
+        }
+    }
+    let is_source = |n: usize, assigned: &[bool]| {
+        if in_island[n] {
+            index_of(n).is_some_and(|k| assigned[k])
+        } else {
+            labels[n] == host
+        }
+    };
+    let mut remaining = island.len();
+    while remaining > 0 {
+        let ring: Vec<(usize, f32)> = island
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| !assigned[k])
+            .filter_map(|(_, &i)| {
+                let (sum, count) = grid_neighbours(i, w, h)
+                    .filter(|&n| is_source(n, &assigned))
+                    .fold((0.0, 0), |(s, c), n| (s + depth[n], c + 1));
+                (count > 0).then(|| (i, sum / count as f32))
+            })
+            .collect();
+        if ring.is_empty() {
+            break;
+        }
+        for (i, d) in ring {
+            depth[i] = d;
+            if let Some(k) = index_of(i) {
+                assigned[k] = true;
+                remaining -= 1;
+            }
+        }
+    }
+}
+
+/// Near-side discontinuity curves: `label[i]` is 0 or the 1-based curve id of
+/// pixel i, a pixel in front of a cut link. The frame ring is left out.
+#[derive(Debug, Clone)]
+pub struct EdgeMap {
+    pub label: Vec<u32>,
+    pub count: usize,
+}
+
+impl EdgeMap {
+    /// Pixels of each curve, indexed by id − 1, in raster order.
+    pub fn curves(&self) -> Vec<Vec<usize>> {
+        let mut curves = vec![Vec::new(); self.count];
+        for (i, &l) in self.label.iter().enumerate() {
+            if l > 0 {
+                curves[l as usize - 1].push(i);
+            }
+        }
+        curves
+    }
+}
+
+/// Whether pixel `i` lies in front of one of its cut links.
+pub fn is_near_side(depth: &[f32], cuts: &Cuts, i: usize) -> bool {
+    grid_neighbours(i, cuts.width, cuts.height).any(|n| !cuts.linked(i, n) && depth[i] < depth[n])
+}
+
+/// Joins near-side pixels into curves: 4-neighbours that are linked, and
+/// diagonal neighbours joined through a common pixel linked to both.
+pub fn link_near_edges(depth: &[f32], cuts: &Cuts) -> EdgeMap {
+    let (w, h) = (cuts.width, cuts.height);
+    let near: Vec<bool> = (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            x > 0 && y > 0 && x + 1 < w && y + 1 < h && is_near_side(depth, cuts, i)
+        })
+        .collect();
+    let mut sets = DisjointSets::new(w * h);
+    for i in (0..w * h).filter(|&i| near[i]) {
+        let x = i % w;
+        for n in [i + 1, i + w] {
+            if n < w * h && near[n] && (n == i + w || x + 1 < w) && cuts.linked(i, n) {
+                sets.union(i, n);
+            }
+        }
+        for (d, corner_a, corner_b) in [(i + w + 1, i + 1, i + w), (i + w - 1, i - 1, i + w)] {
+            let diagonal_ok = if d == i + w + 1 { x + 1 < w } else { x > 0 };
+            if d < w * h && diagonal_ok && near[d] {
+                let through = |c: usize| cuts.linked(i, c) && cuts.linked(c, d);
+                if through(corner_a) || through(corner_b) {
+                    sets.union(i, d);
+                }
+            }
+        }
+    }
+    let mut id_of_root = vec![0u32; w * h];
+    let mut label = vec![0u32; w * h];
+    let mut count = 0;
+    for i in (0..w * h).filter(|&i| near[i]) {
+        let root = sets.find(i);
+        if id_of_root[root] == 0 {
+            count += 1;
+            id_of_root[root] = count as u32;
+        }
+        label[i] = id_of_root[root];
+    }
+    EdgeMap { label, count }
+}
+
+/// Erases curves of at most `max_len` pixels by restoring the cut links in
+/// front of them; such short cuts are depth noise, not occlusions.
+pub fn drop_short_edges(depth: &[f32], cuts: &mut Cuts, edges: &EdgeMap, max_len: usize) {
+    let (w, h) = (cuts.width, cuts.height);
+    for curve in edges.curves().iter().filter(|c| c.len() <= max_len) {
+        for &i in curve {
+            let behind: Vec<usize> = grid_neighbours(i, w, h)
+                .filter(|&n| !cuts.linked(i, n) && depth[i] < depth[n])
+                .collect();
+            for n in behind {
+                cuts.set_cut(i, n, false);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A near square (depth 1) on a far plane (depth 10).
+    fn square_scene(w: usize, h: usize, x0: usize, x1: usize) -> Vec<f32> {
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if (x0..x1).contains(&x) && (x0..x1).contains(&y) {
+                    1.0
+                } else {
+                    10.0
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn square_gives_one_closed_near_curve() {
+        let (w, h) = (40, 40);
+        let depth = square_scene(w, h, 10, 30);
+        let cuts = find_cuts(&depth, w, h, 0.04);
+        assert_eq!(cuts.count(), 4 * 20);
+        let edges = link_near_edges(&depth, &cuts);
+        assert_eq!(edges.count, 1);
+        let curve = &edges.curves()[0];
+        assert_eq!(curve.len(), 4 * 20 - 4);
+        assert!(curve.iter().all(|&i| depth[i] == 1.0));
+    }
+
+    #[test]
+    fn smooth_ramp_is_not_cut() {
+        let (w, h) = (50, 10);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| 1.0 / (1.0 + 0.01 * (i % w) as f32))
+            .collect();
+        assert_eq!(find_cuts(&depth, w, h, 0.04).count(), 0);
+    }
+
+    #[test]
+    fn small_island_is_merged_into_surroundings() {
+        let (w, h) = (30, 30);
+        let mut depth = square_scene(w, h, 12, 15);
+        let mut cuts = find_cuts(&depth, w, h, 0.04);
+        assert!(cuts.count() > 0);
+        merge_small_surfaces(&mut depth, &mut cuts, 200);
+        assert_eq!(cuts.count(), 0);
+        assert!(depth.iter().all(|&d| (d - 10.0).abs() < 1e-4));
+    }
+
+    #[test]
+    fn short_edges_are_dropped_long_kept() {
+        let (w, h) = (40, 40);
+        let depth = square_scene(w, h, 5, 8);
+        let mut cuts = find_cuts(&depth, w, h, 0.04);
+        let edges = link_near_edges(&depth, &cuts);
+        drop_short_edges(&depth, &mut cuts, &edges, 12);
+        assert_eq!(cuts.count(), 0);
+        let depth = square_scene(w, h, 5, 30);
+        let mut cuts = find_cuts(&depth, w, h, 0.04);
+        let edges = link_near_edges(&depth, &cuts);
+        drop_short_edges(&depth, &mut cuts, &edges, 12);
+        assert_eq!(cuts.count(), 4 * 25);
+    }
+
+    #[test]
+    fn sharpening_removes_ramp_between_plateaus() {
+        let (w, h) = (40, 9);
+        // Near plateau, a 3-pixel blurred ramp, far plateau.
+        let row = |x: usize| match x {
+            0..=18 => 1.0,
+            19 => 1.5,
+            20 => 2.5,
+            21 => 4.0,
+            _ => 5.0,
+        };
+        let mut depth: Vec<f32> = (0..w * h).map(|i| row(i % w)).collect();
+        sharpen_depth(&mut depth, w, h, 0.04, &[7, 7, 5, 5, 5], 5);
+        let mid = 4 * w;
+        let levels: Vec<f32> = (15..26).map(|x| depth[mid + x]).collect();
+        assert!(levels.iter().all(|&d| d == 1.0 || d == 5.0), "{levels:?}");
+    }
+}

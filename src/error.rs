@@ -1,0 +1,48 @@
+//! The crate's error type: every variant prints as one line naming the file.
+
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Photo(#[from] crate::io::photo::PhotoError),
+    #[error(transparent)]
+    Depth(#[from] crate::depth::DepthError),
+    #[error(transparent)]
+    DepthFile(#[from] crate::io::depth_file::DepthFileError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Video(#[from] crate::output::video::VideoError),
+    #[error("{path}: {message}")]
+    Output { path: String, message: String },
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+}
+
+impl Error {
+    /// An output that could not be written.
+    pub fn output(path: &Path, err: impl std::fmt::Display) -> Error {
+        Error::Output {
+            path: path.display().to_string(),
+            message: one_line(err),
+        }
+    }
+
+    /// An input that cannot be used.
+    pub fn input(path: &Path, message: impl std::fmt::Display) -> Error {
+        Error::Input {
+            path: path.display().to_string(),
+            message: one_line(message),
+        }
+    }
+}
+
+/// Folds a multi-line message into one line.
+fn one_line(message: impl std::fmt::Display) -> String {
+    message
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

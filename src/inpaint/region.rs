@@ -1,0 +1,203 @@
+//! Synthesis and context regions of one discontinuity, grown by flood fill
+//! along LDI links so that they never cross another cut.
+
+use crate::ldi::{neighbour_pixel, Ldi, NONE};
+
+/// The regions of one discontinuity inside its bounding patch of the canvas.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Top-left corner of the patch on the canvas.
+    pub x0: usize,
+    pub y0: usize,
+    pub width: usize,
+    pub height: usize,
+    /// Per patch pixel: the foreground node hiding the background to synthesize, or NONE.
+    pub hole: Vec<u32>,
+    /// Per patch pixel: breadth-first ring of a hole pixel, counted from the edge.
+    pub ring: Vec<u16>,
+    /// Per patch pixel: the background node used as context, or NONE.
+    pub context: Vec<u32>,
+}
+
+impl Region {
+    pub fn is_hole(&self, i: usize) -> bool {
+        self.hole[i] != NONE
+    }
+
+    pub fn is_context(&self, i: usize) -> bool {
+        self.context[i] != NONE
+    }
+
+    /// Canvas pixel index of patch pixel `i`.
+    pub fn canvas_pixel(&self, i: usize, canvas_width: usize) -> usize {
+        (self.y0 + i / self.width) * canvas_width + self.x0 + i % self.width
+    }
+
+    pub fn hole_count(&self) -> usize {
+        self.hole.iter().filter(|&&n| n != NONE).count()
+    }
+}
+
+/// Region sizes in breadth-first rings.
+#[derive(Debug, Clone, Copy)]
+pub struct Thickness {
+    pub background: usize,
+    pub context: usize,
+}
+
+/// Grows regions for many edges, reusing per-node marks between them.
+pub struct RegionGrower {
+    /// Nodes at or above this id (added during the pass) take no part.
+    limit: usize,
+    mask_mark: Vec<u32>,
+    context_mark: Vec<u32>,
+    stamp: u32,
+}
+
+impl RegionGrower {
+    pub fn new(ldi: &Ldi) -> Self {
+        let n = ldi.node_count();
+        RegionGrower {
+            limit: n,
+            mask_mark: vec![0; n],
+            context_mark: vec![0; n],
+            stamp: 0,
+        }
+    }
+
+    /// Regions of the near-side edge made of `edge` nodes: the synthesis region
+    /// spreads from the edge through the foreground, the context from the
+    /// background nodes across the cut. Neither front enters the other.
+    /// Returns None when the edge has no background behind it.
+    pub fn grow(&mut self, ldi: &Ldi, edge: &[u32], thickness: Thickness) -> Option<Region> {
+        self.stamp += 1;
+        let stamp = self.stamp;
+        let mut hole: Vec<(u32, u16)> = Vec::new();
+        let mut mask_front: Vec<u32> = Vec::new();
+        for &e in edge.iter().filter(|&&e| (e as usize) < self.limit) {
+            if self.mask_mark[e as usize] != stamp {
+                self.mask_mark[e as usize] = stamp;
+                mask_front.push(e);
+                hole.push((e, 0));
+            }
+        }
+        let mut context: Vec<u32> = Vec::new();
+        for &e in &mask_front {
+            for seed in self.background_across_cuts(ldi, e) {
+                if self.mask_mark[seed as usize] != stamp
+                    && self.context_mark[seed as usize] != stamp
+                {
+                    self.context_mark[seed as usize] = stamp;
+                    context.push(seed);
+                }
+            }
+        }
+        if context.is_empty() {
+            return None;
+        }
+        let mut context_front = context.clone();
+        let rings = thickness.background.max(thickness.context);
+        for ring in 1..rings {
+            mask_front = self.advance(ldi, &mask_front, true);
+            if ring < thickness.background {
+                hole.extend(mask_front.iter().map(|&n| (n, ring as u16)));
+            }
+            if ring < thickness.context {
+                context_front = self.advance(ldi, &context_front, false);
+                context.extend_from_slice(&context_front);
+            }
+            if mask_front.is_empty() && context_front.is_empty() {
+                break;
+            }
+        }
+        Some(build_region(ldi, &hole, &context))
+    }
+
+    /// Background nodes behind `edge_node` across its cut links.
+    fn background_across_cuts(&self, ldi: &Ldi, edge_node: u32) -> Vec<u32> {
+        let e = edge_node as usize;
+        let pixel = ldi.pixel[e] as usize;
+        let mut seeds = Vec::new();
+        for dir in 0..4 {
+            if ldi.links[e][dir] != NONE {
+                continue;
+            }
+            let Some(q) = neighbour_pixel(pixel, dir, ldi.width, ldi.height) else {
+                continue;
+            };
+            let behind = ldi.layers(q).find(|&v| {
+                (v as usize) < self.limit
+                    && ldi.depth[v as usize] > ldi.depth[e]
+                    && ldi.links[v as usize][crate::ldi::opposite(dir)] == NONE
+            });
+            seeds.extend(behind);
+        }
+        seeds
+    }
+
+    /// One breadth-first ring along links, skipping nodes either region holds.
+    fn advance(&mut self, ldi: &Ldi, front: &[u32], into_mask: bool) -> Vec<u32> {
+        let stamp = self.stamp;
+        let mut next = Vec::new();
+        for &node in front {
+            for (_, n) in ldi.linked(node as usize) {
+                let n_us = n as usize;
+                if n_us >= self.limit
+                    || self.mask_mark[n_us] == stamp
+                    || self.context_mark[n_us] == stamp
+                {
+                    continue;
+                }
+                if into_mask {
+                    self.mask_mark[n_us] = stamp;
+                } else {
+                    self.context_mark[n_us] = stamp;
+                }
+                next.push(n);
+            }
+        }
+        next
+    }
+}
+
+/// Lays the node lists out on their bounding patch.
+fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32]) -> Region {
+    let positions = hole
+        .iter()
+        .map(|&(n, _)| n)
+        .chain(context.iter().copied())
+        .map(|n| ldi.position(n as usize));
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+    for (x, y) in positions {
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    let (width, height) = (x1 - x0 + 1, y1 - y0 + 1);
+    let mut region = Region {
+        x0,
+        y0,
+        width,
+        height,
+        hole: vec![NONE; width * height],
+        ring: vec![0; width * height],
+        context: vec![NONE; width * height],
+    };
+    for &(n, ring) in hole {
+        let (x, y) = ldi.position(n as usize);
+        let i = (y - y0) * width + x - x0;
+        if region.hole[i] == NONE {
+            region.hole[i] = n;
+            region.ring[i] = ring;
+        }
+    }
+    for &n in context {
+        let (x, y) = ldi.position(n as usize);
+        let i = (y - y0) * width + x - x0;
+        if region.context[i] == NONE && region.hole[i] == NONE {
+            region.context[i] = n;
+        }
+    }
+    region
+}

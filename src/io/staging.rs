@@ -1,0 +1,91 @@
+//! All-or-nothing output folders: results are written into a hidden staging
+//! folder beside the target and renamed into place only when complete.
+
+use std::path::{Path, PathBuf};
+
+/// A staging folder that becomes `target` on `commit` and vanishes if dropped.
+pub struct StagedDir {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl StagedDir {
+    /// Creates an empty staging folder next to `target` (its parent is created).
+    pub fn create(target: &Path) -> std::io::Result<StagedDir> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        std::fs::create_dir(&staging)?;
+        Ok(StagedDir {
+            target: target.to_path_buf(),
+            staging,
+            committed: false,
+        })
+    }
+
+    /// Where outputs are written until commit.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The folder the outputs end up in.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Replaces `target` (and any earlier result there) with the staged folder.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        if self.target.exists() {
+            let old = self.staging.with_extension("old");
+            std::fs::rename(&self.target, &old)?;
+            std::fs::rename(&self.staging, &self.target)?;
+            std::fs::remove_dir_all(&old)?;
+        } else {
+            std::fs::rename(&self.staging, &self.target)?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_stage_leaves_nothing_and_commit_replaces() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("photo");
+        {
+            let stage = StagedDir::create(&target).unwrap();
+            std::fs::write(stage.path().join("a.txt"), "x").unwrap();
+        }
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("old.txt"), "old").unwrap();
+        let stage = StagedDir::create(&target).unwrap();
+        std::fs::write(stage.path().join("new.txt"), "new").unwrap();
+        stage.commit().unwrap();
+        assert!(target.join("new.txt").exists() && !target.join("old.txt").exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,275 @@
+//! The `photo3d` command line: parses arguments and wires them to the library.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use photo3d::config::Config;
+use photo3d::depth::HolePolicy;
+use photo3d::pipeline::{run_photo, Event, RunOptions};
+use photo3d::prepare::DepthKind;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "photo3d",
+    version,
+    about = "Turn one photo into a 3D photo: layered inpainted mesh and parallax videos"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole pipeline on photos (files or folders of images).
+    Run(RunArgs),
+    /// Print the default configuration as TOML.
+    Config,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Photos, or folders whose images are all processed.
+    #[arg(required = true)]
+    photos: Vec<PathBuf>,
+    /// Output folder; each photo gets OUT/<photo name>/.
+    #[arg(short, long, default_value = "photo3d-out")]
+    out: PathBuf,
+    /// TOML configuration (keys as in `photo3d config`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Depth or disparity map for the photo (16-bit PNG, NPY, PFM).
+    #[arg(long)]
+    depth: Option<PathBuf>,
+    /// Whether --depth holds depth or disparity.
+    #[arg(long, value_enum, default_value = "disparity")]
+    depth_kind: KindArg,
+    /// NaN or infinite values in --depth: refuse the file, or fill them from neighbours.
+    #[arg(long, value_enum, default_value = "reject")]
+    depth_holes: HolesArg,
+    /// Write the mesh as ASCII PLY.
+    #[arg(long)]
+    ascii_ply: bool,
+    /// Frames per video (overrides the config).
+    #[arg(long)]
+    num_frames: Option<usize>,
+    /// Video frame rate (overrides the config).
+    #[arg(long)]
+    fps: Option<u32>,
+    /// Longer side of the working size (overrides the config).
+    #[arg(long)]
+    longer_side_len: Option<u32>,
+    /// Print the time of every stage.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Depth,
+    Disparity,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HolesArg {
+    Reject,
+    Fill,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Config => {
+            print!("{}", Config::default_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Run(args) => run(args),
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let options = match run_options(&args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let photos = match expand_inputs(&args.photos) {
+        Ok(photos) => photos,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if options.depth_file.is_some() && photos.len() > 1 {
+        eprintln!(
+            "error: --depth applies to one photo, but {} were given",
+            photos.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    let mut failed = 0;
+    for photo in &photos {
+        let out_dir = args.out.join(output_name(photo));
+        let mut observer = Observer::new(args.verbose);
+        match run_photo(photo, &out_dir, &options, &mut |e| observer.on(e)) {
+            Ok(report) => {
+                observer.finish();
+                eprintln!(
+                    "{}: done in {:.1} s → {}",
+                    photo.display(),
+                    report.total_seconds,
+                    out_dir.display()
+                );
+            }
+            Err(err) => {
+                observer.finish();
+                eprintln!("error: {err}");
+                failed += 1;
+            }
+        }
+    }
+    if photos.len() > 1 {
+        eprintln!(
+            "{} of {} photos done, {failed} failed",
+            photos.len() - failed,
+            photos.len()
+        );
+    }
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Config file, then command-line overrides.
+fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    config.ascii_ply |= args.ascii_ply;
+    if let Some(n) = args.num_frames {
+        config.num_frames = n;
+    }
+    if let Some(fps) = args.fps {
+        config.fps = fps;
+    }
+    if let Some(len) = args.longer_side_len {
+        config.longer_side_len = len;
+    }
+    config
+        .validate()
+        .map_err(|e| format!("invalid settings: {e}"))?;
+    Ok(RunOptions {
+        config,
+        depth_file: args.depth.clone(),
+        depth_kind: Some(match args.depth_kind {
+            KindArg::Depth => DepthKind::Depth,
+            KindArg::Disparity => DepthKind::Disparity,
+        }),
+        depth_holes: match args.depth_holes {
+            HolesArg::Reject => HolePolicy::Reject,
+            HolesArg::Fill => HolePolicy::Fill,
+        },
+    })
+}
+
+/// File extensions taken from folders.
+const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "mpo"];
+
+/// Files as given; folders replaced by their images in name order.
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut photos = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let entries = std::fs::read_dir(input)
+                .map_err(|e| format!("{}: cannot list folder: {e}", input.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && has_image_extension(p))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(format!("{}: folder holds no images", input.display()));
+            }
+            photos.extend(found);
+        } else {
+            photos.push(input.clone());
+        }
+    }
+    Ok(photos)
+}
+
+fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Output folder name of a photo: its file stem.
+fn output_name(photo: &Path) -> String {
+    photo
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "photo".into())
+}
+
+/// Turns pipeline events into a progress bar on a terminal and `-v` timings.
+struct Observer {
+    verbose: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Observer {
+    fn new(verbose: bool) -> Self {
+        Observer { verbose, bar: None }
+    }
+
+    fn on(&mut self, event: Event) {
+        match event {
+            Event::Stage(name) => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                let bar = ProgressBar::new_spinner().with_message(name.to_string());
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                self.bar = Some(bar);
+            }
+            Event::StageDone(name, seconds) => {
+                if self.verbose {
+                    self.println(&format!("{name:>24}: {seconds:7.3} s"));
+                }
+            }
+            Event::Frames { video, done, total } => {
+                if let Some(bar) = &self.bar {
+                    if bar.length() != Some(total as u64) {
+                        bar.set_length(total as u64);
+                        bar.set_style(
+                            ProgressStyle::with_template("{msg:>24} {bar:40} {pos}/{len} frames")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        bar.set_message(video.to_string());
+                    }
+                    bar.set_position(done as u64);
+                }
+            }
+        }
+    }
+
+    fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

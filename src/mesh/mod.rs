@@ -1,0 +1,156 @@
+//! Triangle mesh of an LDI: one vertex per node, triangles over linked quads.
+
+pub mod ply;
+
+use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
+use crate::prepare::Intrinsics;
+
+/// A vertex-coloured triangle mesh in the camera frame (+X right, +Y down, +Z forward).
+#[derive(Debug, Clone, Default)]
+pub struct Mesh {
+    pub positions: Vec<[f32; 3]>,
+    pub colors: Vec<[u8; 3]>,
+    /// Node origin per vertex (the reference's PLY alpha label).
+    pub labels: Vec<u8>,
+    pub faces: Vec<[u32; 3]>,
+    /// Working image size without the extrapolated frame.
+    pub width: u32,
+    pub height: u32,
+    pub hfov: f32,
+    pub vfov: f32,
+}
+
+/// Back-projects every node with its depth; vertices are ordered by pixel,
+/// then layer, as the reference writes them.
+pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
+    let n = ldi.node_count();
+    let mut vertex_of = vec![NONE; n];
+    let mut mesh = Mesh {
+        positions: Vec::with_capacity(n),
+        colors: Vec::with_capacity(n),
+        labels: Vec::with_capacity(n),
+        faces: Vec::with_capacity(2 * n),
+        width: image_size.0,
+        height: image_size.1,
+        hfov: k.hfov,
+        vfov: k.vfov,
+    };
+    let frame = ldi.frame as f32;
+    for pixel in 0..ldi.width * ldi.height {
+        for node in ldi.layers(pixel) {
+            let node = node as usize;
+            let (x, y) = ldi.position(node);
+            let z = ldi.depth[node];
+            let c = x as f32 - frame + 0.5;
+            let r = y as f32 - frame + 0.5;
+            vertex_of[node] = mesh.positions.len() as u32;
+            mesh.positions
+                .push([z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]);
+            mesh.colors.push(ldi.color[node]);
+            mesh.labels.push(ldi.origin[node]);
+        }
+    }
+    for node in 0..n {
+        for [a, b, c] in quad_triangles(ldi, node) {
+            mesh.faces.push([
+                vertex_of[a as usize],
+                vertex_of[b as usize],
+                vertex_of[c as usize],
+            ]);
+        }
+    }
+    mesh
+}
+
+/// Triangles around `node`: every quad corner whose two links exist gives one
+/// triangle, except that a fully linked quad gives only its top-left and
+/// bottom-right ones. So no triangle spans a cut and partial quads keep their
+/// linked corners. All triangles wind the same way on screen.
+fn quad_triangles(ldi: &Ldi, node: usize) -> impl Iterator<Item = [u32; 3]> {
+    let l = &ldi.links[node];
+    let v = node as u32;
+    let both = |a: usize, b: usize| (l[a] != NONE && l[b] != NONE).then_some((l[a], l[b]));
+    let top_left = both(RIGHT, DOWN).map(|(r, d)| [v, d, r]);
+    let bottom_right = both(LEFT, UP).map(|(lf, u)| [v, u, lf]);
+    let top_right = both(LEFT, DOWN)
+        .filter(|_| !closes(ldi, node, [DOWN, LEFT, UP, RIGHT]))
+        .map(|(lf, d)| [v, lf, d]);
+    let bottom_left = both(UP, RIGHT)
+        .filter(|_| !closes(ldi, node, [UP, RIGHT, DOWN, LEFT]))
+        .map(|(u, r)| [v, r, u]);
+    [top_left, bottom_right, top_right, bottom_left]
+        .into_iter()
+        .flatten()
+}
+
+/// Whether following links in the four directions leads back to `node`.
+fn closes(ldi: &Ldi, node: usize, dirs: [usize; 4]) -> bool {
+    let mut at = node as u32;
+    for dir in dirs {
+        at = ldi.links[at as usize][dir];
+        if at == NONE {
+            return false;
+        }
+    }
+    at as usize == node
+}
+
+impl Mesh {
+    /// Number of vertices synthesized by inpainting or extrapolation.
+    pub fn added_vertices(&self) -> usize {
+        self.labels
+            .iter()
+            .filter(|&&l| l != crate::ldi::origin::ORIGINAL)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edges::find_cuts;
+    use crate::ldi::origin;
+
+    fn ldi_of(depth: &[f32], w: usize, h: usize) -> Ldi {
+        let cuts = find_cuts(depth, w, h, 0.04);
+        Ldi::from_grid(
+            depth,
+            &vec![[0; 3]; w * h],
+            &vec![origin::ORIGINAL; w * h],
+            &cuts,
+            0,
+        )
+    }
+
+    #[test]
+    fn flat_grid_gives_two_triangles_per_quad() {
+        let (w, h) = (5, 4);
+        let ldi = ldi_of(&vec![2.0; w * h], w, h);
+        let k = Intrinsics::reference((5, 4), (5, 4));
+        let mesh = build_mesh(&ldi, &k, (5, 4));
+        assert_eq!(mesh.positions.len(), 20);
+        assert_eq!(mesh.faces.len(), 2 * (w - 1) * (h - 1));
+        // Pixel (cx - 0.5, cy - 0.5) back-projects onto the optical axis.
+        let centre = mesh.positions[(k.cy as usize - 1) * w + k.cx as usize - 1];
+        assert!((centre[0] + 0.5 * 2.0 / k.fx).abs() < 1e-6);
+        assert_eq!(centre[2], 2.0);
+    }
+
+    #[test]
+    fn no_triangle_spans_a_cut() {
+        let (w, h) = (6, 5);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if i % w < 3 { 1.0 } else { 8.0 })
+            .collect();
+        let ldi = ldi_of(&depth, w, h);
+        let mesh = build_mesh(&ldi, &Intrinsics::reference((6, 5), (6, 5)), (6, 5));
+        assert_eq!(mesh.faces.len(), 2 * 2 * (h - 1) + 2 * 2 * (h - 1));
+        for f in &mesh.faces {
+            let z: Vec<f32> = f.iter().map(|&v| mesh.positions[v as usize][2]).collect();
+            assert!(
+                z.iter().all(|&d| d == z[0]),
+                "triangle spans the jump: {z:?}"
+            );
+        }
+    }
+}

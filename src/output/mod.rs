@@ -1,0 +1,3 @@
+//! Files made from the 3D photo: videos.
+
+pub mod video;

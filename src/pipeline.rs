@@ -1,0 +1,298 @@
+//! The whole job as plain functions: photo and depth in, scene and files out.
+//! Nothing here prints; callers watch progress through `Event`s.
+
+use crate::config::Config;
+use crate::depth::{classical_depth, depth_from_file, DepthEstimate, DepthSource, HolePolicy};
+use crate::edges::{
+    drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
+};
+use crate::error::Error;
+use crate::inpaint::{border::mirror_frame, inpaint_pass, region::Thickness, InpaintStats};
+use crate::io::depth_file::{write_depth_png16, FloatMap};
+use crate::io::photo::load_photo;
+use crate::io::staging::StagedDir;
+use crate::ldi::Ldi;
+use crate::mesh::{build_mesh, ply::write_ply, Mesh};
+use crate::output::video::Mp4Writer;
+use crate::prepare::{prepare, DepthKind, Prepared};
+use crate::render::{dolly_zoom, render, trajectory, Camera};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything `run_photo` needs besides the photo.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub config: Config,
+    /// A user depth map; without it the classical estimate is used.
+    pub depth_file: Option<PathBuf>,
+    pub depth_kind: Option<DepthKind>,
+    pub depth_holes: HolePolicy,
+}
+
+/// Progress of a run, for progress bars and logs.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A stage starts.
+    Stage(&'a str),
+    /// A stage ended after `seconds`.
+    StageDone(&'a str, f64),
+    /// `done` of `total` frames of a video are written.
+    Frames {
+        video: &'a str,
+        done: usize,
+        total: usize,
+    },
+}
+
+/// The layered, inpainted 3D photo.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub prepared: Prepared,
+    /// Depth after sharpening, at the working size.
+    pub sharpened: FloatMap,
+    pub ldi: Ldi,
+    pub mesh: Mesh,
+    pub stats: SceneStats,
+}
+
+/// Counts describing a scene, for the report.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SceneStats {
+    pub cut_links: usize,
+    pub discontinuities: usize,
+    pub inpaint: InpaintStats,
+    pub vertices: usize,
+    pub faces: usize,
+    pub added_vertices: usize,
+}
+
+/// Seconds spent per stage, in order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings(pub Vec<(String, f64)>);
+
+impl Timings {
+    /// Runs `f` as stage `name`, recording its time and telling the observer;
+    /// `f` gets the observer back for progress of its own.
+    pub fn stage<T>(
+        &mut self,
+        name: &str,
+        observer: &mut dyn FnMut(Event),
+        f: impl FnOnce(&mut dyn FnMut(Event)) -> T,
+    ) -> T {
+        observer(Event::Stage(name));
+        let start = Instant::now();
+        let value = f(observer);
+        let seconds = start.elapsed().as_secs_f64();
+        observer(Event::StageDone(name, seconds));
+        self.0.push((name.to_string(), seconds));
+        value
+    }
+
+    pub fn total(&self) -> f64 {
+        self.0.iter().map(|(_, s)| s).sum()
+    }
+}
+
+/// Builds the 3D photo from a photo and its depth (the pipeline's core).
+pub fn build_scene(
+    rgb: &image::RgbImage,
+    depth: &DepthEstimate,
+    config: &Config,
+    timings: &mut Timings,
+    observer: &mut dyn FnMut(Event),
+) -> Scene {
+    let prepared = timings.stage("prepare", observer, |_| {
+        prepare(rgb, &depth.map, depth.kind, config.longer_side_len)
+    });
+    let (w, h) = (
+        prepared.rgb.width() as usize,
+        prepared.rgb.height() as usize,
+    );
+    let mut sharp = prepared.depth.clone();
+    timings.stage("sharpen", observer, |_| {
+        sharpen_depth(
+            &mut sharp,
+            w,
+            h,
+            config.depth_threshold,
+            &config.filter_size,
+            config.sparse_iter,
+        )
+    });
+    let frame = if config.extrapolate_border {
+        config.extrapolation_thickness
+    } else {
+        0
+    };
+    let (canvas, cuts, edges) = timings.stage("discontinuities", observer, |_| {
+        let mut canvas = mirror_frame(&prepared.rgb, &sharp, frame);
+        let (cw, ch) = (canvas.width, canvas.height);
+        let mut cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold);
+        merge_small_surfaces(&mut canvas.depth, &mut cuts, config.min_component_size);
+        let edges = link_near_edges(&canvas.depth, &cuts);
+        drop_short_edges(&canvas.depth, &mut cuts, &edges, config.redundant_number);
+        let edges = link_near_edges(&canvas.depth, &cuts);
+        (canvas, cuts, edges)
+    });
+    let mut ldi = timings.stage("ldi", observer, |_| {
+        Ldi::from_grid(&canvas.depth, &canvas.color, &canvas.origin, &cuts, frame)
+    });
+    let thickness = Thickness {
+        background: config.background_thickness,
+        context: config.context_thickness,
+    };
+    let inpaint = timings.stage("inpaint", observer, |_| {
+        inpaint_pass(&mut ldi, &edges, thickness)
+    });
+    let size = prepared.rgb.dimensions();
+    let mesh = timings.stage("mesh", observer, |_| {
+        build_mesh(&ldi, &prepared.intrinsics, size)
+    });
+    let stats = SceneStats {
+        cut_links: cuts.count(),
+        discontinuities: edges.count,
+        inpaint,
+        vertices: mesh.positions.len(),
+        faces: mesh.faces.len(),
+        added_vertices: mesh.added_vertices(),
+    };
+    Scene {
+        prepared,
+        sharpened: sharp,
+        ldi,
+        mesh,
+        stats,
+    }
+}
+
+/// The camera of frame `k` of video `index` of the config.
+pub fn video_camera(scene: &Scene, config: &Config, index: usize, translation: [f32; 3]) -> Camera {
+    let (w, h) = scene.prepared.rgb.dimensions();
+    let base =
+        Camera::original(&scene.prepared.intrinsics, w & !1, h & !1).cropped(config.crop_border);
+    let zoom = if config.video_postfix[index].contains("dolly") {
+        dolly_zoom(scene.prepared.mean_loc_depth, translation)
+    } else {
+        1.0
+    };
+    base.posed(translation, zoom)
+}
+
+/// Renders video `index` of the config to an MP4 at `path`.
+pub fn write_video(
+    scene: &Scene,
+    config: &Config,
+    index: usize,
+    path: &Path,
+    observer: &mut dyn FnMut(Event),
+) -> Result<(), Error> {
+    let shift = [
+        config.x_shift_range[index],
+        config.y_shift_range[index],
+        config.z_shift_range[index],
+    ];
+    let poses = trajectory(&config.traj_types[index], shift, config.num_frames);
+    let (w, h) = scene.prepared.rgb.dimensions();
+    let mut writer = Mp4Writer::create(path, w & !1, h & !1, config.fps)?;
+    let name = &config.video_postfix[index];
+    for (k, t) in poses.iter().enumerate() {
+        let frame = render(
+            &scene.mesh,
+            &video_camera(scene, config, index, *t),
+            config.samples_per_side(),
+        );
+        writer.push(&frame)?;
+        observer(Event::Frames {
+            video: name,
+            done: k + 1,
+            total: poses.len(),
+        });
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// What a run produced, written as report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub photo: PathBuf,
+    pub photo_size: [u32; 2],
+    pub working_size: [u32; 2],
+    pub depth_source: DepthSource,
+    pub depth_kind: DepthKind,
+    pub scene: SceneStats,
+    pub timings: Timings,
+    pub total_seconds: f64,
+    pub outputs: Vec<String>,
+}
+
+/// Runs the whole job for one photo and writes `out_dir` (replaced as a whole,
+/// and only when every output is complete).
+pub fn run_photo(
+    photo: &Path,
+    out_dir: &Path,
+    options: &RunOptions,
+    observer: &mut dyn FnMut(Event),
+) -> Result<Report, Error> {
+    let config = &options.config;
+    let mut timings = Timings::default();
+    let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
+    let rgb = loaded.rgb;
+    let estimate = timings.stage("depth", observer, |_| match &options.depth_file {
+        Some(path) => {
+            let kind = options.depth_kind.unwrap_or(DepthKind::Disparity);
+            depth_from_file(path, kind, rgb.dimensions(), options.depth_holes)
+        }
+        None => Ok(classical_depth(&rgb)),
+    })?;
+    let scene = build_scene(&rgb, &estimate, config, &mut timings, observer);
+    let stage = StagedDir::create(out_dir).map_err(|e| Error::output(out_dir, e))?;
+    let mut outputs = Vec::new();
+    timings.stage("write_depth", observer, |_| {
+        let path = stage.path().join("depth.png");
+        let disparity =
+            FloatMap::from_fn(scene.sharpened.width(), scene.sharpened.height(), |x, y| {
+                image::Luma([1.0 / scene.sharpened.get_pixel(x, y)[0]])
+            });
+        write_depth_png16(&disparity, &path).map_err(Error::from)
+    })?;
+    outputs.push("depth.png".to_string());
+    timings.stage("write_ply", observer, |_| {
+        let path = stage.path().join("mesh.ply");
+        let file = std::fs::File::create(&path).map_err(|e| Error::output(&path, e))?;
+        let mut out = std::io::BufWriter::new(file);
+        write_ply(&scene.mesh, &mut out, config.ascii_ply)
+            .and_then(|_| out.flush())
+            .map_err(|e| Error::output(&path, e))
+    })?;
+    outputs.push("mesh.ply".to_string());
+    for (index, name) in config.video_postfix.iter().enumerate() {
+        let file = format!("{name}.mp4");
+        let path = stage.path().join(&file);
+        timings.stage(&format!("video {name}"), observer, |obs| {
+            write_video(&scene, config, index, &path, obs)
+        })?;
+        outputs.push(file);
+    }
+    outputs.push("report.json".to_string());
+    let (pw, ph) = rgb.dimensions();
+    let (ww, wh) = scene.prepared.rgb.dimensions();
+    let report = Report {
+        photo: photo.to_path_buf(),
+        photo_size: [pw, ph],
+        working_size: [ww, wh],
+        depth_source: estimate.source.clone(),
+        depth_kind: estimate.kind,
+        scene: scene.stats,
+        total_seconds: timings.total(),
+        timings,
+        outputs,
+    };
+    let json_path = stage.path().join("report.json");
+    let json = serde_json::to_string_pretty(&report).map_err(|e| Error::output(&json_path, e))?;
+    std::fs::write(&json_path, json).map_err(|e| Error::output(&json_path, e))?;
+    stage.commit().map_err(|e| Error::output(out_dir, e))?;
+    Ok(report)
+}

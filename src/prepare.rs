@@ -1,0 +1,188 @@
+//! Brings photo and depth to the working size and the reference's depth scale.
+
+use crate::io::depth_file::FloatMap;
+use image::{imageops, imageops::FilterType, Luma, RgbImage};
+
+/// Disparity is scaled so its maximum is this (reference constant).
+pub const DISPARITY_SCALE: f32 = 3.0;
+/// Disparity floor, so depth never exceeds 1 / 0.05 = 20.
+pub const DISPARITY_FLOOR: f32 = 0.05;
+
+/// Pinhole camera of the working image, in pixels; +X right, +Y down, +Z forward.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Intrinsics {
+    pub fx: f32,
+    pub fy: f32,
+    pub cx: f32,
+    pub cy: f32,
+    /// Horizontal field of view in radians.
+    pub hfov: f32,
+    /// Vertical field of view in radians.
+    pub vfov: f32,
+}
+
+impl Intrinsics {
+    /// The reference's camera: focal length = longer side of the original photo,
+    /// principal point at its integer centre, rescaled to the working size.
+    pub fn reference(original: (u32, u32), working: (u32, u32)) -> Intrinsics {
+        let (w0, h0) = (original.0.max(1) as f32, original.1.max(1) as f32);
+        let (w, h) = (working.0 as f32, working.1 as f32);
+        let focal = w0.max(h0);
+        Intrinsics {
+            fx: focal / w0 * w,
+            fy: focal / h0 * h,
+            cx: (original.0 / 2) as f32 / w0 * w,
+            cy: (original.1 / 2) as f32 / h0 * h,
+            hfov: 2.0 * (w0 / (2.0 * focal)).atan(),
+            vfov: 2.0 * (h0 / (2.0 * focal)).atan(),
+        }
+    }
+}
+
+/// Whether a map holds depth (larger = farther) or disparity (larger = nearer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepthKind {
+    Depth,
+    Disparity,
+}
+
+/// Photo and depth at the working size, ready for discontinuity detection.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub rgb: RgbImage,
+    /// Depth in [1/3, 20], larger = farther.
+    pub depth: FloatMap,
+    pub intrinsics: Intrinsics,
+    /// Depth at the image centre before sharpening; the dolly zoom keeps it fixed.
+    pub mean_loc_depth: f32,
+}
+
+/// Working size: the longer side becomes `longer_side`, the aspect ratio is kept.
+pub fn working_size(width: u32, height: u32, longer_side: u32) -> (u32, u32) {
+    let scale = longer_side as f64 / width.max(height).max(1) as f64;
+    let w = ((width as f64 * scale) as u32).max(1);
+    let h = ((height as f64 * scale) as u32).max(1);
+    (w, h)
+}
+
+/// Resizes the photo and converts the map to the reference's depth scale.
+/// The map must be finite; it may have any size (it is resampled to the photo).
+pub fn prepare(rgb: &RgbImage, map: &FloatMap, kind: DepthKind, longer_side: u32) -> Prepared {
+    let original = rgb.dimensions();
+    let (w, h) = working_size(original.0, original.1, longer_side);
+    let photo = if (w, h) == original {
+        rgb.clone()
+    } else {
+        imageops::resize(rgb, w, h, FilterType::Triangle)
+    };
+    let disparity = normalized_disparity(map, kind);
+    let disparity = if disparity.dimensions() == (w, h) {
+        disparity
+    } else {
+        imageops::resize(&disparity, w, h, FilterType::Triangle)
+    };
+    let depth = FloatMap::from_fn(w, h, |x, y| {
+        Luma([1.0 / disparity.get_pixel(x, y)[0].max(DISPARITY_FLOOR)])
+    });
+    let mean_loc_depth = depth.get_pixel(w / 2, h / 2)[0];
+    Prepared {
+        rgb: photo,
+        depth,
+        intrinsics: Intrinsics::reference(original, (w, h)),
+        mean_loc_depth,
+    }
+}
+
+/// Disparity shifted to start at 0, box-blurred 3×3 and scaled to max 3 (reference §1).
+fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> FloatMap {
+    let mut disp = match kind {
+        DepthKind::Disparity => map.clone(),
+        DepthKind::Depth => {
+            let positive_min = map
+                .pixels()
+                .map(|p| p[0])
+                .filter(|&d| d > 0.0)
+                .fold(f32::INFINITY, f32::min);
+            let floor = if positive_min.is_finite() {
+                positive_min
+            } else {
+                1.0
+            };
+            FloatMap::from_fn(map.width(), map.height(), |x, y| {
+                Luma([1.0 / map.get_pixel(x, y)[0].max(floor)])
+            })
+        }
+    };
+    let min = disp.pixels().map(|p| p[0]).fold(f32::INFINITY, f32::min);
+    disp.pixels_mut().for_each(|p| p[0] -= min);
+    let mut blurred = box_blur3(&disp);
+    let max = blurred.pixels().map(|p| p[0]).fold(0.0, f32::max);
+    let scale = if max > 0.0 {
+        DISPARITY_SCALE / max
+    } else {
+        0.0
+    };
+    blurred.pixels_mut().for_each(|p| p[0] *= scale);
+    blurred
+}
+
+/// 3×3 mean with edge replication.
+fn box_blur3(map: &FloatMap) -> FloatMap {
+    let (w, h) = map.dimensions();
+    FloatMap::from_fn(w, h, |x, y| {
+        let mut sum = 0.0;
+        for dy in -1i64..=1 {
+            for dx in -1i64..=1 {
+                let sx = (x as i64 + dx).clamp(0, w as i64 - 1) as u32;
+                let sy = (y as i64 + dy).clamp(0, h as i64 - 1) as u32;
+                sum += map.get_pixel(sx, sy)[0];
+            }
+        }
+        Luma([sum / 9.0])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn working_size_keeps_aspect() {
+        assert_eq!(working_size(600, 400, 960), (960, 640));
+        assert_eq!(working_size(451, 300, 960), (960, 638));
+        assert_eq!(working_size(300, 451, 960), (638, 960));
+    }
+
+    #[test]
+    fn intrinsics_span_53_degrees_on_longer_side() {
+        let k = Intrinsics::reference((600, 400), (960, 640));
+        assert!((k.hfov.to_degrees() - 53.13).abs() < 0.01);
+        assert!((k.fx - 960.0).abs() < 1e-3 && (k.fy - 960.0).abs() < 1e-3);
+        assert_eq!((k.cx, k.cy), (480.0, 320.0));
+    }
+
+    #[test]
+    fn disparity_maps_to_reference_depth_range() {
+        let map = FloatMap::from_fn(40, 20, |x, _| x as f32);
+        let p = prepare(&RgbImage::new(40, 20), &map, DepthKind::Disparity, 40);
+        let near = p.depth.get_pixel(39, 10)[0];
+        let far = p.depth.get_pixel(0, 10)[0];
+        assert!(near < 0.4 && near >= 1.0 / 3.0 - 1e-4, "near {near}");
+        assert!((far - 20.0).abs() < 1e-3, "far {far}");
+    }
+
+    #[test]
+    fn depth_kind_inverts_order() {
+        let map = FloatMap::from_fn(40, 20, |x, _| 1.0 + x as f32);
+        let p = prepare(&RgbImage::new(40, 20), &map, DepthKind::Depth, 40);
+        assert!(p.depth.get_pixel(0, 10)[0] < p.depth.get_pixel(39, 10)[0]);
+    }
+
+    #[test]
+    fn constant_map_is_flat_and_finite() {
+        let map = FloatMap::from_pixel(10, 10, image::Luma([5.0]));
+        let p = prepare(&RgbImage::new(10, 10), &map, DepthKind::Depth, 10);
+        assert!(p.depth.pixels().all(|v| v[0] == 20.0));
+    }
+}

@@ -1,0 +1,7 @@
+//! Novel views of the mesh: camera paths and a CPU rasterizer.
+
+pub mod camera;
+pub mod raster;
+
+pub use camera::{dolly_zoom, trajectory, Camera};
+pub use raster::render;
