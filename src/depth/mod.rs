@@ -135,7 +135,9 @@ mod tests {
 
     #[test]
     fn holes_are_filled_from_neighbours() {
-        let mut map = FloatMap::from_fn(5, 5, |x, _| if x == 2 { f32::NAN } else { 4.0 });
+        let mut map = FloatMap::from_fn(5, 5, |x, _| {
+            image::Luma([if x == 2 { f32::NAN } else { 4.0 }])
+        });
         fill_holes(&mut map).unwrap();
         assert!(map.pixels().all(|p| p[0] == 4.0));
         let mut empty = FloatMap::from_pixel(2, 2, image::Luma([f32::INFINITY]));

@@ -62,14 +62,15 @@ mod tests {
         assert_eq!(reflect(-2, 5), (1, false));
         assert_eq!(reflect(5, 5), (4, false));
         assert_eq!(reflect(3, 5), (3, true));
-        assert_eq!(reflect(-12, 3).0, 1);
+        assert_eq!(reflect(-4, 3).0, 2);
+        assert_eq!(reflect(-12, 3).0, 0);
         assert!(reflect(100, 1).0 == 0);
     }
 
     #[test]
     fn canvas_keeps_photo_in_the_middle() {
         let rgb = RgbImage::from_fn(4, 3, |x, y| image::Rgb([x as u8, y as u8, 7]));
-        let depth = FloatMap::from_fn(4, 3, |x, _| x as f32 + 1.0);
+        let depth = FloatMap::from_fn(4, 3, |x, _| image::Luma([x as f32 + 1.0]));
         let c = mirror_frame(&rgb, &depth, 2);
         assert_eq!((c.width, c.height), (8, 7));
         assert_eq!(c.color[2 * 8 + 2], [0, 0, 7]);

@@ -1,35 +1,415 @@
-//! Colour fill of a synthesis region from its context only.
+//! Colour fill of a synthesis region: multi-scale PatchMatch whose source
+//! patches lie entirely in the background context, guided by depth, and
+//! voted so that the fill continues the context texture across the seam.
 
 use super::region::Region;
 use crate::grid::propagate_mean;
 use crate::ldi::{Ldi, NONE};
 
-/// Colour for every hole pixel, drawn from context pixels only (never from the
-/// foreground that hides the hole). Unfilled pixels stay black.
-pub fn fill_colour(region: &Region, ldi: &Ldi, _depth: &[f32]) -> Vec<[u8; 3]> {
-    let n = region.width * region.height;
-    let mut values: Vec<[f32; 3]> = region
-        .context
-        .iter()
-        .map(|&c| {
-            if c == NONE {
-                [0.0; 3]
+/// Patch half-size: patches are (2R+1)².
+const R: i64 = 2;
+/// Weight of a disparity difference against colour differences (0–255 scale):
+/// a 0.04 jump (the discontinuity threshold) weighs like 20 grey levels.
+const DISPARITY_WEIGHT: f32 = 500.0;
+/// PatchMatch search and vote rounds per pyramid level.
+const ROUNDS: usize = 4;
+/// Coarsest pyramid level is at least this many pixels on its shorter side.
+const MIN_LEVEL_SIDE: usize = 12;
+
+/// One pyramid level of the patch.
+#[derive(Clone)]
+struct Level {
+    w: usize,
+    h: usize,
+    color: Vec<[f32; 3]>,
+    disparity: Vec<f32>,
+    /// Pixels to synthesize.
+    hole: Vec<bool>,
+    /// Context pixels that may be copied.
+    source: Vec<bool>,
+}
+
+/// Colour for every hole pixel, drawn from context pixels only (never from
+/// the foreground that hides the hole).
+pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
+    let base = base_level(region, ldi, depth);
+    let mut pyramid = vec![base];
+    let max_ring = region.ring.iter().copied().max().unwrap_or(0) as usize;
+    while pyramid.len() < 5 {
+        let last = &pyramid[pyramid.len() - 1];
+        let thick = (max_ring >> (pyramid.len() - 1)) > 2 * R as usize;
+        if !thick || last.w.min(last.h) / 2 < MIN_LEVEL_SIDE {
+            break;
+        }
+        pyramid.push(downsample(last));
+    }
+    let mut rng =
+        XorShift::new((region.x0 * 31 + region.y0 * 17 + region.width * 7 + region.height) as u64);
+    let coarsest = pyramid.len() - 1;
+    initialize_by_diffusion(&mut pyramid[coarsest]);
+    let mut nnf: Vec<u32> = Vec::new();
+    for level in (0..=coarsest).rev() {
+        let sources = source_centres(&pyramid[level]);
+        if sources.is_empty() {
+            nnf.clear();
+        } else {
+            nnf = if nnf.is_empty() {
+                random_field(&pyramid[level], &sources, &mut rng)
             } else {
-                ldi.color[c as usize].map(f32::from)
+                upsample_field(
+                    &nnf,
+                    &pyramid[level + 1],
+                    &pyramid[level],
+                    &sources,
+                    &mut rng,
+                )
+            };
+            for round in 0..ROUNDS {
+                search(
+                    &pyramid[level],
+                    &mut nnf,
+                    &sources,
+                    round % 2 == 1,
+                    &mut rng,
+                );
+                vote(&mut pyramid[level], &nnf);
+            }
+        }
+        if level > 0 {
+            let (finer, coarser) = pyramid.split_at_mut(level);
+            upsample_colour(&coarser[0], &mut finer[level - 1]);
+        }
+    }
+    pyramid[0]
+        .color
+        .iter()
+        .map(|c| c.map(|v| v.round().clamp(0.0, 255.0) as u8))
+        .collect()
+}
+
+/// Patch arrays at full resolution: context colours and disparity, and the
+/// filled depth of the hole as guidance.
+fn base_level(region: &Region, ldi: &Ldi, depth: &[f32]) -> Level {
+    let n = region.width * region.height;
+    let mut level = Level {
+        w: region.width,
+        h: region.height,
+        color: vec![[0.0; 3]; n],
+        disparity: vec![0.0; n],
+        hole: vec![false; n],
+        source: vec![false; n],
+    };
+    for (i, &d) in depth.iter().enumerate().take(n) {
+        if region.context[i] != NONE {
+            let c = region.context[i] as usize;
+            level.color[i] = ldi.color[c].map(f32::from);
+            level.disparity[i] = 1.0 / ldi.depth[c];
+            level.source[i] = true;
+        } else if region.is_hole(i) && d.is_finite() {
+            level.disparity[i] = 1.0 / d;
+            level.hole[i] = true;
+        }
+    }
+    level
+}
+
+/// Half-size level: a pixel is hole if any child is, source if all children are.
+fn downsample(fine: &Level) -> Level {
+    let (w, h) = (fine.w.div_ceil(2), fine.h.div_ceil(2));
+    let mut out = Level {
+        w,
+        h,
+        color: vec![[0.0; 3]; w * h],
+        disparity: vec![0.0; w * h],
+        hole: vec![false; w * h],
+        source: vec![false; w * h],
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let mut all_source = true;
+            let (mut sum, mut disp, mut count) = ([0.0f32; 3], 0.0, 0.0);
+            for (cx, cy) in [
+                (2 * x, 2 * y),
+                (2 * x + 1, 2 * y),
+                (2 * x, 2 * y + 1),
+                (2 * x + 1, 2 * y + 1),
+            ] {
+                if cx >= fine.w || cy >= fine.h {
+                    continue;
+                }
+                let j = cy * fine.w + cx;
+                out.hole[i] |= fine.hole[j];
+                all_source &= fine.source[j];
+                if fine.source[j] || fine.hole[j] {
+                    for (acc, c) in sum.iter_mut().zip(fine.color[j]) {
+                        *acc += c;
+                    }
+                    disp += fine.disparity[j];
+                    count += 1.0;
+                }
+            }
+            out.source[i] = all_source && !out.hole[i];
+            if count > 0.0 {
+                out.color[i] = sum.map(|s| s / count);
+                out.disparity[i] = disp / count;
+            }
+        }
+    }
+    out
+}
+
+/// First colour guess of the coarsest hole: smooth continuation of the context.
+fn initialize_by_diffusion(level: &mut Level) {
+    let mut known = level.source.clone();
+    propagate_mean(level.w, level.h, &mut level.color, &mut known, &level.hole);
+}
+
+/// Patch centres whose whole window lies in the context.
+fn source_centres(level: &Level) -> Vec<u32> {
+    let (w, h) = (level.w as i64, level.h as i64);
+    let mut centres = Vec::new();
+    for y in R..h - R {
+        for x in R..w - R {
+            let inside = (-R..=R)
+                .all(|dy| (-R..=R).all(|dx| level.source[((y + dy) * w + x + dx) as usize]));
+            if inside {
+                centres.push((y * w + x) as u32);
+            }
+        }
+    }
+    centres
+}
+
+/// Patch distance between target centre `t` and source centre `s`, over the
+/// window pixels known at the target; disparity differences count as colour.
+fn distance(level: &Level, t: usize, s: usize, bound: f32) -> f32 {
+    let w = level.w as i64;
+    let (tx, ty) = ((t % level.w) as i64, (t / level.w) as i64);
+    let (sx, sy) = ((s % level.w) as i64, (s / level.w) as i64);
+    let mut sum = 0.0;
+    let mut count = 0;
+    for dy in -R..=R {
+        let (ty2, sy2) = (ty + dy, sy + dy);
+        if ty2 < 0 || ty2 >= level.h as i64 {
+            continue;
+        }
+        for dx in -R..=R {
+            let tx2 = tx + dx;
+            if tx2 < 0 || tx2 >= w {
+                continue;
+            }
+            let ti = (ty2 * w + tx2) as usize;
+            if !(level.source[ti] || level.hole[ti]) {
+                continue;
+            }
+            let si = (sy2 * w + sx + dx) as usize;
+            let (a, b) = (level.color[ti], level.color[si]);
+            let dd = (level.disparity[ti] - level.disparity[si]) * DISPARITY_WEIGHT;
+            sum += (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2) + dd * dd;
+            count += 1;
+        }
+        if sum > bound * 25.0 {
+            return f32::INFINITY;
+        }
+    }
+    if count == 0 {
+        f32::INFINITY
+    } else {
+        sum / count as f32
+    }
+}
+
+/// Random source for every hole pixel; NONE elsewhere.
+fn random_field(level: &Level, sources: &[u32], rng: &mut XorShift) -> Vec<u32> {
+    (0..level.w * level.h)
+        .map(|i| {
+            if level.hole[i] {
+                sources[rng.below(sources.len())]
+            } else {
+                NONE
             }
         })
-        .collect();
-    let mut known: Vec<bool> = (0..n).map(|i| region.is_context(i)).collect();
-    let target: Vec<bool> = (0..n).map(|i| region.is_hole(i)).collect();
-    propagate_mean(
-        region.width,
-        region.height,
-        &mut values,
-        &mut known,
-        &target,
-    );
-    values
-        .iter()
-        .map(|v| v.map(|c| c.round().clamp(0.0, 255.0) as u8))
         .collect()
+}
+
+/// Doubles a coarse field: each fine hole pixel inherits its parent's source
+/// offset when that lands on a valid centre, else a random one.
+fn upsample_field(
+    coarse: &[u32],
+    coarse_level: &Level,
+    fine: &Level,
+    sources: &[u32],
+    rng: &mut XorShift,
+) -> Vec<u32> {
+    let valid = valid_centre_mask(fine, sources);
+    (0..fine.w * fine.h)
+        .map(|i| {
+            if !fine.hole[i] {
+                return NONE;
+            }
+            let (x, y) = (i % fine.w, i / fine.w);
+            let parent =
+                (y / 2).min(coarse_level.h - 1) * coarse_level.w + (x / 2).min(coarse_level.w - 1);
+            let s = coarse[parent];
+            if s != NONE {
+                let (sx, sy) = (
+                    (s as usize % coarse_level.w) * 2 + x % 2,
+                    (s as usize / coarse_level.w) * 2 + y % 2,
+                );
+                if sx < fine.w && sy < fine.h && valid[sy * fine.w + sx] {
+                    return (sy * fine.w + sx) as u32;
+                }
+            }
+            sources[rng.below(sources.len())]
+        })
+        .collect()
+}
+
+fn valid_centre_mask(level: &Level, sources: &[u32]) -> Vec<bool> {
+    let mut valid = vec![false; level.w * level.h];
+    sources.iter().for_each(|&s| valid[s as usize] = true);
+    valid
+}
+
+/// One PatchMatch sweep: propagation from the previous neighbours in scan
+/// order, then random search in shrinking windows around the current match.
+fn search(level: &Level, nnf: &mut [u32], sources: &[u32], reverse: bool, rng: &mut XorShift) {
+    let valid = valid_centre_mask(level, sources);
+    let (w, h) = (level.w, level.h);
+    let order: Box<dyn Iterator<Item = usize>> = if reverse {
+        Box::new((0..w * h).rev())
+    } else {
+        Box::new(0..w * h)
+    };
+    let step: i64 = if reverse { 1 } else { -1 };
+    for t in order {
+        if !level.hole[t] {
+            continue;
+        }
+        let mut best = nnf[t] as usize;
+        let mut best_d = distance(level, t, best, f32::INFINITY);
+        let (tx, ty) = ((t % w) as i64, (t / w) as i64);
+        for (nx, ny) in [(tx + step, ty), (tx, ty + step)] {
+            if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                continue;
+            }
+            let n = nnf[(ny * w as i64 + nx) as usize];
+            if n == NONE {
+                continue;
+            }
+            let cand_x = (n as usize % w) as i64 - (nx - tx);
+            let cand_y = (n as usize / w) as i64 - (ny - ty);
+            consider(level, &valid, t, cand_x, cand_y, &mut best, &mut best_d);
+        }
+        let mut radius = w.max(h) as i64;
+        while radius >= 1 {
+            let (bx, by) = ((best % w) as i64, (best / w) as i64);
+            let cand_x = bx + rng.range(radius);
+            let cand_y = by + rng.range(radius);
+            consider(level, &valid, t, cand_x, cand_y, &mut best, &mut best_d);
+            radius /= 2;
+        }
+        nnf[t] = best as u32;
+    }
+}
+
+/// Takes source centre (x, y) if it is valid and closer than the best so far.
+fn consider(
+    level: &Level,
+    valid: &[bool],
+    t: usize,
+    x: i64,
+    y: i64,
+    best: &mut usize,
+    best_d: &mut f32,
+) {
+    if x < 0 || y < 0 || x >= level.w as i64 || y >= level.h as i64 {
+        return;
+    }
+    let s = (y * level.w as i64 + x) as usize;
+    if !valid[s] || s == *best {
+        return;
+    }
+    let d = distance(level, t, s, *best_d);
+    if d < *best_d {
+        *best = s;
+        *best_d = d;
+    }
+}
+
+/// Every hole pixel becomes the mean of the colours that the patches covering
+/// it propose for it (Wexler et al.'s voting), so overlapping patches agree.
+fn vote(level: &mut Level, nnf: &[u32]) {
+    let (w, h) = (level.w as i64, level.h as i64);
+    let mut sum = vec![[0.0f32; 4]; level.w * level.h];
+    for (t, &s) in nnf.iter().enumerate() {
+        if s == NONE {
+            continue;
+        }
+        let (tx, ty) = (t as i64 % w, t as i64 / w);
+        let (sx, sy) = (s as i64 % w, s as i64 / w);
+        for dy in -R..=R {
+            for dx in -R..=R {
+                let (px, py) = (tx + dx, ty + dy);
+                if px < 0 || py < 0 || px >= w || py >= h {
+                    continue;
+                }
+                let p = (py * w + px) as usize;
+                if !level.hole[p] {
+                    continue;
+                }
+                let c = level.color[((sy + dy) * w + sx + dx) as usize];
+                let acc = &mut sum[p];
+                acc[0] += c[0];
+                acc[1] += c[1];
+                acc[2] += c[2];
+                acc[3] += 1.0;
+            }
+        }
+    }
+    for (p, acc) in sum.iter().enumerate() {
+        if level.hole[p] && acc[3] > 0.0 {
+            level.color[p] = [acc[0] / acc[3], acc[1] / acc[3], acc[2] / acc[3]];
+        }
+    }
+}
+
+/// Copies coarse hole colours onto the finer level's hole pixels as its starting guess.
+fn upsample_colour(coarse: &Level, fine: &mut Level) {
+    for i in 0..fine.w * fine.h {
+        if fine.hole[i] {
+            let (x, y) = (i % fine.w, i / fine.w);
+            let parent = (y / 2).min(coarse.h - 1) * coarse.w + (x / 2).min(coarse.w - 1);
+            fine.color[i] = coarse.color[parent];
+        }
+    }
+}
+
+/// Small deterministic generator, so the same input gives the same fill.
+struct XorShift(u64);
+
+impl XorShift {
+    fn new(seed: u64) -> Self {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// Uniform in 0..n (n > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// Uniform in -r..=r.
+    fn range(&mut self, r: i64) -> i64 {
+        (self.next() % (2 * r as u64 + 1)) as i64 - r
+    }
 }

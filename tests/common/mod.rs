@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The example photo shipped in the repository.
+pub fn example_photo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/photos/coffee.png")
+}
+
+/// Runs the photo3d binary with `args`.
+pub fn photo3d(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_photo3d"))
+        .args(args)
+        .output()
+        .expect("photo3d binary runs")
+}
+
+/// Standard error as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a clean failure: non-zero exit, no panic, an error line naming `name`.
+pub fn assert_clean_failure(out: &Output, name: &str) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "expected failure, stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in: {err}"));
+    assert!(
+        line.contains(name),
+        "error line does not name {name}: {line}"
+    );
+}
+
+/// ffprobe's `key=value` stream fields for the first video stream, or None when
+/// ffprobe is missing and PHOTO3D_REQUIRE_FFPROBE is not set.
+pub fn ffprobe_stream(path: &Path) -> Option<std::collections::HashMap<String, String>> {
+    let run = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-count_frames",
+            "-show_entries",
+        ])
+        .arg("stream=codec_name,width,height,nb_read_frames,r_frame_rate,pix_fmt")
+        .args(["-of", "default=noprint_wrappers=1"])
+        .arg(path)
+        .output();
+    let out = match run {
+        Ok(out) => out,
+        Err(_) if std::env::var("PHOTO3D_REQUIRE_FFPROBE").as_deref() != Ok("1") => {
+            eprintln!("ffprobe not found; skipping video checks");
+            return None;
+        }
+        Err(e) => panic!("ffprobe is required (PHOTO3D_REQUIRE_FFPROBE=1) but cannot run: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "ffprobe failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
