@@ -24,8 +24,60 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline on photos (files or folders of images).
     Run(RunArgs),
+    /// Render one novel view of a photo to PNG.
+    View(ViewArgs),
     /// Print the default configuration as TOML.
     Config,
+}
+
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The photo.
+    photo: PathBuf,
+    /// Camera translation t as tx,ty,tz in scene units (camera centre at −t, +x right, +y down, +z forward).
+    #[arg(long, value_parser = parse_pose, default_value = "0,0,0", allow_hyphen_values = true)]
+    pose: [f32; 3],
+    /// Focal length factor (1 = the photo's own).
+    #[arg(long, default_value_t = 1.0)]
+    zoom: f32,
+    /// Output PNG.
+    #[arg(short, long, default_value = "view.png")]
+    out: PathBuf,
+    #[command(flatten)]
+    depth: DepthArgs,
+    /// TOML configuration (keys as in `photo3d config`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Where depth comes from, shared by the commands that build a scene.
+#[derive(clap::Args)]
+struct DepthArgs {
+    /// Depth or disparity map for the photo (16-bit PNG, NPY, PFM).
+    #[arg(long)]
+    depth: Option<PathBuf>,
+    /// Whether --depth holds depth or disparity.
+    #[arg(long, value_enum, default_value = "disparity")]
+    depth_kind: KindArg,
+    /// NaN or infinite values in --depth: refuse the file, or fill them from neighbours.
+    #[arg(long, value_enum, default_value = "reject")]
+    depth_holes: HolesArg,
+}
+
+/// Parses "tx,ty,tz".
+fn parse_pose(text: &str) -> Result<[f32; 3], String> {
+    let values: Vec<f32> = text
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse::<f32>()
+                .map_err(|_| format!("'{v}' is not a number"))
+        })
+        .collect::<Result<_, _>>()?;
+    match values.as_slice() {
+        [x, y, z] if values.iter().all(|v| v.is_finite()) => Ok([*x, *y, *z]),
+        _ => Err("expected three finite numbers tx,ty,tz".into()),
+    }
 }
 
 #[derive(clap::Args)]
@@ -39,15 +91,8 @@ struct RunArgs {
     /// TOML configuration (keys as in `photo3d config`).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Depth or disparity map for the photo (16-bit PNG, NPY, PFM).
-    #[arg(long)]
-    depth: Option<PathBuf>,
-    /// Whether --depth holds depth or disparity.
-    #[arg(long, value_enum, default_value = "disparity")]
-    depth_kind: KindArg,
-    /// NaN or infinite values in --depth: refuse the file, or fill them from neighbours.
-    #[arg(long, value_enum, default_value = "reject")]
-    depth_holes: HolesArg,
+    #[command(flatten)]
+    depth: DepthArgs,
     /// Write the mesh as ASCII PLY.
     #[arg(long)]
     ascii_ply: bool,
@@ -85,6 +130,51 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run(args) => run(args),
+        Command::View(args) => view(args),
+    }
+}
+
+fn view(args: ViewArgs) -> ExitCode {
+    let result = load_config(args.config.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|config| {
+            let options = depth_options(config, &args.depth);
+            photo3d::pipeline::render_view(&args.photo, &options, args.pose, args.zoom)
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|image| {
+            photo3d::io::staging::save_png_atomic(&image, &args.out).map_err(|e| e.to_string())
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The config file's settings, or the defaults.
+fn load_config(path: Option<&Path>) -> Result<Config, photo3d::config::ConfigError> {
+    match path {
+        Some(path) => Config::from_file(path),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Run options from a config and the depth flags.
+fn depth_options(config: Config, depth: &DepthArgs) -> RunOptions {
+    RunOptions {
+        config,
+        depth_file: depth.depth.clone(),
+        depth_kind: Some(match depth.depth_kind {
+            KindArg::Depth => DepthKind::Depth,
+            KindArg::Disparity => DepthKind::Disparity,
+        }),
+        depth_holes: match depth.depth_holes {
+            HolesArg::Reject => HolePolicy::Reject,
+            HolesArg::Fill => HolePolicy::Fill,
+        },
     }
 }
 
@@ -147,10 +237,7 @@ fn run(args: RunArgs) -> ExitCode {
 
 /// Config file, then command-line overrides.
 fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
-    let mut config = match &args.config {
-        Some(path) => Config::from_file(path).map_err(|e| e.to_string())?,
-        None => Config::default(),
-    };
+    let mut config = load_config(args.config.as_deref()).map_err(|e| e.to_string())?;
     config.ascii_ply |= args.ascii_ply;
     if let Some(n) = args.num_frames {
         config.num_frames = n;
@@ -164,18 +251,7 @@ fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
     config
         .validate()
         .map_err(|e| format!("invalid settings: {e}"))?;
-    Ok(RunOptions {
-        config,
-        depth_file: args.depth.clone(),
-        depth_kind: Some(match args.depth_kind {
-            KindArg::Depth => DepthKind::Depth,
-            KindArg::Disparity => DepthKind::Disparity,
-        }),
-        depth_holes: match args.depth_holes {
-            HolesArg::Reject => HolePolicy::Reject,
-            HolesArg::Fill => HolePolicy::Fill,
-        },
-    })
+    Ok(depth_options(config, &args.depth))
 }
 
 /// File extensions taken from folders.

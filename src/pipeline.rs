@@ -7,7 +7,9 @@ use crate::edges::{
     drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
 };
 use crate::error::Error;
-use crate::inpaint::{border::mirror_frame, inpaint_pass, region::Thickness, InpaintStats};
+use crate::inpaint::{
+    border::mirror_frame, inpaint_layers, region::Thickness, InpaintParams, InpaintStats,
+};
 use crate::io::depth_file::{write_depth_png16, FloatMap};
 use crate::io::photo::load_photo;
 use crate::io::staging::StagedDir;
@@ -139,12 +141,22 @@ pub fn build_scene(
     let mut ldi = timings.stage("ldi", observer, |_| {
         Ldi::from_grid(&canvas.depth, &canvas.color, &canvas.origin, &cuts, frame)
     });
-    let thickness = Thickness {
-        background: config.background_thickness,
-        context: config.context_thickness,
+    let params = InpaintParams {
+        first: Thickness {
+            background: config.background_thickness,
+            context: config.context_thickness,
+            band: config.depth_edge_dilate,
+        },
+        second: Thickness {
+            background: config.background_thickness_2,
+            context: config.context_thickness_2,
+            band: 0,
+        },
+        threshold: config.depth_threshold,
+        min_curve: config.redundant_number,
     };
     let inpaint = timings.stage("inpaint", observer, |_| {
-        inpaint_pass(&mut ldi, &edges, thickness)
+        inpaint_layers(&mut ldi, &edges, &params)
     });
     let size = prepared.rgb.dimensions();
     let mesh = timings.stage("mesh", observer, |_| {
@@ -228,6 +240,45 @@ pub struct Report {
     pub outputs: Vec<String>,
 }
 
+/// Loads a photo and its depth from the source the options select.
+pub fn load_with_depth(
+    photo: &Path,
+    options: &RunOptions,
+    timings: &mut Timings,
+    observer: &mut dyn FnMut(Event),
+) -> Result<(image::RgbImage, DepthEstimate), Error> {
+    let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
+    let rgb = loaded.rgb;
+    let estimate = timings.stage("depth", observer, |_| match &options.depth_file {
+        Some(path) => {
+            let kind = options.depth_kind.unwrap_or(DepthKind::Disparity);
+            depth_from_file(path, kind, rgb.dimensions(), options.depth_holes)
+        }
+        None => Ok(classical_depth(&rgb)),
+    })?;
+    Ok((rgb, estimate))
+}
+
+/// Renders one novel view of a photo's 3D scene: camera centre at −`translation`
+/// (scene units, the reference's convention), focal length times `zoom`.
+pub fn render_view(
+    photo: &Path,
+    options: &RunOptions,
+    translation: [f32; 3],
+    zoom: f32,
+) -> Result<image::RgbImage, Error> {
+    let mut timings = Timings::default();
+    let (rgb, estimate) = load_with_depth(photo, options, &mut timings, &mut |_| {})?;
+    let scene = build_scene(&rgb, &estimate, &options.config, &mut timings, &mut |_| {});
+    let (w, h) = scene.prepared.rgb.dimensions();
+    let camera = Camera::original(&scene.prepared.intrinsics, w, h).posed(translation, zoom);
+    Ok(render(
+        &scene.mesh,
+        &camera,
+        options.config.samples_per_side(),
+    ))
+}
+
 /// Runs the whole job for one photo and writes `out_dir` (replaced as a whole,
 /// and only when every output is complete).
 pub fn run_photo(
@@ -238,15 +289,7 @@ pub fn run_photo(
 ) -> Result<Report, Error> {
     let config = &options.config;
     let mut timings = Timings::default();
-    let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
-    let rgb = loaded.rgb;
-    let estimate = timings.stage("depth", observer, |_| match &options.depth_file {
-        Some(path) => {
-            let kind = options.depth_kind.unwrap_or(DepthKind::Disparity);
-            depth_from_file(path, kind, rgb.dimensions(), options.depth_holes)
-        }
-        None => Ok(classical_depth(&rgb)),
-    })?;
+    let (rgb, estimate) = load_with_depth(photo, options, &mut timings, observer)?;
     let scene = build_scene(&rgb, &estimate, config, &mut timings, observer);
     let stage = StagedDir::create(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let mut outputs = Vec::new();

@@ -29,8 +29,8 @@ struct Level {
     source: Vec<bool>,
 }
 
-/// Colour for every hole pixel, drawn from context pixels only (never from
-/// the foreground that hides the hole).
+/// Colour for every hole and band pixel, drawn from context pixels outside
+/// the band only (never from the foreground that hides the hole).
 pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
     let base = base_level(region, ldi, depth);
     let mut pyramid = vec![base];
@@ -104,7 +104,8 @@ fn base_level(region: &Region, ldi: &Ldi, depth: &[f32]) -> Level {
             let c = region.context[i] as usize;
             level.color[i] = ldi.color[c].map(f32::from);
             level.disparity[i] = 1.0 / ldi.depth[c];
-            level.source[i] = true;
+            level.source[i] = !region.band[i];
+            level.hole[i] = region.band[i];
         } else if region.is_hole(i) && d.is_finite() {
             level.disparity[i] = 1.0 / d;
             level.hole[i] = true;

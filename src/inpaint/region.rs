@@ -17,6 +17,10 @@ pub struct Region {
     pub ring: Vec<u16>,
     /// Per patch pixel: the background node used as context, or NONE.
     pub context: Vec<u32>,
+    /// Per patch pixel: a context pixel next to the edge whose colour is redrawn
+    /// with the hole, because monocular depth edges rarely sit exactly on colour
+    /// edges and these pixels often carry a fringe of foreground colour.
+    pub band: Vec<bool>,
 }
 
 impl Region {
@@ -43,22 +47,30 @@ impl Region {
 pub struct Thickness {
     pub background: usize,
     pub context: usize,
+    /// Context rings next to the edge whose colour is redrawn (at most 30 % of the context).
+    pub band: usize,
 }
+
+/// Largest share of the context that the redrawn band may take (reference).
+const MAX_BAND_SHARE: f32 = 0.3;
 
 /// Grows regions for many edges, reusing per-node marks between them.
 pub struct RegionGrower {
     /// Nodes at or above this id (added during the pass) take no part.
     limit: usize,
+    /// When set, the synthesis region only grows through nodes of this origin.
+    mask_origin: Option<u8>,
     mask_mark: Vec<u32>,
     context_mark: Vec<u32>,
     stamp: u32,
 }
 
 impl RegionGrower {
-    pub fn new(ldi: &Ldi) -> Self {
+    pub fn new(ldi: &Ldi, mask_origin: Option<u8>) -> Self {
         let n = ldi.node_count();
         RegionGrower {
             limit: n,
+            mask_origin,
             mask_mark: vec![0; n],
             context_mark: vec![0; n],
             stamp: 0,
@@ -96,6 +108,7 @@ impl RegionGrower {
             return None;
         }
         let mut context_front = context.clone();
+        let mut ring_ends = vec![context.len()];
         let rings = thickness.background.max(thickness.context);
         for ring in 1..rings {
             mask_front = self.advance(ldi, &mask_front, true);
@@ -105,12 +118,20 @@ impl RegionGrower {
             if ring < thickness.context {
                 context_front = self.advance(ldi, &context_front, false);
                 context.extend_from_slice(&context_front);
+                ring_ends.push(context.len());
             }
             if mask_front.is_empty() && context_front.is_empty() {
                 break;
             }
         }
-        Some(build_region(ldi, &hole, &context))
+        let limit = (context.len() as f32 * MAX_BAND_SHARE) as usize;
+        let band = ring_ends[..thickness.band.min(ring_ends.len())]
+            .iter()
+            .rev()
+            .copied()
+            .find(|&end| end <= limit)
+            .unwrap_or(0);
+        Some(build_region(ldi, &hole, &context, band))
     }
 
     /// Background nodes behind `edge_node` across its cut links.
@@ -148,6 +169,9 @@ impl RegionGrower {
                 {
                     continue;
                 }
+                if into_mask && self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o) {
+                    continue;
+                }
                 if into_mask {
                     self.mask_mark[n_us] = stamp;
                 } else {
@@ -160,8 +184,9 @@ impl RegionGrower {
     }
 }
 
-/// Lays the node lists out on their bounding patch.
-fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32]) -> Region {
+/// Lays the node lists out on their bounding patch; the first `band` context
+/// nodes form the redrawn band.
+fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32], band: usize) -> Region {
     let positions = hole
         .iter()
         .map(|&(n, _)| n)
@@ -183,6 +208,7 @@ fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32]) -> Region {
         hole: vec![NONE; width * height],
         ring: vec![0; width * height],
         context: vec![NONE; width * height],
+        band: vec![false; width * height],
     };
     for &(n, ring) in hole {
         let (x, y) = ldi.position(n as usize);
@@ -192,11 +218,12 @@ fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32]) -> Region {
             region.ring[i] = ring;
         }
     }
-    for &n in context {
+    for (k, &n) in context.iter().enumerate() {
         let (x, y) = ldi.position(n as usize);
         let i = (y - y0) * width + x - x0;
         if region.context[i] == NONE && region.hole[i] == NONE {
             region.context[i] = n;
+            region.band[i] = k < band;
         }
     }
     region

@@ -67,6 +67,31 @@ impl Drop for StagedDir {
     }
 }
 
+/// Writes a PNG through a temporary file in the same folder, renamed into
+/// place when complete, so a failed write never leaves a partial image.
+pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), String> {
+    let shown = path.display();
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let written = image
+        .save_with_format(&temp, image::ImageFormat::Png)
+        .map_err(|e| format!("{shown}: cannot write: {e}"))
+        .and_then(|_| {
+            std::fs::rename(&temp, path).map_err(|e| format!("{shown}: cannot write: {e}"))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
