@@ -29,6 +29,8 @@ pub struct Config {
     /// Context rings of the second pass.
     pub context_thickness_2: usize,
     /// Context rings next to the edge whose colour is redrawn with the hole (pass 1).
+    /// The reference uses 10; 3 removes colour fringes of slightly misplaced depth
+    /// edges while keeping accurate ones (10 costs 1.6 dB on `tests/eval.rs`).
     pub depth_edge_dilate: usize,
     /// Width of the band kept sharp around continued depth edges.
     pub depth_edge_dilate_2: usize,
@@ -61,6 +63,8 @@ pub struct Config {
     pub supersample: u32,
     /// Write the PLY as ASCII instead of binary.
     pub ascii_ply: bool,
+    /// Synthesize the background hidden behind discontinuities (off only for comparisons).
+    pub inpaint: bool,
 }
 
 impl Default for Config {
@@ -76,7 +80,7 @@ impl Default for Config {
             context_thickness: 140,
             background_thickness_2: 70,
             context_thickness_2: 70,
-            depth_edge_dilate: 10,
+            depth_edge_dilate: 3,
             depth_edge_dilate_2: 5,
             extrapolate_border: true,
             extrapolation_thickness: 60,
@@ -101,6 +105,7 @@ impl Default for Config {
             anti_flickering: true,
             supersample: 2,
             ascii_ply: false,
+            inpaint: true,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod depth;
 pub mod edges;
 pub mod error;
+pub mod eval;
 pub mod grid;
 pub mod inpaint;
 pub mod io;

@@ -26,8 +26,29 @@ enum Command {
     Run(RunArgs),
     /// Render one novel view of a photo to PNG.
     View(ViewArgs),
+    /// Score view synthesis on a stereo pair against two baselines.
+    Eval(EvalArgs),
     /// Print the default configuration as TOML.
     Config,
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// Left image of a rectified stereo pair.
+    #[arg(long)]
+    left: PathBuf,
+    /// Left disparity in pixels (PFM as Middlebury writes it, NPY, 16-bit PNG); inf/NaN = unknown.
+    #[arg(long)]
+    disparity: PathBuf,
+    /// The real right image.
+    #[arg(long)]
+    right: PathBuf,
+    /// Also write the scores as JSON to this file ("-" for standard output).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// TOML configuration (keys as in `photo3d config`).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -131,6 +152,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(args),
         Command::View(args) => view(args),
+        Command::Eval(args) => eval(args),
     }
 }
 
@@ -152,6 +174,41 @@ fn view(args: ViewArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn eval(args: EvalArgs) -> ExitCode {
+    match run_eval(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_eval(args: &EvalArgs) -> Result<(), String> {
+    let config = load_config(args.config.as_deref()).map_err(|e| e.to_string())?;
+    let left = photo3d::io::photo::load_photo(&args.left)
+        .map_err(|e| e.to_string())?
+        .rgb;
+    let right = photo3d::io::photo::load_photo(&args.right)
+        .map_err(|e| e.to_string())?
+        .rgb;
+    let disparity =
+        photo3d::io::depth_file::read_depth_file(&args.disparity).map_err(|e| e.to_string())?;
+    let scores = photo3d::eval::evaluate(&left, &disparity, &right, &config)
+        .map_err(|e| format!("{}: {e}", args.disparity.display()))?;
+    let json = serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?;
+    match args.json.as_deref() {
+        Some(path) if path == Path::new("-") => println!("{json}"),
+        Some(path) => {
+            std::fs::write(path, json)
+                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            print!("{}", photo3d::eval::table(&scores));
+        }
+        None => print!("{}", photo3d::eval::table(&scores)),
+    }
+    Ok(())
 }
 
 /// The config file's settings, or the defaults.

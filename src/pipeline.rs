@@ -156,7 +156,11 @@ pub fn build_scene(
         min_curve: config.redundant_number,
     };
     let inpaint = timings.stage("inpaint", observer, |_| {
-        inpaint_layers(&mut ldi, &edges, &params)
+        if config.inpaint {
+            inpaint_layers(&mut ldi, &edges, &params)
+        } else {
+            InpaintStats::default()
+        }
     });
     let size = prepared.rgb.dimensions();
     let mesh = timings.stage("mesh", observer, |_| {

@@ -57,6 +57,16 @@ pub struct Prepared {
     pub intrinsics: Intrinsics,
     /// Depth at the image centre before sharpening; the dolly zoom keeps it fixed.
     pub mean_loc_depth: f32,
+    /// How input disparity d became working disparity: scale · (d − offset).
+    pub disparity_map: DisparityMapping,
+}
+
+/// The affine map from input disparity (or inverse depth) to the reference's
+/// [0, 3] scale, kept so metric comparisons can undo it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DisparityMapping {
+    pub offset: f32,
+    pub scale: f32,
 }
 
 /// Working size: the longer side becomes `longer_side`, the aspect ratio is kept.
@@ -76,7 +86,7 @@ pub fn prepare(rgb: &RgbImage, map: &FloatMap, kind: DepthKind, longer_side: u32
     } else {
         imageops::resize(rgb, w, h, FilterType::Triangle)
     };
-    let disparity = normalized_disparity(map, kind);
+    let (disparity, disparity_map) = normalized_disparity(map, kind);
     let disparity = if disparity.dimensions() == (w, h) {
         disparity
     } else {
@@ -91,11 +101,12 @@ pub fn prepare(rgb: &RgbImage, map: &FloatMap, kind: DepthKind, longer_side: u32
         depth,
         intrinsics: Intrinsics::reference(original, (w, h)),
         mean_loc_depth,
+        disparity_map,
     }
 }
 
 /// Disparity shifted to start at 0, box-blurred 3×3 and scaled to max 3 (reference §1).
-fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> FloatMap {
+fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> (FloatMap, DisparityMapping) {
     let mut disp = match kind {
         DepthKind::Disparity => map.clone(),
         DepthKind::Depth => {
@@ -124,7 +135,7 @@ fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> FloatMap {
         0.0
     };
     blurred.pixels_mut().for_each(|p| p[0] *= scale);
-    blurred
+    (blurred, DisparityMapping { offset: min, scale })
 }
 
 /// 3×3 mean with edge replication.

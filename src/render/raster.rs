@@ -23,6 +23,11 @@ struct ScreenVertex {
 
 /// Renders `mesh` from `camera`, `samples` × `samples` per pixel.
 pub fn render(mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
+    render_over(mesh, camera, samples, BACKGROUND)
+}
+
+/// Renders like `render`, with `background` where no surface is hit.
+pub fn render_over(mesh: &Mesh, camera: &Camera, samples: u32, background: [u8; 3]) -> RgbImage {
     let s = samples.max(1) as usize;
     let (w, h) = (camera.width as usize * s, camera.height as usize * s);
     let screen = project(mesh, camera, s as f32);
@@ -36,7 +41,7 @@ pub fn render(mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
             let y0 = band * BAND_ROWS;
             let rows = pixels.len() / w;
             let mut depth = vec![0f32; pixels.len()];
-            pixels.fill(BACKGROUND.map(f32::from));
+            pixels.fill(background.map(f32::from));
             for &t in triangles {
                 let face = mesh.faces[t as usize];
                 draw_triangle(mesh, &screen, face, pixels, &mut depth, w, y0, rows);
