@@ -8,7 +8,10 @@ use crate::edges::{
 };
 use crate::error::Error;
 use crate::inpaint::{
-    border::mirror_frame, inpaint_layers, region::Thickness, InpaintParams, InpaintStats,
+    border::{extend_frame, synthesize_frame},
+    inpaint_layers,
+    region::Thickness,
+    InpaintParams, InpaintStats,
 };
 use crate::io::depth_file::{write_depth_png16, FloatMap};
 use crate::io::photo::load_photo;
@@ -129,7 +132,7 @@ pub fn build_scene(
         0
     };
     let (canvas, cuts, edges) = timings.stage("discontinuities", observer, |_| {
-        let mut canvas = mirror_frame(&prepared.rgb, &sharp, frame);
+        let mut canvas = extend_frame(&prepared.rgb, &sharp, frame);
         let (cw, ch) = (canvas.width, canvas.height);
         let mut cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold);
         merge_small_surfaces(&mut canvas.depth, &mut cuts, config.min_component_size);
@@ -140,6 +143,9 @@ pub fn build_scene(
     });
     let mut ldi = timings.stage("ldi", observer, |_| {
         Ldi::from_grid(&canvas.depth, &canvas.color, &canvas.origin, &cuts, frame)
+    });
+    timings.stage("extrapolate", observer, |_| {
+        synthesize_frame(&mut ldi, config.context_thickness)
     });
     let params = InpaintParams {
         first: Thickness {

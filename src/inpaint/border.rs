@@ -1,10 +1,14 @@
 //! Extension of the photo beyond its border, so a moving camera never sees
-//! the edge of the scene.
+//! the edge of the scene: depth continues straight outward, colour is
+//! synthesized from a band of the photo along each side.
 
 use image::RgbImage;
+use rayon::prelude::*;
 
+use super::colour::fill_colour;
+use super::region::Region;
 use crate::io::depth_file::FloatMap;
-use crate::ldi::origin;
+use crate::ldi::{origin, Ldi, NONE};
 
 /// Photo and depth on a canvas grown by `frame` pixels on every side.
 pub struct Canvas {
@@ -15,9 +19,10 @@ pub struct Canvas {
     pub origin: Vec<u8>,
 }
 
-/// Mirrors colour and depth across the border into the frame, so textures and
-/// depth edges continue outward consistently; frame pixels are marked extrapolated.
-pub fn mirror_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
+/// Places the photo in a canvas with a `frame`-wide border whose depth
+/// repeats the nearest photo pixel (so depth edges run straight out) and
+/// whose colour is a placeholder until `synthesize_frame` fills it.
+pub fn extend_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     let (cw, ch) = (w + 2 * frame, h + 2 * frame);
     let mut canvas = Canvas {
@@ -28,12 +33,13 @@ pub fn mirror_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
         origin: Vec::with_capacity(cw * ch),
     };
     for y in 0..ch {
-        let (sy, inside_y) = reflect(y as i64 - frame as i64, h);
+        let sy = (y as i64 - frame as i64).clamp(0, h as i64 - 1) as u32;
         for x in 0..cw {
-            let (sx, inside_x) = reflect(x as i64 - frame as i64, w);
-            canvas.color.push(rgb.get_pixel(sx as u32, sy as u32).0);
-            canvas.depth.push(depth.get_pixel(sx as u32, sy as u32)[0]);
-            canvas.origin.push(if inside_x && inside_y {
+            let sx = (x as i64 - frame as i64).clamp(0, w as i64 - 1) as u32;
+            let inside = (frame..frame + w).contains(&x) && (frame..frame + h).contains(&y);
+            canvas.color.push(rgb.get_pixel(sx, sy).0);
+            canvas.depth.push(depth.get_pixel(sx, sy)[0]);
+            canvas.origin.push(if inside {
                 origin::ORIGINAL
             } else {
                 origin::EXTRAPOLATED
@@ -43,39 +49,137 @@ pub fn mirror_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
     canvas
 }
 
-/// Index reflected into 0..n (symmetric: −1 → 0), and whether it was inside.
-fn reflect(i: i64, n: usize) -> (usize, bool) {
-    let n = n as i64;
-    let period = 2 * n;
-    let m = i.rem_euclid(period);
-    let r = if m < n { m } else { period - 1 - m };
-    (r as usize, (0..n).contains(&i))
+/// Fills the colour of the frame nodes, side by side, with the PatchMatch
+/// fill whose sources are a band of the photo along that side, `context`
+/// wide but at most twice the frame (wider bands cost time and add little).
+pub fn synthesize_frame(ldi: &mut Ldi, context: usize) {
+    let f = ldi.frame;
+    if f == 0 {
+        return;
+    }
+    let (cw, ch) = (ldi.width, ldi.height);
+    let band = context.min(2 * f).min(cw.min(ch) - 2 * f);
+    // (x0, y0, width, height) of each strip's patch: strip plus photo band.
+    let strips = [
+        (0, 0, cw, f + band),
+        (0, ch - f - band, cw, f + band),
+        (0, f, f + band, ch - 2 * f),
+        (cw - f - band, f, f + band, ch - 2 * f),
+    ];
+    let shared: &Ldi = ldi;
+    let fills: Vec<(Region, Vec<[u8; 3]>)> = strips
+        .par_iter()
+        .map(|&(x0, y0, width, height)| {
+            let region = strip_region(shared, x0, y0, width, height);
+            let depth: Vec<f32> = region
+                .hole
+                .iter()
+                .map(|&n| {
+                    if n == NONE {
+                        f32::NAN
+                    } else {
+                        shared.depth[n as usize]
+                    }
+                })
+                .collect();
+            let colour = fill_colour(&region, shared, &depth);
+            (region, colour)
+        })
+        .collect();
+    for (region, colour) in fills {
+        for (i, &node) in region.hole.iter().enumerate() {
+            if node != NONE {
+                ldi.color[node as usize] = colour[i];
+            }
+        }
+    }
+}
+
+/// A patch of the canvas whose frame nodes are the hole and photo nodes the context.
+fn strip_region(ldi: &Ldi, x0: usize, y0: usize, width: usize, height: usize) -> Region {
+    let f = ldi.frame;
+    let n = width * height;
+    let mut region = Region {
+        x0,
+        y0,
+        width,
+        height,
+        hole: vec![NONE; n],
+        ring: vec![0; n],
+        context: vec![NONE; n],
+        band: vec![false; n],
+    };
+    for i in 0..n {
+        let (x, y) = (x0 + i % width, y0 + i / width);
+        let node = ldi.first_layer[y * ldi.width + x];
+        if node == NONE {
+            continue;
+        }
+        if ldi.origin[node as usize] == origin::EXTRAPOLATED {
+            region.hole[i] = node;
+            let dx = f
+                .saturating_sub(x)
+                .max((x + f + 1).saturating_sub(ldi.width));
+            let dy = f
+                .saturating_sub(y)
+                .max((y + f + 1).saturating_sub(ldi.height));
+            region.ring[i] = dx.max(dy) as u16;
+        } else {
+            region.context[i] = node;
+        }
+    }
+    region
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edges::find_cuts;
 
     #[test]
-    fn reflection_is_symmetric_and_handles_wide_frames() {
-        assert_eq!(reflect(-1, 5), (0, false));
-        assert_eq!(reflect(-2, 5), (1, false));
-        assert_eq!(reflect(5, 5), (4, false));
-        assert_eq!(reflect(3, 5), (3, true));
-        assert_eq!(reflect(-4, 3).0, 2);
-        assert_eq!(reflect(-12, 3).0, 0);
-        assert!(reflect(100, 1).0 == 0);
-    }
-
-    #[test]
-    fn canvas_keeps_photo_in_the_middle() {
+    fn frame_repeats_border_depth_and_keeps_photo_in_the_middle() {
         let rgb = RgbImage::from_fn(4, 3, |x, y| image::Rgb([x as u8, y as u8, 7]));
         let depth = FloatMap::from_fn(4, 3, |x, _| image::Luma([x as f32 + 1.0]));
-        let c = mirror_frame(&rgb, &depth, 2);
+        let c = extend_frame(&rgb, &depth, 2);
         assert_eq!((c.width, c.height), (8, 7));
         assert_eq!(c.color[2 * 8 + 2], [0, 0, 7]);
         assert_eq!(c.origin[2 * 8 + 2], origin::ORIGINAL);
         assert_eq!(c.origin[0], origin::EXTRAPOLATED);
-        assert_eq!(c.depth[2 * 8 + 1], 1.0, "mirrored first column");
+        assert_eq!(c.depth[2 * 8], 1.0, "left frame repeats the first column");
+        assert_eq!(
+            c.depth[2 * 8 + 7],
+            4.0,
+            "right frame repeats the last column"
+        );
+    }
+
+    #[test]
+    fn frame_colour_comes_from_the_photo_texture() {
+        // Vertical stripes of two colours: the frame must continue them, not smear.
+        let (w, h, f) = (64usize, 48usize, 8usize);
+        let rgb = RgbImage::from_fn(w as u32, h as u32, |x, _| {
+            image::Rgb(if (x / 4) % 2 == 0 {
+                [200, 40, 40]
+            } else {
+                [40, 40, 200]
+            })
+        });
+        let depth = FloatMap::from_pixel(w as u32, h as u32, image::Luma([5.0]));
+        let canvas = extend_frame(&rgb, &depth, f);
+        let cuts = find_cuts(&canvas.depth, canvas.width, canvas.height, 0.04);
+        let mut ldi = Ldi::from_grid(&canvas.depth, &canvas.color, &canvas.origin, &cuts, f);
+        synthesize_frame(&mut ldi, 32);
+        let top_row: Vec<[u8; 3]> = (f..f + w).map(|x| ldi.color[x]).collect();
+        let pure = top_row.iter().filter(|c| c[0] > 170 || c[2] > 170).count();
+        assert!(
+            pure * 10 > top_row.len() * 8,
+            "frame is smeared: {pure} of {} pure",
+            top_row.len()
+        );
+        let reds = top_row.iter().filter(|c| c[0] > 170).count();
+        assert!(
+            reds * 4 > top_row.len() && reds * 4 < 3 * top_row.len(),
+            "stripes lost: {reds} red"
+        );
     }
 }
