@@ -28,8 +28,37 @@ enum Command {
     View(ViewArgs),
     /// Score view synthesis on a stereo pair against two baselines.
     Eval(EvalArgs),
+    /// Views from two eyes: side-by-side or anaglyph PNG, or a wiggle GIF.
+    Stereo(StereoArgs),
     /// Print the default configuration as TOML.
     Config,
+}
+
+#[derive(clap::Args)]
+struct StereoArgs {
+    /// The photo.
+    photo: PathBuf,
+    /// How to show the two views.
+    #[arg(long, value_enum, default_value = "sbs")]
+    format: StereoArg,
+    /// Eye separation: the nearest surface shifts by this percent of the width between views.
+    #[arg(long, default_value_t = 3.0)]
+    baseline: f32,
+    /// Output file (default stereo-<format>.png, or .gif for wiggle).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    depth: DepthArgs,
+    /// TOML configuration (keys as in `photo3d config`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StereoArg {
+    Sbs,
+    Anaglyph,
+    Wiggle,
 }
 
 #[derive(clap::Args)]
@@ -153,6 +182,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::View(args) => view(args),
         Command::Eval(args) => eval(args),
+        Command::Stereo(args) => stereo(args),
     }
 }
 
@@ -175,6 +205,61 @@ fn view(args: ViewArgs) -> ExitCode {
         }
     }
 }
+
+fn stereo(args: StereoArgs) -> ExitCode {
+    match run_stereo(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_stereo(args: &StereoArgs) -> Result<(), String> {
+    use photo3d::output::stereo::{anaglyph, eye_separation, eye_views, side_by_side};
+    use photo3d::output::video::GifWriter;
+    if !(args.baseline > 0.0 && args.baseline <= 20.0) {
+        return Err(format!(
+            "--baseline {} is outside (0, 20] percent",
+            args.baseline
+        ));
+    }
+    let config = load_config(args.config.as_deref()).map_err(|e| e.to_string())?;
+    let samples = config.samples_per_side();
+    let options = depth_options(config, &args.depth);
+    let scene = photo3d::pipeline::photo_scene(&args.photo, &options).map_err(|e| e.to_string())?;
+    let (left, right) = eye_views(&scene, eye_separation(&scene, args.baseline), samples);
+    let (name, default) = match args.format {
+        StereoArg::Sbs => ("sbs", "stereo-sbs.png"),
+        StereoArg::Anaglyph => ("anaglyph", "stereo-anaglyph.png"),
+        StereoArg::Wiggle => ("wiggle", "stereo-wiggle.gif"),
+    };
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(default));
+    match args.format {
+        StereoArg::Sbs => photo3d::io::staging::save_png_atomic(&side_by_side(&left, &right), &out),
+        StereoArg::Anaglyph => {
+            photo3d::io::staging::save_png_atomic(&anaglyph(&left, &right), &out)
+        }
+        StereoArg::Wiggle => photo3d::io::staging::write_atomic(&out, |temp| {
+            let (w, h) = left.dimensions();
+            let mut gif = GifWriter::create(temp, w, h, WIGGLE_FPS)?;
+            for frame in [&left, &right] {
+                gif.push(frame)?;
+            }
+            gif.finish()
+        }),
+    }?;
+    eprintln!(
+        "{}: {name} stereo → {}",
+        args.photo.display(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Frame rate of the wiggle GIF: slow enough to see each eye's view.
+const WIGGLE_FPS: u32 = 6;
 
 fn eval(args: EvalArgs) -> ExitCode {
     match run_eval(&args) {

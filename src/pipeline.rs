@@ -269,6 +269,19 @@ pub fn load_with_depth(
     Ok((rgb, estimate))
 }
 
+/// Loads a photo and builds its 3D scene, quietly.
+pub fn photo_scene(photo: &Path, options: &RunOptions) -> Result<Scene, Error> {
+    let mut timings = Timings::default();
+    let (rgb, estimate) = load_with_depth(photo, options, &mut timings, &mut |_| {})?;
+    Ok(build_scene(
+        &rgb,
+        &estimate,
+        &options.config,
+        &mut timings,
+        &mut |_| {},
+    ))
+}
+
 /// Renders one novel view of a photo's 3D scene: camera centre at −`translation`
 /// (scene units, the reference's convention), focal length times `zoom`.
 pub fn render_view(
@@ -277,9 +290,7 @@ pub fn render_view(
     translation: [f32; 3],
     zoom: f32,
 ) -> Result<image::RgbImage, Error> {
-    let mut timings = Timings::default();
-    let (rgb, estimate) = load_with_depth(photo, options, &mut timings, &mut |_| {})?;
-    let scene = build_scene(&rgb, &estimate, &options.config, &mut timings, &mut |_| {});
+    let scene = photo_scene(photo, options)?;
     let (w, h) = scene.prepared.rgb.dimensions();
     let camera = Camera::original(&scene.prepared.intrinsics, w, h).posed(translation, zoom);
     Ok(render(

@@ -244,3 +244,62 @@ fn flags_override_config_file() {
         assert_eq!(stream["r_frame_rate"], "12/1");
     }
 }
+
+#[test]
+fn stereo_writes_sbs_anaglyph_and_wiggle() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("small.toml");
+    std::fs::write(&cfg, "longer_side_len = 120\n").unwrap();
+    let photo = example_photo();
+    let (w, h) = (120, 80);
+    for (format, file) in [("sbs", "s.png"), ("anaglyph", "a.png"), ("wiggle", "w.gif")] {
+        let out = dir.path().join(file);
+        let args = [
+            "stereo",
+            photo.to_str().unwrap(),
+            "--format",
+            format,
+            "--config",
+            cfg.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        let result = photo3d(&args);
+        assert!(result.status.success(), "{format}: {}", stderr(&result));
+        if format == "wiggle" {
+            use image::AnimationDecoder;
+            let decoder = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(
+                std::fs::File::open(&out).unwrap(),
+            ))
+            .unwrap();
+            let frames = decoder.into_frames().collect_frames().unwrap();
+            assert_eq!(frames.len(), 2);
+            assert_eq!(frames[0].buffer().dimensions(), (w, h));
+            assert_ne!(
+                frames[0].buffer(),
+                frames[1].buffer(),
+                "the two eyes see the same"
+            );
+        } else {
+            let image = image::open(&out).unwrap().to_rgb8();
+            let expected = if format == "sbs" { (2 * w, h) } else { (w, h) };
+            assert_eq!(image.dimensions(), expected);
+        }
+    }
+    let sbs = image::open(dir.path().join("s.png")).unwrap().to_rgb8();
+    let (left, right) = (
+        image::imageops::crop_imm(&sbs, 0, 0, w, h).to_image(),
+        image::imageops::crop_imm(&sbs, w, 0, w, h).to_image(),
+    );
+    let differing = left
+        .pixels()
+        .zip(right.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        differing > (w * h / 20) as usize,
+        "views barely differ: {differing} pixels"
+    );
+    let bad = photo3d(&["stereo", photo.to_str().unwrap(), "--baseline", "0"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("--baseline"));
+}

@@ -67,9 +67,12 @@ impl Drop for StagedDir {
     }
 }
 
-/// Writes a PNG through a temporary file in the same folder, renamed into
-/// place when complete, so a failed write never leaves a partial image.
-pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), String> {
+/// Writes a file through a temporary file in the same folder, renamed into
+/// place when `write` succeeds, so a failed write never leaves a partial file.
+pub fn write_atomic<E: std::fmt::Display>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), String> {
     let shown = path.display();
     let parent = path
         .parent()
@@ -80,8 +83,7 @@ pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), Strin
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let written = image
-        .save_with_format(&temp, image::ImageFormat::Png)
+    let written = write(&temp)
         .map_err(|e| format!("{shown}: cannot write: {e}"))
         .and_then(|_| {
             std::fs::rename(&temp, path).map_err(|e| format!("{shown}: cannot write: {e}"))
@@ -90,6 +92,13 @@ pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), Strin
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Writes a PNG atomically (see `write_atomic`).
+pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), String> {
+    write_atomic(path, |temp| {
+        image.save_with_format(temp, image::ImageFormat::Png)
+    })
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
-//! Files made from the 3D photo: videos.
+//! Files made from the 3D photo: videos and stereo views.
 
+pub mod stereo;
 pub mod video;
