@@ -65,6 +65,8 @@ pub struct Config {
     pub ascii_ply: bool,
     /// Synthesize the background hidden behind discontinuities (off only for comparisons).
     pub inpaint: bool,
+    /// Triangle budget of mesh.glb; flat regions are merged until it is met.
+    pub glb_triangles: usize,
 }
 
 impl Default for Config {
@@ -106,6 +108,7 @@ impl Default for Config {
             supersample: 2,
             ascii_ply: false,
             inpaint: true,
+            glb_triangles: crate::mesh::glb::DEFAULT_TRIANGLES,
         }
     }
 }
@@ -212,6 +215,9 @@ impl Config {
         }
         if self.crop_border.iter().any(|c| !(0.0..0.45).contains(c)) {
             return Err("crop_border fractions must be in [0, 0.45)".into());
+        }
+        if self.glb_triangles < 2 {
+            return Err("glb_triangles must be at least 2".into());
         }
         if !(1..=4).contains(&self.supersample) {
             return Err("supersample must be 1..=4".into());

@@ -155,6 +155,9 @@ struct RunArgs {
     /// Longer side of the working size (overrides the config).
     #[arg(long)]
     longer_side_len: Option<u32>,
+    /// Triangle budget of mesh.glb (overrides the config).
+    #[arg(long)]
+    glb_triangles: Option<usize>,
     /// Print the time of every stage.
     #[arg(short, long)]
     verbose: bool,
@@ -389,6 +392,9 @@ fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
     }
     if let Some(len) = args.longer_side_len {
         config.longer_side_len = len;
+    }
+    if let Some(n) = args.glb_triangles {
+        config.glb_triangles = n;
     }
     config
         .validate()

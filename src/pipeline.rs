@@ -17,8 +17,9 @@ use crate::io::depth_file::{write_depth_png16, FloatMap};
 use crate::io::photo::load_photo;
 use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
-use crate::mesh::{build_mesh, ply::write_ply, Mesh};
+use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply, Mesh};
 use crate::output::video::Mp4Writer;
+use crate::output::viewer::viewer_html;
 use crate::prepare::{prepare, DepthKind, Prepared};
 use crate::render::{dolly_zoom, render, trajectory, Camera};
 use serde::Serialize;
@@ -71,6 +72,16 @@ pub struct SceneStats {
     pub vertices: usize,
     pub faces: usize,
     pub added_vertices: usize,
+}
+
+/// What mesh.glb holds, for the report.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct GlbStats {
+    pub triangles: usize,
+    pub vertices: usize,
+    /// Texture atlas size in texels.
+    pub atlas: [u32; 2],
+    pub bytes: usize,
 }
 
 /// Seconds spent per stage, in order.
@@ -245,6 +256,7 @@ pub struct Report {
     pub depth_source: DepthSource,
     pub depth_kind: DepthKind,
     pub scene: SceneStats,
+    pub glb: GlbStats,
     pub timings: Timings,
     pub total_seconds: f64,
     pub outputs: Vec<String>,
@@ -332,6 +344,21 @@ pub fn run_photo(
             .map_err(|e| Error::output(&path, e))
     })?;
     outputs.push("mesh.ply".to_string());
+    let glb = timings.stage("write_glb", observer, |_| {
+        let path = stage.path().join("mesh.glb");
+        let k = &scene.prepared.intrinsics;
+        let glb = encode_glb(&scene.ldi, &scene.mesh, k, config.glb_triangles)
+            .map_err(|e| Error::output(&path, e))?;
+        std::fs::write(&path, &glb.bytes).map_err(|e| Error::output(&path, e))?;
+        Ok::<_, Error>(glb)
+    })?;
+    outputs.push("mesh.glb".to_string());
+    timings.stage("write_viewer", observer, |_| {
+        let path = stage.path().join("viewer.html");
+        let title = photo.file_stem().unwrap_or_default().to_string_lossy();
+        std::fs::write(&path, viewer_html(&glb.bytes, &title)).map_err(|e| Error::output(&path, e))
+    })?;
+    outputs.push("viewer.html".to_string());
     for (index, name) in config.video_postfix.iter().enumerate() {
         let file = format!("{name}.mp4");
         let path = stage.path().join(&file);
@@ -350,6 +377,12 @@ pub fn run_photo(
         depth_source: estimate.source.clone(),
         depth_kind: estimate.kind,
         scene: scene.stats,
+        glb: GlbStats {
+            triangles: glb.triangles,
+            vertices: glb.vertices,
+            atlas: glb.atlas,
+            bytes: glb.bytes.len(),
+        },
         total_seconds: timings.total(),
         timings,
         outputs,

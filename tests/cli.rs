@@ -88,6 +88,25 @@ fn run_writes_every_output() {
             "report lacks stage {stage}: {stages:?}"
         );
     }
+    let glb = std::fs::read(dir.join("mesh.glb")).unwrap();
+    assert_eq!(&glb[..4], b"glTF");
+    assert_eq!(report["glb"]["bytes"].as_u64().unwrap() as usize, glb.len());
+    let triangles = report["glb"]["triangles"].as_u64().unwrap() as usize;
+    assert!(
+        triangles > 0 && triangles < mesh.faces.len(),
+        "{triangles} GLB triangles"
+    );
+    let viewer = std::fs::read_to_string(dir.join("viewer.html")).unwrap();
+    assert!(
+        viewer.len() > glb.len(),
+        "viewer.html does not embed the GLB"
+    );
+    for file in ["mesh.glb", "viewer.html"] {
+        assert!(
+            report["outputs"].as_array().unwrap().contains(&file.into()),
+            "report.json does not list {file}"
+        );
+    }
     let leftovers: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -1,5 +1,6 @@
 //! Triangle mesh of an LDI: one vertex per node, triangles over linked quads.
 
+pub mod glb;
 pub mod ply;
 
 use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
@@ -36,19 +37,17 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
         vfov: k.vfov,
     };
     let frame = ldi.frame as f32;
-    for pixel in 0..ldi.width * ldi.height {
-        for node in ldi.layers(pixel) {
-            let node = node as usize;
-            let (x, y) = ldi.position(node);
-            let z = ldi.depth[node];
-            let c = x as f32 - frame + 0.5;
-            let r = y as f32 - frame + 0.5;
-            vertex_of[node] = mesh.positions.len() as u32;
-            mesh.positions
-                .push([z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]);
-            mesh.colors.push(ldi.color[node]);
-            mesh.labels.push(ldi.origin[node]);
-        }
+    for node in vertex_nodes(ldi) {
+        let node = node as usize;
+        let (x, y) = ldi.position(node);
+        let z = ldi.depth[node];
+        let c = x as f32 - frame + 0.5;
+        let r = y as f32 - frame + 0.5;
+        vertex_of[node] = mesh.positions.len() as u32;
+        mesh.positions
+            .push([z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]);
+        mesh.colors.push(ldi.color[node]);
+        mesh.labels.push(ldi.origin[node]);
     }
     for node in 0..n {
         for [a, b, c] in quad_triangles(ldi, node) {
@@ -60,6 +59,14 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
         }
     }
     mesh
+}
+
+/// The LDI node of each mesh vertex: pixels in order, visible layer first
+/// (the reference's vertex order, which `build_mesh` follows).
+pub fn vertex_nodes(ldi: &Ldi) -> Vec<u32> {
+    (0..ldi.width * ldi.height)
+        .flat_map(|pixel| ldi.layers(pixel))
+        .collect()
 }
 
 /// Triangles around `node`: every quad corner whose two links exist gives one

@@ -1,4 +1,5 @@
-//! Files made from the 3D photo: videos and stereo views.
+//! Files made from the 3D photo: videos, stereo views and the web viewer.
 
 pub mod stereo;
 pub mod video;
+pub mod viewer;
