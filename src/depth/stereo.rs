@@ -219,21 +219,24 @@ impl Penalties {
 #[inline]
 fn path_step(cost: &[u8], prev: &[u16], prev_min: u16, p1: u16, p2: u16, out: &mut [u16]) -> u16 {
     let n = cost.len();
+    let (prev, out) = (&prev[..n], &mut out[..n]);
     let jump = prev_min + p2;
-    let mut best = u16::MAX;
-    for d in 0..n {
-        let mut v = prev[d].min(jump);
-        if d > 0 {
-            v = v.min(prev[d - 1] + p1);
-        }
-        if d + 1 < n {
-            v = v.min(prev[d + 1] + p1);
-        }
-        let l = u16::from(cost[d]) + v - prev_min;
-        out[d] = l;
-        best = best.min(l);
+    let step = |c: u8, v: u16| u16::from(c) + v.min(jump) - prev_min;
+    if n == 1 {
+        out[0] = step(cost[0], prev[0]);
+        return out[0];
     }
-    best
+    out[0] = step(cost[0], prev[0].min(prev[1] + p1));
+    out[n - 1] = step(cost[n - 1], prev[n - 1].min(prev[n - 2] + p1));
+    // Interior levels in a form the compiler vectorises.
+    for ((o, &c), w) in out[1..n - 1]
+        .iter_mut()
+        .zip(&cost[1..n - 1])
+        .zip(prev.windows(3))
+    {
+        *o = step(c, w[1].min(w[0].min(w[2]) + p1));
+    }
+    out.iter().copied().min().unwrap_or(0)
 }
 
 /// Path start: L = C.
