@@ -11,6 +11,8 @@ pub enum Error {
     #[error(transparent)]
     DepthFile(#[from] crate::io::depth_file::DepthFileError),
     #[error(transparent)]
+    Embedded(#[from] crate::io::embedded::EmbeddedError),
+    #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Video(#[from] crate::output::video::VideoError),

@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use photo3d::config::Config;
+use photo3d::depth::chain::SourceChoice;
+use photo3d::depth::stereo::StereoParams;
 use photo3d::depth::HolePolicy;
 use photo3d::pipeline::{run_photo, Event, RunOptions};
 use photo3d::prepare::DepthKind;
@@ -112,6 +114,35 @@ struct DepthArgs {
     /// NaN or infinite values in --depth: refuse the file, or fill them from neighbours.
     #[arg(long, value_enum, default_value = "reject")]
     depth_holes: HolesArg,
+    /// Depth source; without it: file, embedded, stereo, neural, classical, first that applies.
+    #[arg(long, value_enum)]
+    depth_source: Option<SourceArg>,
+    /// Right view of a stereo pair whose left view is the photo.
+    #[arg(long, value_name = "FILE")]
+    right: Option<PathBuf>,
+    /// The photo is a side-by-side stereo image: left view | right view.
+    #[arg(long)]
+    stereo_sbs: bool,
+    /// Largest stereo disparity searched, as a fraction of the image width.
+    #[arg(long, value_parser = parse_fraction, default_value_t = StereoParams::default().max_disparity_fraction)]
+    max_disparity: f32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SourceArg {
+    File,
+    Embedded,
+    Stereo,
+    Neural,
+    Classical,
+}
+
+/// Parses a fraction in (0, 1].
+fn parse_fraction(text: &str) -> Result<f32, String> {
+    text.parse::<f32>()
+        .ok()
+        .filter(|v| *v > 0.0 && *v <= 1.0)
+        .ok_or_else(|| format!("'{text}' is not a fraction in (0, 1]"))
 }
 
 /// Parses "tx,ty,tz".
@@ -143,6 +174,9 @@ struct RunArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     depth: DepthArgs,
+    /// Also write depth-photo.jpg, a Google depth photo (GDepth XMP) of the result.
+    #[arg(long)]
+    write_depth_photo: bool,
     /// Write the mesh as ASCII PLY.
     #[arg(long)]
     ascii_ply: bool,
@@ -320,6 +354,20 @@ fn depth_options(config: Config, depth: &DepthArgs) -> RunOptions {
             HolesArg::Reject => HolePolicy::Reject,
             HolesArg::Fill => HolePolicy::Fill,
         },
+        depth_source: depth.depth_source.map(|s| match s {
+            SourceArg::File => SourceChoice::File,
+            SourceArg::Embedded => SourceChoice::Embedded,
+            SourceArg::Stereo => SourceChoice::Stereo,
+            SourceArg::Neural => SourceChoice::Neural,
+            SourceArg::Classical => SourceChoice::Classical,
+        }),
+        right_photo: depth.right.clone(),
+        stereo_sbs: depth.stereo_sbs,
+        stereo: StereoParams {
+            max_disparity_fraction: depth.max_disparity,
+            ..StereoParams::default()
+        },
+        write_depth_photo: false,
     }
 }
 
@@ -338,12 +386,17 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if options.depth_file.is_some() && photos.len() > 1 {
-        eprintln!(
-            "error: --depth applies to one photo, but {} were given",
-            photos.len()
-        );
-        return ExitCode::FAILURE;
+    for (flag, given) in [
+        ("--depth", options.depth_file.is_some()),
+        ("--right", options.right_photo.is_some()),
+    ] {
+        if given && photos.len() > 1 {
+            eprintln!(
+                "error: {flag} applies to one photo, but {} were given",
+                photos.len()
+            );
+            return ExitCode::FAILURE;
+        }
     }
     let mut failed = 0;
     for photo in &photos {
@@ -399,7 +452,10 @@ fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
     config
         .validate()
         .map_err(|e| format!("invalid settings: {e}"))?;
-    Ok(depth_options(config, &args.depth))
+    Ok(RunOptions {
+        write_depth_photo: args.write_depth_photo,
+        ..depth_options(config, &args.depth)
+    })
 }
 
 /// File extensions taken from folders.

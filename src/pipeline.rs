@@ -2,7 +2,9 @@
 //! Nothing here prints; callers watch progress through `Event`s.
 
 use crate::config::Config;
-use crate::depth::{classical_depth, depth_from_file, DepthEstimate, DepthSource, HolePolicy};
+use crate::depth::chain::{choose_depth, SourceChoice};
+use crate::depth::stereo::StereoParams;
+use crate::depth::{DepthEstimate, DepthSource, HolePolicy};
 use crate::edges::{
     drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
 };
@@ -14,6 +16,7 @@ use crate::inpaint::{
     InpaintParams, InpaintStats,
 };
 use crate::io::depth_file::{write_depth_png16, FloatMap};
+use crate::io::gdepth::encode_depth_photo;
 use crate::io::photo::load_photo;
 use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
@@ -35,6 +38,15 @@ pub struct RunOptions {
     pub depth_file: Option<PathBuf>,
     pub depth_kind: Option<DepthKind>,
     pub depth_holes: HolePolicy,
+    /// The named depth source; None tries file, embedded, stereo, neural, classical in turn.
+    pub depth_source: Option<SourceChoice>,
+    /// The right view of a stereo pair whose left view is the photo.
+    pub right_photo: Option<PathBuf>,
+    /// The photo is a side-by-side stereo image (left view | right view).
+    pub stereo_sbs: bool,
+    pub stereo: StereoParams,
+    /// Also write depth-photo.jpg: the working-size photo with GDepth depth.
+    pub write_depth_photo: bool,
 }
 
 /// Progress of a run, for progress bars and logs.
@@ -270,15 +282,7 @@ pub fn load_with_depth(
     observer: &mut dyn FnMut(Event),
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
-    let rgb = loaded.rgb;
-    let estimate = timings.stage("depth", observer, |_| match &options.depth_file {
-        Some(path) => {
-            let kind = options.depth_kind.unwrap_or(DepthKind::Disparity);
-            depth_from_file(path, kind, rgb.dimensions(), options.depth_holes)
-        }
-        None => Ok(classical_depth(&rgb)),
-    })?;
-    Ok((rgb, estimate))
+    timings.stage("depth", observer, |_| choose_depth(photo, loaded, options))
 }
 
 /// Loads a photo and builds its 3D scene, quietly.
@@ -335,6 +339,15 @@ pub fn run_photo(
         write_depth_png16(&disparity, &path).map_err(Error::from)
     })?;
     outputs.push("depth.png".to_string());
+    if options.write_depth_photo {
+        timings.stage("write_depth_photo", observer, |_| {
+            let path = stage.path().join("depth-photo.jpg");
+            let jpeg = encode_depth_photo(&scene.prepared.rgb, &scene.sharpened)
+                .map_err(|e| Error::output(&path, e))?;
+            std::fs::write(&path, jpeg).map_err(|e| Error::output(&path, e))
+        })?;
+        outputs.push("depth-photo.jpg".to_string());
+    }
     timings.stage("write_ply", observer, |_| {
         let path = stage.path().join("mesh.ply");
         let file = std::fs::File::create(&path).map_err(|e| Error::output(&path, e))?;

@@ -1,6 +1,9 @@
-//! Depth sources: a user's depth map, or the classical estimate that needs no model.
+//! Depth sources: a user's depth map, depth embedded in the photo, a stereo
+//! pair, or the classical estimate that needs no model.
 
+pub mod chain;
 pub mod classical;
+pub mod stereo;
 
 use crate::grid::propagate_mean;
 use crate::io::depth_file::{count_non_finite, read_depth_file, DepthFileError, FloatMap};
@@ -13,6 +16,16 @@ use std::path::{Path, PathBuf};
 pub enum DepthSource {
     /// A depth or disparity map given by the user.
     File { path: PathBuf },
+    /// Depth stored in the photo by a phone camera.
+    Embedded {
+        format: crate::io::embedded::EmbeddedFormat,
+    },
+    /// Semi-global matching of a stereo pair.
+    Stereo {
+        input: chain::StereoInput,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        right: Option<PathBuf>,
+    },
     /// The built-in estimate from colour cues.
     Classical,
 }

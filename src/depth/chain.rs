@@ -1,0 +1,211 @@
+//! The depth-source chain: a named source, or the first that applies of
+//! file → embedded → stereo → neural, else the classical estimate.
+
+use crate::depth::stereo::stereo_disparity;
+use crate::depth::{classical_depth, depth_from_file, DepthEstimate, DepthSource};
+use crate::error::Error;
+use crate::io::embedded::{orient_map, read_embedded_depth};
+use crate::io::mpo::split_stereo_mpo;
+use crate::io::photo::{decode_photo, load_photo, Photo};
+use crate::pipeline::RunOptions;
+use crate::prepare::DepthKind;
+use image::RgbImage;
+use std::path::{Path, PathBuf};
+
+/// A depth source as named by `--depth-source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChoice {
+    File,
+    Embedded,
+    Stereo,
+    Neural,
+    Classical,
+}
+
+/// The order in which sources are tried when none is named, before the
+/// classical estimate, which always applies.
+pub const CHAIN: [SourceChoice; 4] = [
+    SourceChoice::File,
+    SourceChoice::Embedded,
+    SourceChoice::Stereo,
+    SourceChoice::Neural,
+];
+
+/// How the two views of a stereo pair were given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StereoInput {
+    /// The two images of an MPO file.
+    Mpo,
+    /// The left and right halves of one image.
+    SideBySide,
+    /// The photo and `--right FILE`.
+    TwoFiles,
+}
+
+/// The photo the pipeline works on (the left half of a side-by-side image)
+/// and its depth from the named source or the first that applies.
+pub fn choose_depth(
+    path: &Path,
+    photo: Photo,
+    options: &RunOptions,
+) -> Result<(RgbImage, DepthEstimate), Error> {
+    let ctx = Context::new(path, photo, options)?;
+    let estimate = match options.depth_source {
+        Some(choice) => ctx
+            .try_source(choice)?
+            .ok_or_else(|| ctx.not_applicable(choice))?,
+        None => CHAIN
+            .iter()
+            .find_map(|&choice| ctx.try_source(choice).transpose())
+            .unwrap_or_else(|| Ok(classical_depth(&ctx.rgb)))?,
+    };
+    Ok((ctx.rgb, estimate))
+}
+
+/// What the sources look at.
+struct Context<'a> {
+    path: &'a Path,
+    options: &'a RunOptions,
+    /// The working photo: the whole photo, or the left half of a side-by-side one.
+    rgb: RgbImage,
+    orientation: u8,
+    /// The right half of a side-by-side photo.
+    sbs_right: Option<RgbImage>,
+}
+
+impl<'a> Context<'a> {
+    fn new(path: &'a Path, photo: Photo, options: &'a RunOptions) -> Result<Self, Error> {
+        let (rgb, sbs_right) = if options.stereo_sbs {
+            let (w, h) = photo.rgb.dimensions();
+            if w < 32 {
+                return Err(Error::input(
+                    path,
+                    "too narrow to be a side-by-side stereo image",
+                ));
+            }
+            let half = w / 2;
+            let left = image::imageops::crop_imm(&photo.rgb, 0, 0, half, h).to_image();
+            let right = image::imageops::crop_imm(&photo.rgb, w - half, 0, half, h).to_image();
+            (left, Some(right))
+        } else {
+            (photo.rgb, None)
+        };
+        Ok(Context {
+            path,
+            options,
+            rgb,
+            orientation: photo.orientation_applied,
+            sbs_right,
+        })
+    }
+
+    /// Depth from one source; None when it does not apply to this photo.
+    fn try_source(&self, choice: SourceChoice) -> Result<Option<DepthEstimate>, Error> {
+        match choice {
+            SourceChoice::File => self.file(),
+            SourceChoice::Embedded => self.embedded(),
+            SourceChoice::Stereo => self.stereo(),
+            // The neural source slots in here.
+            SourceChoice::Neural => Ok(None),
+            SourceChoice::Classical => Ok(Some(classical_depth(&self.rgb))),
+        }
+    }
+
+    fn not_applicable(&self, choice: SourceChoice) -> Error {
+        let why = match choice {
+            SourceChoice::File => "--depth-source file needs --depth FILE",
+            SourceChoice::Embedded => {
+                "--depth-source embedded: the photo carries no depth (GDepth or Dynamic Depth XMP)"
+            }
+            SourceChoice::Stereo => {
+                "--depth-source stereo: the photo is no stereo MPO; give --right FILE or --stereo-sbs"
+            }
+            SourceChoice::Neural => "--depth-source neural: neural depth is not available in this build yet",
+            SourceChoice::Classical => "the classical estimate always applies",
+        };
+        Error::input(self.path, why)
+    }
+
+    fn file(&self) -> Result<Option<DepthEstimate>, Error> {
+        let Some(file) = &self.options.depth_file else {
+            return Ok(None);
+        };
+        let kind = self.options.depth_kind.unwrap_or(DepthKind::Disparity);
+        Ok(Some(depth_from_file(
+            file,
+            kind,
+            self.rgb.dimensions(),
+            self.options.depth_holes,
+        )?))
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, Error> {
+        std::fs::read(self.path).map_err(|e| Error::input(self.path, format!("cannot read: {e}")))
+    }
+
+    fn embedded(&self) -> Result<Option<DepthEstimate>, Error> {
+        if self.sbs_right.is_some() {
+            return Ok(None);
+        }
+        let Some(found) = read_embedded_depth(&self.bytes()?, self.path)? else {
+            return Ok(None);
+        };
+        Ok(Some(DepthEstimate {
+            map: orient_map(found.depth, self.orientation),
+            kind: DepthKind::Depth,
+            source: DepthSource::Embedded {
+                format: found.format,
+            },
+        }))
+    }
+
+    fn stereo(&self) -> Result<Option<DepthEstimate>, Error> {
+        let (input, right_path, left, right) = if let Some(right) = &self.sbs_right {
+            (
+                StereoInput::SideBySide,
+                None,
+                self.rgb.clone(),
+                right.clone(),
+            )
+        } else if let Some(right_path) = &self.options.right_photo {
+            let right = load_photo(right_path)?.rgb;
+            (
+                StereoInput::TwoFiles,
+                Some(right_path.clone()),
+                self.rgb.clone(),
+                right,
+            )
+        } else {
+            let bytes = self.bytes()?;
+            let views = split_stereo_mpo(&bytes)
+                .map_err(|e| Error::input(self.path, format!("corrupt MPO: {e}")))?;
+            let Some(views) = views else {
+                return Ok(None);
+            };
+            let view = |bytes: &[u8], name: &str| {
+                decode_photo(
+                    bytes,
+                    &PathBuf::from(format!("{} ({name} view)", self.path.display())),
+                )
+                .map(|p| p.rgb)
+            };
+            (
+                StereoInput::Mpo,
+                None,
+                view(views.left, "left")?,
+                view(views.right, "right")?,
+            )
+        };
+        let map = stereo_disparity(&left, &right, &self.options.stereo)
+            .map_err(|e| Error::input(right_path.as_deref().unwrap_or(self.path), e))?;
+        Ok(Some(DepthEstimate {
+            map,
+            kind: DepthKind::Disparity,
+            source: DepthSource::Stereo {
+                input,
+                right: right_path,
+            },
+        }))
+    }
+}
