@@ -2,7 +2,10 @@
 //! Nothing here prints; callers watch progress through `Event`s.
 
 use crate::config::Config;
-use crate::depth::{classical_depth, depth_from_file, DepthEstimate, DepthSource, HolePolicy};
+use crate::depth::neural::{ModelFile, NeuralModel};
+use crate::depth::{
+    classical_depth, depth_from_file, neural_depth, DepthEstimate, DepthSource, HolePolicy,
+};
 use crate::edges::{
     drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
 };
@@ -34,6 +37,8 @@ pub struct RunOptions {
     pub depth_file: Option<PathBuf>,
     pub depth_kind: Option<DepthKind>,
     pub depth_holes: HolePolicy,
+    /// A neural model to estimate depth with when no depth file is given.
+    pub neural: Option<ModelFile>,
 }
 
 /// Progress of a run, for progress bars and logs.
@@ -49,6 +54,8 @@ pub enum Event<'a> {
         done: usize,
         total: usize,
     },
+    /// Something went wrong but the run goes on (one line).
+    Warning(&'a str),
 }
 
 /// The layered, inpainted 3D photo.
@@ -250,6 +257,23 @@ pub struct Report {
     pub outputs: Vec<String>,
 }
 
+/// The neural estimate, or the classical one with a warning when the model
+/// cannot be loaded or run.
+fn neural_or_classical(
+    rgb: &image::RgbImage,
+    model: &ModelFile,
+    observer: &mut dyn FnMut(Event),
+) -> DepthEstimate {
+    let estimate = NeuralModel::load(&model.path, model.architecture)
+        .and_then(|loaded| neural_depth(rgb, &loaded, &model.name));
+    estimate.unwrap_or_else(|err| {
+        observer(Event::Warning(&format!(
+            "{err}; using the classical estimate"
+        )));
+        classical_depth(rgb)
+    })
+}
+
 /// Loads a photo and its depth from the source the options select.
 pub fn load_with_depth(
     photo: &Path,
@@ -259,12 +283,15 @@ pub fn load_with_depth(
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
     let rgb = loaded.rgb;
-    let estimate = timings.stage("depth", observer, |_| match &options.depth_file {
+    let estimate = timings.stage("depth", observer, |obs| match &options.depth_file {
         Some(path) => {
             let kind = options.depth_kind.unwrap_or(DepthKind::Disparity);
             depth_from_file(path, kind, rgb.dimensions(), options.depth_holes)
         }
-        None => Ok(classical_depth(&rgb)),
+        None => Ok(match &options.neural {
+            Some(model) => neural_or_classical(&rgb, model, obs),
+            None => classical_depth(&rgb),
+        }),
     })?;
     Ok((rgb, estimate))
 }

@@ -1,6 +1,7 @@
-//! Depth sources: a user's depth map, or the classical estimate that needs no model.
+//! Depth sources: a user's depth map, a neural model, or the classical estimate that needs no model.
 
 pub mod classical;
+pub mod neural;
 
 use crate::grid::propagate_mean;
 use crate::io::depth_file::{count_non_finite, read_depth_file, DepthFileError, FloatMap};
@@ -15,6 +16,8 @@ pub enum DepthSource {
     File { path: PathBuf },
     /// The built-in estimate from colour cues.
     Classical,
+    /// A neural monocular depth model, by its registry name.
+    Neural { model: String },
 }
 
 /// A depth or disparity map with its provenance.
@@ -127,6 +130,21 @@ pub fn classical_depth(rgb: &image::RgbImage) -> DepthEstimate {
         kind: DepthKind::Disparity,
         source: DepthSource::Classical,
     }
+}
+
+/// Relative inverse depth from a neural model named `name` in the report.
+pub fn neural_depth(
+    rgb: &image::RgbImage,
+    model: &neural::NeuralModel,
+    name: &str,
+) -> Result<DepthEstimate, neural::NeuralError> {
+    Ok(DepthEstimate {
+        map: model.estimate(rgb)?,
+        kind: DepthKind::Disparity,
+        source: DepthSource::Neural {
+            model: name.to_string(),
+        },
+    })
 }
 
 #[cfg(test)]
