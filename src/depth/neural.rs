@@ -193,7 +193,16 @@ mod tests {
             Architecture::DepthAnythingV2.input_size(518, 518),
             (518, 518)
         );
-        for (w, h) in [(640, 480), (4000, 3000), (300, 200), (37, 1000)] {
+        // The scale closer to 1 wins: a small photo fits its width, not its height.
+        assert_eq!(
+            Architecture::DepthAnythingV2.input_size(300, 200),
+            (518, 350)
+        );
+        assert_eq!(
+            Architecture::DepthAnythingV2.input_size(37, 1000),
+            (14, 518)
+        );
+        for (w, h) in [(640, 480), (4000, 3000), (1000, 700)] {
             let (iw, ih) = Architecture::DepthAnythingV2.input_size(w, h);
             assert_eq!((iw % 14, ih % 14), (0, 0));
             let aspect = (iw as f64 / ih as f64) / (w as f64 / h as f64);
