@@ -14,6 +14,7 @@ pub mod inpaint;
 pub mod io;
 pub mod ldi;
 pub mod mesh;
+pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod prepare;

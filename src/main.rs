@@ -4,10 +4,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use photo3d::config::Config;
 use photo3d::depth::chain::SourceChoice;
+use photo3d::depth::neural::ModelFile;
 use photo3d::depth::stereo::StereoParams;
 use photo3d::depth::HolePolicy;
+use photo3d::models::{self, ModelInfo, MODELS};
 use photo3d::pipeline::{run_photo, Event, RunOptions};
 use photo3d::prepare::DepthKind;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -34,6 +37,20 @@ enum Command {
     Stereo(StereoArgs),
     /// Print the default configuration as TOML.
     Config,
+    /// List or download the neural depth models.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Show the known models and whether they are cached.
+    List,
+    /// Download a model into the cache, checking its SHA-256.
+    Fetch {
+        /// Model name, as shown by `photo3d models list`.
+        name: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -177,6 +194,13 @@ struct RunArgs {
     /// Also write depth-photo.jpg, a Google depth photo (GDepth XMP) of the result.
     #[arg(long)]
     write_depth_photo: bool,
+    /// Estimate depth with this neural model (see `photo3d models list`) when
+    /// no --depth is given; fetched on first use.
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+    /// Never download: use --model only if it is already cached.
+    #[arg(long)]
+    offline: bool,
     /// Write the mesh as ASCII PLY.
     #[arg(long)]
     ascii_ply: bool,
@@ -220,6 +244,97 @@ fn main() -> ExitCode {
         Command::View(args) => view(args),
         Command::Eval(args) => eval(args),
         Command::Stereo(args) => stereo(args),
+        Command::Models(command) => match models_command(command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn models_command(command: ModelsCommand) -> Result<(), String> {
+    let cache = models::cache_dir().map_err(|e| e.to_string())?;
+    match command {
+        ModelsCommand::List => {
+            println!("cache: {}", cache.display());
+            for m in &MODELS {
+                let cached = models::cached_path(m, &cache).is_file();
+                let check = if m.sha256_confirmed {
+                    ""
+                } else {
+                    " (needs confirmation)"
+                };
+                println!(
+                    "{}\n  file:    {}\n  size:    about {:.1} MB\n  sha256:  {}{check}\n  licence: {}\n  url:     {}\n  cached:  {}",
+                    m.name,
+                    m.file,
+                    m.approx_bytes as f64 / 1e6,
+                    m.sha256,
+                    m.licence,
+                    m.url,
+                    if cached { "yes" } else { "no" }
+                );
+            }
+            Ok(())
+        }
+        ModelsCommand::Fetch { name } => {
+            let info = models::find_model(&name).map_err(|e| e.to_string())?;
+            let path = fetch_with_progress(info, &cache, false)?;
+            eprintln!("{name}: {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+/// The cached model file, downloaded first (with a progress bar on a terminal)
+/// unless `offline`.
+fn fetch_with_progress(info: &ModelInfo, cache: &Path, offline: bool) -> Result<PathBuf, String> {
+    let base = models::base_url_from_env();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        ProgressBar::new(info.approx_bytes).with_style(
+            ProgressStyle::with_template("{msg} {bar:40} {bytes}/{total_bytes} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        )
+    });
+    if let Some(bar) = &bar {
+        bar.set_message(info.name);
+    }
+    let result = models::ensure_model(info, cache, base.as_deref(), offline, &mut |done, total| {
+        if let Some(bar) = &bar {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| e.to_string())
+}
+
+/// The model of `--model`, fetched if needed; None (after one warning line)
+/// when it cannot be had, so the run falls back to the classical estimate.
+fn neural_model(args: &RunArgs) -> Result<Option<ModelFile>, String> {
+    let Some(name) = &args.model else {
+        return Ok(None);
+    };
+    let info = models::find_model(name).map_err(|e| e.to_string())?;
+    let fetched = models::cache_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|cache| fetch_with_progress(info, &cache, args.offline));
+    match fetched {
+        Ok(path) => Ok(Some(ModelFile {
+            name: info.name.to_string(),
+            path,
+            architecture: info.architecture,
+        })),
+        Err(message) => {
+            eprintln!("warning: {message}; using the classical estimate");
+            Ok(None)
+        }
     }
 }
 
@@ -368,6 +483,7 @@ fn depth_options(config: Config, depth: &DepthArgs) -> RunOptions {
             ..StereoParams::default()
         },
         write_depth_photo: false,
+        neural: None,
     }
 }
 
@@ -398,6 +514,13 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let options = match neural_model(&args) {
+        Ok(neural) => RunOptions { neural, ..options },
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut failed = 0;
     for photo in &photos {
         let out_dir = args.out.join(output_name(photo));
@@ -537,6 +660,7 @@ impl Observer {
                     bar.set_position(done as u64);
                 }
             }
+            Event::Warning(line) => self.println(&format!("warning: {line}")),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::depth::chain::{choose_depth, SourceChoice};
+use crate::depth::neural::ModelFile;
 use crate::depth::stereo::StereoParams;
 use crate::depth::{DepthEstimate, DepthSource, HolePolicy};
 use crate::edges::{
@@ -47,6 +48,8 @@ pub struct RunOptions {
     pub stereo: StereoParams,
     /// Also write depth-photo.jpg: the working-size photo with GDepth depth.
     pub write_depth_photo: bool,
+    /// A neural model to estimate depth with when no depth file is given.
+    pub neural: Option<ModelFile>,
 }
 
 /// Progress of a run, for progress bars and logs.
@@ -62,6 +65,8 @@ pub enum Event<'a> {
         done: usize,
         total: usize,
     },
+    /// Something went wrong but the run goes on (one line).
+    Warning(&'a str),
 }
 
 /// The layered, inpainted 3D photo.
@@ -282,7 +287,9 @@ pub fn load_with_depth(
     observer: &mut dyn FnMut(Event),
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
-    timings.stage("depth", observer, |_| choose_depth(photo, loaded, options))
+    timings.stage("depth", observer, |obs| {
+        choose_depth(photo, loaded, options, obs)
+    })
 }
 
 /// Loads a photo and builds its 3D scene, quietly.

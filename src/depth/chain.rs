@@ -1,15 +1,17 @@
 //! The depth-source chain: a named source, or the first that applies of
 //! file → embedded → stereo → neural, else the classical estimate.
 
+use crate::depth::neural::NeuralModel;
 use crate::depth::stereo::stereo_disparity;
-use crate::depth::{classical_depth, depth_from_file, DepthEstimate, DepthSource};
+use crate::depth::{classical_depth, depth_from_file, neural_depth, DepthEstimate, DepthSource};
 use crate::error::Error;
 use crate::io::embedded::{orient_map, read_embedded_depth};
 use crate::io::mpo::split_stereo_mpo;
 use crate::io::photo::{decode_photo, load_photo, Photo};
-use crate::pipeline::RunOptions;
+use crate::pipeline::{Event, RunOptions};
 use crate::prepare::DepthKind;
 use image::RgbImage;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 /// A depth source as named by `--depth-source`.
@@ -49,9 +51,14 @@ pub fn choose_depth(
     path: &Path,
     photo: Photo,
     options: &RunOptions,
+    observer: &mut dyn FnMut(Event),
 ) -> Result<(RgbImage, DepthEstimate), Error> {
-    let ctx = Context::new(path, photo, options)?;
+    let ctx = Context::new(path, photo, options, observer)?;
     let estimate = match options.depth_source {
+        // A named model that fails falls back with a warning, as when unnamed.
+        Some(SourceChoice::Neural) if options.neural.is_some() => ctx
+            .try_source(SourceChoice::Neural)?
+            .unwrap_or_else(|| classical_depth(&ctx.rgb)),
         Some(choice) => ctx
             .try_source(choice)?
             .ok_or_else(|| ctx.not_applicable(choice))?,
@@ -72,10 +79,17 @@ struct Context<'a> {
     orientation: u8,
     /// The right half of a side-by-side photo.
     sbs_right: Option<RgbImage>,
+    /// Where warnings go (a model that fails to load).
+    observer: RefCell<&'a mut dyn FnMut(Event)>,
 }
 
 impl<'a> Context<'a> {
-    fn new(path: &'a Path, photo: Photo, options: &'a RunOptions) -> Result<Self, Error> {
+    fn new(
+        path: &'a Path,
+        photo: Photo,
+        options: &'a RunOptions,
+        observer: &'a mut dyn FnMut(Event),
+    ) -> Result<Self, Error> {
         let (rgb, sbs_right) = if options.stereo_sbs {
             let (w, h) = photo.rgb.dimensions();
             if w < 32 {
@@ -97,6 +111,7 @@ impl<'a> Context<'a> {
             rgb,
             orientation: photo.orientation_applied,
             sbs_right,
+            observer: RefCell::new(observer),
         })
     }
 
@@ -106,8 +121,7 @@ impl<'a> Context<'a> {
             SourceChoice::File => self.file(),
             SourceChoice::Embedded => self.embedded(),
             SourceChoice::Stereo => self.stereo(),
-            // The neural source slots in here.
-            SourceChoice::Neural => Ok(None),
+            SourceChoice::Neural => Ok(self.neural()),
             SourceChoice::Classical => Ok(Some(classical_depth(&self.rgb))),
         }
     }
@@ -121,10 +135,26 @@ impl<'a> Context<'a> {
             SourceChoice::Stereo => {
                 "--depth-source stereo: the photo is no stereo MPO; give --right FILE or --stereo-sbs"
             }
-            SourceChoice::Neural => "--depth-source neural: neural depth is not available in this build yet",
+            SourceChoice::Neural => "--depth-source neural needs --model NAME (see photo3d models list)",
             SourceChoice::Classical => "the classical estimate always applies",
         };
         Error::input(self.path, why)
+    }
+
+    /// Depth from the `--model` network; a model that cannot be loaded or run
+    /// gives one warning and the next source is used.
+    fn neural(&self) -> Option<DepthEstimate> {
+        let model = self.options.neural.as_ref()?;
+        let estimate = NeuralModel::load(&model.path, model.architecture)
+            .and_then(|loaded| neural_depth(&self.rgb, &loaded, &model.name));
+        match estimate {
+            Ok(estimate) => Some(estimate),
+            Err(err) => {
+                let warning = format!("{err}; using the classical estimate");
+                (self.observer.borrow_mut())(Event::Warning(&warning));
+                None
+            }
+        }
     }
 
     fn file(&self) -> Result<Option<DepthEstimate>, Error> {

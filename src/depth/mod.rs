@@ -1,8 +1,9 @@
 //! Depth sources: a user's depth map, depth embedded in the photo, a stereo
-//! pair, or the classical estimate that needs no model.
+//! pair, a neural model, or the classical estimate that needs no model.
 
 pub mod chain;
 pub mod classical;
+pub mod neural;
 pub mod stereo;
 
 use crate::grid::propagate_mean;
@@ -28,6 +29,8 @@ pub enum DepthSource {
     },
     /// The built-in estimate from colour cues.
     Classical,
+    /// A neural monocular depth model, by its registry name.
+    Neural { model: String },
 }
 
 /// A depth or disparity map with its provenance.
@@ -140,6 +143,21 @@ pub fn classical_depth(rgb: &image::RgbImage) -> DepthEstimate {
         kind: DepthKind::Disparity,
         source: DepthSource::Classical,
     }
+}
+
+/// Relative inverse depth from a neural model named `name` in the report.
+pub fn neural_depth(
+    rgb: &image::RgbImage,
+    model: &neural::NeuralModel,
+    name: &str,
+) -> Result<DepthEstimate, neural::NeuralError> {
+    Ok(DepthEstimate {
+        map: model.estimate(rgb)?,
+        kind: DepthKind::Disparity,
+        source: DepthSource::Neural {
+            model: name.to_string(),
+        },
+    })
 }
 
 #[cfg(test)]

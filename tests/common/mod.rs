@@ -17,6 +17,15 @@ pub fn photo3d(args: &[&str]) -> Output {
         .expect("photo3d binary runs")
 }
 
+/// Runs the photo3d binary with `args` and extra environment variables.
+pub fn photo3d_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_photo3d"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("photo3d binary runs")
+}
+
 /// Standard error as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -1,0 +1,343 @@
+//! Neural depth and `photo3d models`, with no internet: models are served by a
+//! loopback HTTP server inside the test, and tiny ONNX models with the real
+//! input/output contracts run through the real loading and processing code.
+
+mod common;
+
+use common::*;
+use photo3d::depth::neural::{Architecture, NeuralModel};
+use photo3d::models::{self, ModelError, ModelInfo, MODELS};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+/// What the loopback server sends for every request.
+#[derive(Clone)]
+struct Reply {
+    body: Vec<u8>,
+    /// Content-Length announced; more than `body.len()` makes a truncated reply.
+    announced: usize,
+}
+
+/// Serves `reply` to at most `requests` connections on 127.0.0.1; returns the
+/// base URL and the thread (which ends after the last request).
+fn serve(reply: Reply, requests: usize) -> (String, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+                reply.announced
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&reply.body);
+        }
+    });
+    (base, handle)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A registry entry for bytes the test serves (the real ones' checksums
+/// cannot match test data).
+fn test_model(sha256: &'static str) -> ModelInfo {
+    ModelInfo {
+        name: "test-model",
+        file: "test-model.onnx",
+        url: "https://example.invalid/test-model.onnx",
+        approx_bytes: 1000,
+        sha256,
+        sha256_confirmed: true,
+        licence: "MIT",
+        architecture: Architecture::DepthAnythingV2,
+    }
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn model_bytes() -> Vec<u8> {
+    std::fs::read(data("tiny_depth_anything.onnx")).unwrap()
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+#[test]
+fn fetch_verifies_and_keeps_a_good_download() {
+    let body = model_bytes();
+    let sha: &'static str = Box::leak(sha256_hex(&body).into_boxed_str());
+    let info = test_model(sha);
+    let (base, server) = serve(
+        Reply {
+            announced: body.len(),
+            body: body.clone(),
+        },
+        1,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let mut last = (0, None);
+    let url = models::model_url(&info, Some(&base));
+    let path = models::fetch(&info, &url, cache.path(), &mut |done, total| {
+        last = (done, total)
+    })
+    .unwrap();
+    server.join().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), body);
+    assert_eq!(last, (body.len() as u64, Some(body.len() as u64)));
+    assert_eq!(files_in(cache.path()), vec![path.clone()]);
+    // Once cached, ensure_model needs no server, even offline.
+    let again = models::ensure_model(&info, cache.path(), None, true, &mut |_, _| {}).unwrap();
+    assert_eq!(again, path);
+}
+
+#[test]
+fn truncated_download_is_an_error_and_leaves_nothing() {
+    let body = model_bytes();
+    let sha: &'static str = Box::leak(sha256_hex(&body).into_boxed_str());
+    let info = test_model(sha);
+    let half = body[..body.len() / 2].to_vec();
+    let (base, server) = serve(
+        Reply {
+            announced: body.len(),
+            body: half,
+        },
+        1,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let url = models::model_url(&info, Some(&base));
+    let err = models::fetch(&info, &url, cache.path(), &mut |_, _| {}).unwrap_err();
+    server.join().unwrap();
+    assert!(
+        matches!(
+            err,
+            ModelError::Truncated { .. } | ModelError::Download { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.to_string().lines().count(), 1);
+    assert!(err.to_string().contains(&url), "{err}");
+    assert!(
+        files_in(cache.path()).is_empty(),
+        "{:?}",
+        files_in(cache.path())
+    );
+}
+
+#[test]
+fn wrong_checksum_is_an_error_and_leaves_nothing() {
+    let body = model_bytes();
+    let info = test_model("0000000000000000000000000000000000000000000000000000000000000000");
+    let (base, server) = serve(
+        Reply {
+            announced: body.len(),
+            body: body.clone(),
+        },
+        1,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let url = models::model_url(&info, Some(&base));
+    let err = models::fetch(&info, &url, cache.path(), &mut |_, _| {}).unwrap_err();
+    server.join().unwrap();
+    match &err {
+        ModelError::Checksum { actual, .. } => assert_eq!(actual, &sha256_hex(&body)),
+        other => panic!("expected a checksum error, got {other}"),
+    }
+    assert!(
+        files_in(cache.path()).is_empty(),
+        "{:?}",
+        files_in(cache.path())
+    );
+}
+
+#[test]
+fn offline_without_cache_is_an_error_naming_the_model() {
+    let cache = tempfile::tempdir().unwrap();
+    let err =
+        models::ensure_model(&MODELS[0], cache.path(), None, true, &mut |_, _| {}).unwrap_err();
+    assert!(matches!(err, ModelError::Offline { .. }), "{err}");
+    assert!(err.to_string().contains(MODELS[0].name));
+}
+
+#[test]
+fn models_list_and_fetch_on_the_command_line() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache_str = cache.path().to_str().unwrap();
+    let list = photo3d_env(&["models", "list"], &[("PHOTO3D_CACHE_DIR", cache_str)]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = String::from_utf8_lossy(&list.stdout);
+    for m in &MODELS {
+        assert!(text.contains(m.name) && text.contains(m.sha256) && text.contains(m.url));
+    }
+    assert_eq!(text.matches("cached:  no").count(), MODELS.len(), "{text}");
+
+    // The real registry's checksum cannot match the served bytes: a clean
+    // one-line failure, and the cache stays empty.
+    let (base, server) = serve(
+        Reply {
+            announced: 300,
+            body: vec![7; 300],
+        },
+        1,
+    );
+    let fetch = photo3d_env(
+        &["models", "fetch", "midas-v21-small"],
+        &[
+            ("PHOTO3D_CACHE_DIR", cache_str),
+            ("PHOTO3D_MODEL_BASE_URL", &base),
+        ],
+    );
+    server.join().unwrap();
+    assert_clean_failure(&fetch, "midas-v21-small.onnx");
+    assert!(stderr(&fetch).contains("SHA-256"), "{}", stderr(&fetch));
+    assert!(files_in(cache.path()).is_empty());
+
+    let unknown = photo3d_env(
+        &["models", "fetch", "nope"],
+        &[("PHOTO3D_CACHE_DIR", cache_str)],
+    );
+    assert_clean_failure(&unknown, "nope");
+}
+
+/// A photo whose left half is red and right half black.
+fn red_black(width: u32, height: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 0])
+        }
+    })
+}
+
+/// Mean of the ImageNet-normalised channels of an RGB colour in [0, 1].
+fn normalised_mean(rgb: [f32; 3]) -> f32 {
+    let mean = [0.485, 0.456, 0.406];
+    let std = [0.229, 0.224, 0.225];
+    (0..3).map(|c| (rgb[c] - mean[c]) / std[c]).sum::<f32>() / 3.0
+}
+
+/// The tiny models output the mean of their normalised input channels, so the
+/// map must show red on the left and black on the right at the photo's size,
+/// constant down each column (a transposed resize would break both).
+fn check_channel_mean_model(file: &str, architecture: Architecture) {
+    let (w, h) = (90, 50);
+    let model = NeuralModel::load(&data(file), architecture).unwrap();
+    let map = model.estimate(&red_black(w, h)).unwrap();
+    assert_eq!(map.dimensions(), (w, h));
+    let red = normalised_mean([1.0, 0.0, 0.0]);
+    let black = normalised_mean([0.0, 0.0, 0.0]);
+    for y in 0..h {
+        assert!(
+            (map.get_pixel(2, y)[0] - red).abs() < 1e-3,
+            "{file} left, row {y}"
+        );
+        assert!(
+            (map.get_pixel(w - 3, y)[0] - black).abs() < 1e-3,
+            "{file} right, row {y}"
+        );
+    }
+    let middle = map.get_pixel(w / 2 - 1, h / 2)[0];
+    assert!(middle < red && middle > black, "{file}: {middle}");
+}
+
+#[test]
+fn depth_anything_contract_model_runs_through_real_processing() {
+    check_channel_mean_model("tiny_depth_anything.onnx", Architecture::DepthAnythingV2);
+}
+
+#[test]
+fn midas_contract_model_runs_through_real_processing() {
+    check_channel_mean_model("tiny_midas.onnx", Architecture::MidasV21Small);
+}
+
+#[test]
+fn a_broken_model_file_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.onnx");
+    std::fs::write(&path, b"not a model").unwrap();
+    let err = match NeuralModel::load(&path, Architecture::DepthAnythingV2) {
+        Err(err) => err.to_string(),
+        Ok(_) => panic!("a broken model loaded"),
+    };
+    assert!(
+        err.contains("broken.onnx") && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+/// Reads `depth_source` from a run's report.json.
+fn report_source(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("coffee/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    report["depth_source"].clone()
+}
+
+fn run_with_model(cache: &Path, out: &Path) -> std::process::Output {
+    let photo = example_photo();
+    photo3d_env(
+        &[
+            "run",
+            photo.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--longer-side-len",
+            "96",
+            "--num-frames",
+            "2",
+            "--model",
+            "depth-anything-v2-small",
+            "--offline",
+        ],
+        &[("PHOTO3D_CACHE_DIR", cache.to_str().unwrap())],
+    )
+}
+
+#[test]
+fn run_uses_a_cached_model_and_falls_back_without_one() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let missing = run_with_model(cache.path(), out.path());
+    assert!(missing.status.success(), "{}", stderr(&missing));
+    let warnings: Vec<_> = stderr(&missing)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(String::from)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("--offline"), "{}", warnings[0]);
+    assert_eq!(report_source(out.path())["kind"], "classical");
+
+    std::fs::copy(
+        data("tiny_depth_anything.onnx"),
+        cache.path().join("depth-anything-v2-small.onnx"),
+    )
+    .unwrap();
+    let cached = run_with_model(cache.path(), out.path());
+    assert!(cached.status.success(), "{}", stderr(&cached));
+    assert!(!stderr(&cached).contains("warning"), "{}", stderr(&cached));
+    let source = report_source(out.path());
+    assert_eq!(source["kind"], "neural");
+    assert_eq!(source["model"], "depth-anything-v2-small");
+}
