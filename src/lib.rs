@@ -4,6 +4,7 @@
 //! discontinuities → layered depth image → inpainting → mesh → outputs.
 //! Every stage is a plain function over plain data, usable without the CLI.
 
+pub mod bench;
 pub mod config;
 pub mod depth;
 pub mod edges;

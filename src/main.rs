@@ -40,6 +40,8 @@ enum Command {
     /// List or download the neural depth models.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Time every stage, the renderer and the encoder, and measure peak memory.
+    Bench(BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -51,6 +53,25 @@ enum ModelsCommand {
         /// Model name, as shown by `photo3d models list`.
         name: String,
     },
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// The photo (its classical depth is computed once and given to every case).
+    #[arg(default_value = "examples/photos/coffee.png")]
+    photo: PathBuf,
+    /// Also run the photo upscaled to 4000x3000 and 6000x4000 (minutes, several GB).
+    #[arg(long)]
+    large: bool,
+    /// Frames rendered and encoded at 960 px.
+    #[arg(long, default_value_t = 240)]
+    frames: usize,
+    /// Frames rendered at the large sizes (figures are per frame).
+    #[arg(long, default_value_t = 12)]
+    large_frames: usize,
+    /// Run only this case in this process and print its measurement as JSON.
+    #[arg(long, hide = true)]
+    case: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -244,6 +265,7 @@ fn main() -> ExitCode {
         Command::View(args) => view(args),
         Command::Eval(args) => eval(args),
         Command::Stereo(args) => stereo(args),
+        Command::Bench(args) => bench(args),
         Command::Models(command) => match models_command(command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -334,6 +356,50 @@ fn neural_model(args: &RunArgs) -> Result<Option<ModelFile>, String> {
         Err(message) => {
             eprintln!("warning: {message}; using the classical estimate");
             Ok(None)
+        }
+    }
+}
+
+fn bench(args: BenchArgs) -> ExitCode {
+    use photo3d::bench::{cases, measure, measure_in_child, table};
+    let result = match args.case {
+        Some(index) => match cases(true).get(index) {
+            Some(&case) => measure(&args.photo, case, args.frames).and_then(|m| {
+                serde_json::to_string(&m).map_err(|e| photo3d::Error::output(Path::new("-"), e))
+            }),
+            None => Err(photo3d::Error::input(&args.photo, "no such benchmark case")),
+        }
+        .map(|json| println!("{json}")),
+        None => std::env::current_exe()
+            .map_err(|e| photo3d::Error::input(Path::new("photo3d"), e))
+            .and_then(|exe| {
+                eprintln!(
+                    "photo3d bench: {}, {} threads",
+                    args.photo.display(),
+                    rayon::current_num_threads()
+                );
+                let mut results = Vec::new();
+                for index in 0..cases(args.large).len() {
+                    let frames = if index == 0 {
+                        args.frames
+                    } else {
+                        args.large_frames
+                    };
+                    let m = measure_in_child(&exe, &args.photo, index, frames)?;
+                    if let Some(note) = &m.encode_note {
+                        eprintln!("case {index}: no encode figure: {note}");
+                    }
+                    results.push(m);
+                }
+                print!("{}", table(&results));
+                Ok(())
+            }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply, Mesh};
 use crate::output::video::Mp4Writer;
 use crate::output::viewer::viewer_html;
 use crate::prepare::{prepare, DepthKind, Prepared};
-use crate::render::{dolly_zoom, render, trajectory, Camera};
+use crate::render::{dolly_zoom, render, trajectory, Camera, Renderer};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -247,21 +247,34 @@ pub fn write_video(
     let (w, h) = scene.prepared.rgb.dimensions();
     let mut writer = Mp4Writer::create(path, w & !1, h & !1, config.fps)?;
     let name = &config.video_postfix[index];
-    for (k, t) in poses.iter().enumerate() {
-        let frame = render(
-            &scene.mesh,
-            &video_camera(scene, config, index, *t),
-            config.samples_per_side(),
-        );
-        writer.push(&frame)?;
-        observer(Event::Frames {
-            video: name,
-            done: k + 1,
-            total: poses.len(),
+    let mut renderer = Renderer::default();
+    // Frame k+1 is rendered while frame k is encoded on a second thread.
+    std::thread::scope(|scope| {
+        let (frames, queue) = std::sync::mpsc::sync_channel::<image::RgbImage>(1);
+        let encoder = scope.spawn(move || -> Result<(), Error> {
+            for frame in queue {
+                writer.push(&frame)?;
+            }
+            writer.finish()?;
+            Ok(())
         });
-    }
-    writer.finish()?;
-    Ok(())
+        for (k, t) in poses.iter().enumerate() {
+            let camera = video_camera(scene, config, index, *t);
+            let frame = renderer.render(&scene.mesh, &camera, config.samples_per_side());
+            if frames.send(frame).is_err() {
+                break; // The encoder stopped on an error, returned below.
+            }
+            observer(Event::Frames {
+                video: name,
+                done: k + 1,
+                total: poses.len(),
+            });
+        }
+        drop(frames);
+        encoder
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// What a run produced, written as report.json.

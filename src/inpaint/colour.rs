@@ -48,9 +48,10 @@ pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
     let coarsest = pyramid.len() - 1;
     initialize_by_diffusion(&mut pyramid[coarsest]);
     let mut nnf: Vec<u32> = Vec::new();
+    let mut sums: Vec<[f32; 4]> = Vec::new();
     for level in (0..=coarsest).rev() {
-        let sources = source_centres(&pyramid[level]);
-        if sources.is_empty() {
+        let sources = Sources::of(&pyramid[level]);
+        if sources.centres.is_empty() {
             nnf.clear();
         } else {
             nnf = if nnf.is_empty() {
@@ -72,7 +73,7 @@ pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
                     round % 2 == 1,
                     &mut rng,
                 );
-                vote(&mut pyramid[level], &nnf);
+                vote(&mut pyramid[level], &nnf, &mut sums);
             }
         }
         if level > 0 {
@@ -166,51 +167,76 @@ fn initialize_by_diffusion(level: &mut Level) {
     propagate_mean(level.w, level.h, &mut level.color, &mut known, &level.hole);
 }
 
-/// Patch centres whose whole window lies in the context.
-fn source_centres(level: &Level) -> Vec<u32> {
-    let (w, h) = (level.w as i64, level.h as i64);
-    let mut centres = Vec::new();
-    for y in R..h - R {
-        for x in R..w - R {
-            let inside = (-R..=R)
-                .all(|dy| (-R..=R).all(|dx| level.source[((y + dy) * w + x + dx) as usize]));
-            if inside {
-                centres.push((y * w + x) as u32);
+/// Where patches may be copied from on one level.
+struct Sources {
+    /// Patch centres whose whole window lies in the context.
+    centres: Vec<u32>,
+    /// Per pixel: whether it is one of `centres`.
+    valid: Vec<bool>,
+}
+
+impl Sources {
+    fn of(level: &Level) -> Sources {
+        let (w, h) = (level.w as i64, level.h as i64);
+        let mut centres = Vec::new();
+        let mut valid = vec![false; level.w * level.h];
+        for y in R..h - R {
+            for x in R..w - R {
+                let inside = (-R..=R)
+                    .all(|dy| (-R..=R).all(|dx| level.source[((y + dy) * w + x + dx) as usize]));
+                if inside {
+                    centres.push((y * w + x) as u32);
+                    valid[(y * w + x) as usize] = true;
+                }
             }
         }
+        Sources { centres, valid }
     }
-    centres
+
+    /// A uniformly drawn centre; there must be one.
+    fn random(&self, rng: &mut XorShift) -> u32 {
+        self.centres[rng.below(self.centres.len())]
+    }
 }
 
 /// Patch distance between target centre `t` and source centre `s`, over the
 /// window pixels known at the target; disparity differences count as colour.
+/// Gives up (infinity) once the sum shows the distance exceeds `bound`.
 fn distance(level: &Level, t: usize, s: usize, bound: f32) -> f32 {
-    let w = level.w as i64;
-    let (tx, ty) = ((t % level.w) as i64, (t / level.w) as i64);
-    let (sx, sy) = ((s % level.w) as i64, (s / level.w) as i64);
+    let w = level.w;
+    let (tx, ty) = (t % w, t / w);
+    let r = R as usize;
+    // Window offsets that stay on the level at the target; the source window
+    // is always whole (its centre is a valid source centre).
+    let (x_lo, x_hi) = (tx.min(r), (w - 1 - tx).min(r));
+    let (y_lo, y_hi) = (ty.min(r), (level.h - 1 - ty).min(r));
+    let limit = bound * 25.0;
     let mut sum = 0.0;
     let mut count = 0;
-    for dy in -R..=R {
-        let (ty2, sy2) = (ty + dy, sy + dy);
-        if ty2 < 0 || ty2 >= level.h as i64 {
-            continue;
-        }
-        for dx in -R..=R {
-            let tx2 = tx + dx;
-            if tx2 < 0 || tx2 >= w {
+    for k in 0..=y_lo + y_hi {
+        let trow = t + k * w - y_lo * w - x_lo;
+        let srow = s + k * w - y_lo * w - x_lo;
+        let n = x_lo + x_hi + 1;
+        let known = level.source[trow..trow + n]
+            .iter()
+            .zip(&level.hole[trow..trow + n]);
+        let pixels = level.color[trow..trow + n]
+            .iter()
+            .zip(&level.color[srow..srow + n])
+            .zip(
+                level.disparity[trow..trow + n]
+                    .iter()
+                    .zip(&level.disparity[srow..srow + n]),
+            );
+        for ((&source, &hole), ((a, b), (da, db))) in known.zip(pixels) {
+            if !(source || hole) {
                 continue;
             }
-            let ti = (ty2 * w + tx2) as usize;
-            if !(level.source[ti] || level.hole[ti]) {
-                continue;
-            }
-            let si = (sy2 * w + sx + dx) as usize;
-            let (a, b) = (level.color[ti], level.color[si]);
-            let dd = (level.disparity[ti] - level.disparity[si]) * DISPARITY_WEIGHT;
+            let dd = (da - db) * DISPARITY_WEIGHT;
             sum += (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2) + dd * dd;
             count += 1;
         }
-        if sum > bound * 25.0 {
+        if sum > limit {
             return f32::INFINITY;
         }
     }
@@ -222,11 +248,11 @@ fn distance(level: &Level, t: usize, s: usize, bound: f32) -> f32 {
 }
 
 /// Random source for every hole pixel; NONE elsewhere.
-fn random_field(level: &Level, sources: &[u32], rng: &mut XorShift) -> Vec<u32> {
+fn random_field(level: &Level, sources: &Sources, rng: &mut XorShift) -> Vec<u32> {
     (0..level.w * level.h)
         .map(|i| {
             if level.hole[i] {
-                sources[rng.below(sources.len())]
+                sources.random(rng)
             } else {
                 NONE
             }
@@ -240,10 +266,9 @@ fn upsample_field(
     coarse: &[u32],
     coarse_level: &Level,
     fine: &Level,
-    sources: &[u32],
+    sources: &Sources,
     rng: &mut XorShift,
 ) -> Vec<u32> {
-    let valid = valid_centre_mask(fine, sources);
     (0..fine.w * fine.h)
         .map(|i| {
             if !fine.hole[i] {
@@ -258,33 +283,22 @@ fn upsample_field(
                     (s as usize % coarse_level.w) * 2 + x % 2,
                     (s as usize / coarse_level.w) * 2 + y % 2,
                 );
-                if sx < fine.w && sy < fine.h && valid[sy * fine.w + sx] {
+                if sx < fine.w && sy < fine.h && sources.valid[sy * fine.w + sx] {
                     return (sy * fine.w + sx) as u32;
                 }
             }
-            sources[rng.below(sources.len())]
+            sources.random(rng)
         })
         .collect()
 }
 
-fn valid_centre_mask(level: &Level, sources: &[u32]) -> Vec<bool> {
-    let mut valid = vec![false; level.w * level.h];
-    sources.iter().for_each(|&s| valid[s as usize] = true);
-    valid
-}
-
 /// One PatchMatch sweep: propagation from the previous neighbours in scan
 /// order, then random search in shrinking windows around the current match.
-fn search(level: &Level, nnf: &mut [u32], sources: &[u32], reverse: bool, rng: &mut XorShift) {
-    let valid = valid_centre_mask(level, sources);
+fn search(level: &Level, nnf: &mut [u32], sources: &Sources, reverse: bool, rng: &mut XorShift) {
     let (w, h) = (level.w, level.h);
-    let order: Box<dyn Iterator<Item = usize>> = if reverse {
-        Box::new((0..w * h).rev())
-    } else {
-        Box::new(0..w * h)
-    };
     let step: i64 = if reverse { 1 } else { -1 };
-    for t in order {
+    for k in 0..w * h {
+        let t = if reverse { w * h - 1 - k } else { k };
         if !level.hole[t] {
             continue;
         }
@@ -301,14 +315,30 @@ fn search(level: &Level, nnf: &mut [u32], sources: &[u32], reverse: bool, rng: &
             }
             let cand_x = (n as usize % w) as i64 - (nx - tx);
             let cand_y = (n as usize / w) as i64 - (ny - ty);
-            consider(level, &valid, t, cand_x, cand_y, &mut best, &mut best_d);
+            consider(
+                level,
+                &sources.valid,
+                t,
+                cand_x,
+                cand_y,
+                &mut best,
+                &mut best_d,
+            );
         }
         let mut radius = w.max(h) as i64;
         while radius >= 1 {
             let (bx, by) = ((best % w) as i64, (best / w) as i64);
             let cand_x = bx + rng.range(radius);
             let cand_y = by + rng.range(radius);
-            consider(level, &valid, t, cand_x, cand_y, &mut best, &mut best_d);
+            consider(
+                level,
+                &sources.valid,
+                t,
+                cand_x,
+                cand_y,
+                &mut best,
+                &mut best_d,
+            );
             radius /= 2;
         }
         nnf[t] = best as u32;
@@ -341,9 +371,11 @@ fn consider(
 
 /// Every hole pixel becomes the mean of the colours that the patches covering
 /// it propose for it (Wexler et al.'s voting), so overlapping patches agree.
-fn vote(level: &mut Level, nnf: &[u32]) {
+/// `sum` is scratch space kept between calls.
+fn vote(level: &mut Level, nnf: &[u32], sum: &mut Vec<[f32; 4]>) {
     let (w, h) = (level.w as i64, level.h as i64);
-    let mut sum = vec![[0.0f32; 4]; level.w * level.h];
+    sum.clear();
+    sum.resize(level.w * level.h, [0.0; 4]);
     for (t, &s) in nnf.iter().enumerate() {
         if s == NONE {
             continue;

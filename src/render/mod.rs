@@ -4,4 +4,4 @@ pub mod camera;
 pub mod raster;
 
 pub use camera::{dolly_zoom, trajectory, Camera};
-pub use raster::render;
+pub use raster::{render, Renderer};

@@ -1,5 +1,11 @@
 //! CPU rasterizer: z-buffered, perspective-correct vertex colours, supersampled,
 //! parallel over horizontal bands of the frame.
+//!
+//! Triangles are binned by band in parallel chunks of the face list, so every
+//! band still draws its triangles in face order (identical frames whatever the
+//! thread count); each band is drawn into a small per-thread buffer and box
+//! filtered straight into the output rows. A `Renderer` keeps the per-frame
+//! buffers between the frames of a video.
 
 use super::camera::Camera;
 use crate::mesh::Mesh;
@@ -10,172 +16,315 @@ use rayon::prelude::*;
 pub const BACKGROUND: [u8; 3] = [128, 128, 128];
 /// Surfaces closer than this to the camera are not drawn.
 const NEAR_PLANE: f32 = 1e-3;
-/// Rows per band of the supersampled frame; each band is one parallel task.
-const BAND_ROWS: usize = 32;
+/// Output rows per band; each band is one parallel task.
+const BAND_OUT_ROWS: usize = 16;
+/// Faces per binning chunk; each chunk is one parallel task.
+const CHUNK_FACES: usize = 1 << 16;
+/// Marks a face that covers no sample of the frame.
+const SKIP: u32 = u32::MAX;
 
 /// A vertex on the supersampled screen.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct ScreenVertex {
     x: f32,
     y: f32,
     inv_z: f32,
 }
 
+/// Face ids of one chunk of the face list, grouped by band in face order.
+#[derive(Default)]
+struct Bins {
+    /// `ids[offsets[b]..offsets[b + 1]]` are the faces touching band b.
+    offsets: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+/// Buffers reused from frame to frame.
+#[derive(Default)]
+pub struct Renderer {
+    screen: Vec<ScreenVertex>,
+    /// Per face: first band | last band << 16, or SKIP.
+    bands: Vec<u32>,
+    bins: Vec<Bins>,
+}
+
 /// Renders `mesh` from `camera`, `samples` × `samples` per pixel.
 pub fn render(mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
-    render_over(mesh, camera, samples, BACKGROUND)
+    Renderer::default().render(mesh, camera, samples)
 }
 
 /// Renders like `render`, with `background` where no surface is hit.
 pub fn render_over(mesh: &Mesh, camera: &Camera, samples: u32, background: [u8; 3]) -> RgbImage {
-    let s = samples.max(1) as usize;
-    let (w, h) = (camera.width as usize * s, camera.height as usize * s);
-    let screen = project(mesh, camera, s as f32);
-    let bands = bin_triangles(mesh, &screen, h);
-    let mut color = vec![[0f32; 3]; w * h];
-    color
-        .par_chunks_mut(w * BAND_ROWS)
-        .zip(bands.par_iter())
-        .enumerate()
-        .for_each(|(band, (pixels, triangles))| {
-            let y0 = band * BAND_ROWS;
-            let rows = pixels.len() / w;
-            let mut depth = vec![0f32; pixels.len()];
-            pixels.fill(background.map(f32::from));
-            for &t in triangles {
-                let face = mesh.faces[t as usize];
-                draw_triangle(mesh, &screen, face, pixels, &mut depth, w, y0, rows);
-            }
-        });
-    downsample(&color, camera.width, camera.height, s)
+    Renderer::default().render_over(mesh, camera, samples, background)
+}
+
+impl Renderer {
+    /// Renders `mesh` from `camera`, `samples` × `samples` per pixel.
+    pub fn render(&mut self, mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
+        self.render_over(mesh, camera, samples, BACKGROUND)
+    }
+
+    /// Renders like `render`, with `background` where no surface is hit.
+    pub fn render_over(
+        &mut self,
+        mesh: &Mesh,
+        camera: &Camera,
+        samples: u32,
+        background: [u8; 3],
+    ) -> RgbImage {
+        let s = samples.max(1) as usize;
+        let (w, h) = (camera.width as usize * s, camera.height as usize * s);
+        let band_rows = BAND_OUT_ROWS * s;
+        let band_count = h.div_ceil(band_rows).max(1);
+        project(mesh, camera, s as f32, &mut self.screen);
+        self.bin(mesh, w, h, band_rows, band_count);
+        let mut out = RgbImage::new(camera.width, camera.height);
+        let out_band = camera.width as usize * 3 * BAND_OUT_ROWS;
+        let (screen, bins) = (&self.screen, &self.bins);
+        out.par_chunks_mut(out_band.max(1))
+            .enumerate()
+            .for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(pixels, depth), (band, rows_out)| {
+                    let y0 = band * band_rows;
+                    let rows = band_rows.min(h - y0);
+                    pixels.clear();
+                    pixels.resize(w * rows, background.map(f32::from));
+                    depth.clear();
+                    depth.resize(w * rows, 0f32);
+                    let mut target = Band {
+                        pixels,
+                        depth,
+                        w,
+                        y0,
+                        rows,
+                    };
+                    for chunk in bins {
+                        let range = chunk.offsets[band] as usize..chunk.offsets[band + 1] as usize;
+                        for &t in &chunk.ids[range] {
+                            let face = mesh.faces[t as usize];
+                            let v = face.map(|i| screen[i as usize]);
+                            draw_triangle(mesh, v, face, target.reborrow());
+                        }
+                    }
+                    downsample(pixels, rows_out, camera.width as usize, s);
+                },
+            );
+        out
+    }
+
+    /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
+    fn bin(&mut self, mesh: &Mesh, w: usize, h: usize, band_rows: usize, band_count: usize) {
+        let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
+        self.bands.resize(mesh.faces.len(), SKIP);
+        self.bins.resize_with(chunks, Bins::default);
+        let screen = &self.screen;
+        mesh.faces
+            .par_chunks(CHUNK_FACES)
+            .zip(self.bands.par_chunks_mut(CHUNK_FACES))
+            .zip(self.bins.par_iter_mut())
+            .enumerate()
+            .for_each(|(chunk, ((faces, bands), bins))| {
+                bins.offsets.clear();
+                bins.offsets.resize(band_count + 1, 0);
+                for (face, slot) in faces.iter().zip(bands.iter_mut()) {
+                    *slot = band_span(face.map(|i| screen[i as usize]), w, h, band_rows);
+                    if *slot != SKIP {
+                        for b in (*slot & 0xffff)..=(*slot >> 16) {
+                            bins.offsets[b as usize + 1] += 1;
+                        }
+                    }
+                }
+                for b in 0..band_count {
+                    bins.offsets[b + 1] += bins.offsets[b];
+                }
+                bins.ids.clear();
+                bins.ids.resize(bins.offsets[band_count] as usize, 0);
+                let mut next = bins.offsets[..band_count].to_vec();
+                let first = (chunk * CHUNK_FACES) as u32;
+                for (k, &span) in bands.iter().enumerate() {
+                    if span == SKIP {
+                        continue;
+                    }
+                    for b in (span & 0xffff)..=(span >> 16) {
+                        let slot = &mut next[b as usize];
+                        bins.ids[*slot as usize] = first + k as u32;
+                        *slot += 1;
+                    }
+                }
+            });
+    }
 }
 
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
 /// near plane get inv_z = 0 and their triangles are skipped.
-fn project(mesh: &Mesh, camera: &Camera, s: f32) -> Vec<ScreenVertex> {
+fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
     let t = camera.translation;
-    mesh.positions
-        .par_iter()
-        .map(|p| {
+    screen.resize(mesh.positions.len(), ScreenVertex::default());
+    screen
+        .par_iter_mut()
+        .zip(mesh.positions.par_iter())
+        .for_each(|(v, p)| {
             let (x, y, z) = (p[0] + t[0], p[1] + t[1], p[2] + t[2]);
-            if z <= NEAR_PLANE {
-                return ScreenVertex {
-                    x: 0.0,
-                    y: 0.0,
-                    inv_z: 0.0,
-                };
-            }
-            let inv_z = 1.0 / z;
-            ScreenVertex {
-                x: (camera.fx * x * inv_z + camera.cx) * s,
-                y: (camera.fy * y * inv_z + camera.cy) * s,
-                inv_z,
-            }
-        })
-        .collect()
+            *v = if z <= NEAR_PLANE {
+                ScreenVertex::default()
+            } else {
+                let inv_z = 1.0 / z;
+                ScreenVertex {
+                    x: (camera.fx * x * inv_z + camera.cx) * s,
+                    y: (camera.fy * y * inv_z + camera.cy) * s,
+                    inv_z,
+                }
+            };
+        });
 }
 
-/// Triangle ids per band of rows they may cover.
-fn bin_triangles(mesh: &Mesh, screen: &[ScreenVertex], height: usize) -> Vec<Vec<u32>> {
-    let band_count = height.div_ceil(BAND_ROWS).max(1);
-    let mut bands = vec![Vec::new(); band_count];
-    for (t, f) in mesh.faces.iter().enumerate() {
-        let v = f.map(|i| screen[i as usize]);
-        if v.iter().any(|p| p.inv_z == 0.0) {
-            continue;
-        }
-        let lo = v.iter().map(|p| p.y).fold(f32::INFINITY, f32::min);
-        let hi = v.iter().map(|p| p.y).fold(f32::NEG_INFINITY, f32::max);
-        if hi < 0.0 || lo >= height as f32 || !(lo.is_finite() && hi.is_finite()) {
-            continue;
-        }
-        let first = (lo.max(0.0) as usize) / BAND_ROWS;
-        let last = ((hi.min(height as f32 - 1.0)) as usize) / BAND_ROWS;
-        for band in &mut bands[first..=last.min(band_count - 1)] {
-            band.push(t as u32);
-        }
+/// Sample indices whose centres (index + 0.5) lie in [lo, hi], clipped to 0..n;
+/// empty when first > last.
+fn sample_span(lo: f32, hi: f32, n: usize) -> (i64, i64) {
+    let first = ceil(lo - 0.5).max(0);
+    let last = floor(hi - 0.5).min(n as i64 - 1);
+    (first, last)
+}
+
+/// Smallest of three finite values, as one compare per pair (`f32::min` also
+/// handles NaN, which costs several instructions in this hot path).
+fn min3(a: f32, b: f32, c: f32) -> f32 {
+    let m = if a < b { a } else { b };
+    if m < c {
+        m
+    } else {
+        c
     }
-    bands
 }
 
-/// Fills the pixels of one triangle inside a band, keeping the nearest surface.
-#[allow(clippy::too_many_arguments)]
-fn draw_triangle(
-    mesh: &Mesh,
-    screen: &[ScreenVertex],
-    face: [u32; 3],
-    pixels: &mut [[f32; 3]],
-    depth: &mut [f32],
-    w: usize,
-    y0: usize,
-    rows: usize,
-) {
-    let [a, b, c] = face.map(|i| screen[i as usize]);
+/// Largest of three finite values; see `min3`.
+fn max3(a: f32, b: f32, c: f32) -> f32 {
+    let m = if a > b { a } else { b };
+    if m > c {
+        m
+    } else {
+        c
+    }
+}
+
+/// `x.floor()` as an integer without a libm call (baseline x86-64 has no
+/// rounding instruction); saturates like `as`.
+fn floor(x: f32) -> i64 {
+    let t = x as i64;
+    t - i64::from((t as f32) > x)
+}
+
+/// `x.ceil()` as an integer without a libm call; saturates like `as`.
+fn ceil(x: f32) -> i64 {
+    let t = x as i64;
+    t + i64::from((t as f32) < x)
+}
+
+/// Bands (first | last << 16) of the samples a triangle may cover, or SKIP when
+/// it is behind the camera, degenerate, or covers no sample centre.
+fn band_span(v: [ScreenVertex; 3], w: usize, h: usize, band_rows: usize) -> u32 {
+    let [a, b, c] = v;
+    if a.inv_z == 0.0 || b.inv_z == 0.0 || c.inv_z == 0.0 {
+        return SKIP;
+    }
+    let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), w);
+    let (y0, y1) = sample_span(min3(a.y, b.y, c.y), max3(a.y, b.y, c.y), h);
+    // NaN coordinates saturate to 0 in the casts above; refuse them here.
+    let finite = a.x.is_finite() && a.y.is_finite() && b.x.is_finite();
+    let finite = finite && b.y.is_finite() && c.x.is_finite() && c.y.is_finite();
+    if x0 > x1 || y0 > y1 || !finite {
+        return SKIP;
+    }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
     if area.abs() < 1e-12 {
+        return SKIP;
+    }
+    let first = y0 as usize / band_rows;
+    let last = y1 as usize / band_rows;
+    first as u32 | (last as u32) << 16
+}
+
+/// One band of the supersampled frame being drawn.
+struct Band<'a> {
+    pixels: &'a mut [[f32; 3]],
+    depth: &'a mut [f32],
+    w: usize,
+    /// First supersampled row of the band, and its row count.
+    y0: usize,
+    rows: usize,
+}
+
+impl Band<'_> {
+    fn reborrow(&mut self) -> Band<'_> {
+        Band {
+            pixels: self.pixels,
+            depth: self.depth,
+            ..*self
+        }
+    }
+}
+
+/// Fills the samples of one triangle inside a band, keeping the nearest surface.
+fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) {
+    let [a, b, c] = v;
+    let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), band.w);
+    let y_lo = min3(a.y, b.y, c.y) - band.y0 as f32;
+    let y_hi = max3(a.y, b.y, c.y) - band.y0 as f32;
+    let (y0, y1) = sample_span(y_lo, y_hi, band.rows);
+    if x0 > x1 || y0 > y1 {
         return;
     }
+    let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
     let inv_area = 1.0 / area;
-    let min_x = a.x.min(b.x).min(c.x).floor().max(0.0) as usize;
-    let max_x = (a.x.max(b.x).max(c.x).ceil() as usize).min(w);
-    let min_y = (a.y.min(b.y).min(c.y).floor().max(y0 as f32) as usize).max(y0);
-    let max_y = (a.y.max(b.y).max(c.y).ceil() as usize).min(y0 + rows);
-    if min_x >= max_x || min_y >= max_y {
-        return;
-    }
-    let colors = face.map(|i| mesh.colors[i as usize].map(f32::from));
-    for y in min_y..max_y {
-        let py = y as f32 + 0.5;
-        let row = (y - y0) * w;
-        for x in min_x..max_x {
+    for y in y0 as usize..=y1 as usize {
+        let py = (y + band.y0) as f32 + 0.5;
+        let row = y * band.w;
+        for x in x0 as usize..=x1 as usize {
             let px = x as f32 + 0.5;
             let w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * inv_area;
             let w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * inv_area;
             let w2 = 1.0 - w0 - w1;
-            if w0 < 0.0 || w1 < 0.0 || w2 < 0.0 {
+            if (w0 < 0.0) | (w1 < 0.0) | (w2 < 0.0) {
                 continue;
             }
             let inv_z = w0 * a.inv_z + w1 * b.inv_z + w2 * c.inv_z;
             let i = row + x;
-            if inv_z <= depth[i] {
+            if inv_z <= band.depth[i] {
                 continue;
             }
-            depth[i] = inv_z;
-            let (p0, p1, p2) = (
-                w0 * a.inv_z / inv_z,
-                w1 * b.inv_z / inv_z,
-                w2 * c.inv_z / inv_z,
-            );
-            pixels[i] =
+            band.depth[i] = inv_z;
+            let z = 1.0 / inv_z;
+            let (p0, p1, p2) = (w0 * a.inv_z * z, w1 * b.inv_z * z, w2 * c.inv_z * z);
+            // Colours are read only here: most triangles cover no sample or one.
+            let colors = face.map(|v| mesh.colors[v as usize].map(f32::from));
+            band.pixels[i] =
                 [0, 1, 2].map(|k| p0 * colors[0][k] + p1 * colors[1][k] + p2 * colors[2][k]);
         }
     }
 }
 
-/// Box-filters the supersampled frame down to the output size.
-fn downsample(color: &[[f32; 3]], width: u32, height: u32, s: usize) -> RgbImage {
-    let sw = width as usize * s;
+/// Box-filters a supersampled band down into its output rows.
+fn downsample(color: &[[f32; 3]], out: &mut [u8], width: usize, s: usize) {
+    let sw = width * s;
     let norm = 1.0 / (s * s) as f32;
-    let mut out = RgbImage::new(width, height);
-    out.par_chunks_mut(width as usize * 3)
-        .enumerate()
-        .for_each(|(y, row)| {
-            for x in 0..width as usize {
-                let mut sum = [0f32; 3];
-                for sy in 0..s {
-                    let base = (y * s + sy) * sw + x * s;
-                    for p in &color[base..base + s] {
-                        sum[0] += p[0];
-                        sum[1] += p[1];
-                        sum[2] += p[2];
-                    }
-                }
-                for k in 0..3 {
-                    row[3 * x + k] = (sum[k] * norm).round().clamp(0.0, 255.0) as u8;
+    for (y, row) in out.chunks_mut(width * 3).enumerate() {
+        for x in 0..width {
+            let mut sum = [0f32; 3];
+            for sy in 0..s {
+                let base = (y * s + sy) * sw + x * s;
+                for p in &color[base..base + s] {
+                    sum[0] += p[0];
+                    sum[1] += p[1];
+                    sum[2] += p[2];
                 }
             }
-        });
-    out
+            for k in 0..3 {
+                // Colours are never negative, so adding ½ and truncating rounds.
+                row[3 * x + k] = (sum[k] * norm + 0.5).min(255.0) as u8;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,448 @@
+//! `photo3d bench`: seconds per stage, renderer frames per second, video
+//! encode time and peak memory for one photo at several sizes, each beside
+//! its ratio to the first (960 px) case and the pixel ratio. Depth is given
+//! (the classical estimate, computed once outside the timings), so the
+//! figures measure the pipeline, not the depth source.
+
+use crate::config::Config;
+use crate::depth::{classical_depth, DepthEstimate};
+use crate::error::Error;
+use crate::grid::resize_map;
+use crate::io::photo::load_photo;
+use crate::output::video::Mp4Writer;
+use crate::pipeline::{build_scene, video_camera, write_video, Event, Timings};
+use crate::render::{trajectory, Renderer};
+use image::imageops::{self, FilterType};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One benchmark size: the photo is resized to `photo_size` (when set) and
+/// worked on with the longer side `longer_side`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Case {
+    pub photo_size: Option<(u32, u32)>,
+    pub longer_side: u32,
+}
+
+/// The 960 px case, then with `large` the photo upscaled to 12 MP and 24 MP.
+pub fn cases(large: bool) -> Vec<Case> {
+    let mut cases = vec![Case {
+        photo_size: None,
+        longer_side: 960,
+    }];
+    if large {
+        for (w, h) in [(4000, 3000), (6000, 4000)] {
+            cases.push(Case {
+                photo_size: Some((w, h)),
+                longer_side: w.max(h),
+            });
+        }
+    }
+    cases
+}
+
+/// What one case measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measurement {
+    pub working_size: [u32; 2],
+    pub faces: usize,
+    /// Seconds per stage of `build_scene`, in order.
+    pub stages: Vec<(String, f64)>,
+    /// CPU seconds (all threads) per stage, in the same order.
+    pub stage_cpu_seconds: Vec<f64>,
+    pub render_frames: usize,
+    pub render_seconds: f64,
+    pub render_cpu_seconds: f64,
+    /// Frames encoded (rendered beforehand, outside the timing) and the
+    /// encoder's seconds for them; None when the encoder refuses the size.
+    pub encode: Option<(usize, f64)>,
+    /// Wall seconds of `write_video` (render and encode) for the first video.
+    pub video: Option<(usize, f64)>,
+    /// Why there is no encode figure.
+    pub encode_note: Option<String>,
+    /// Peak resident memory in bytes after the scene is built and at the end
+    /// (VmHWM of this process); None where /proc is missing.
+    pub peak_scene: Option<u64>,
+    pub peak_total: Option<u64>,
+}
+
+impl Measurement {
+    pub fn scene_seconds(&self) -> f64 {
+        self.stages.iter().map(|(_, s)| s).sum()
+    }
+
+    pub fn fps(&self) -> f64 {
+        self.render_frames as f64 / self.render_seconds.max(1e-9)
+    }
+
+    pub fn pixels(&self) -> f64 {
+        self.working_size[0] as f64 * self.working_size[1] as f64
+    }
+}
+
+/// Runs `case` on `photo` in this process: builds the scene, renders `frames`
+/// frames of the first video's path, encodes them and writes that video once.
+pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, Error> {
+    let mut rgb = load_photo(photo)?.rgb;
+    let mut depth: DepthEstimate = classical_depth(&rgb);
+    if let Some((w, h)) = case.photo_size {
+        rgb = imageops::resize(&rgb, w, h, FilterType::Triangle);
+        depth.map = resize_map(&depth.map, w, h);
+    }
+    let config = Config {
+        longer_side_len: case.longer_side,
+        num_frames: frames.max(1),
+        ..Config::default()
+    };
+    let mut timings = Timings::default();
+    let mut cpu = Vec::new();
+    let mut started = 0.0;
+    let scene = build_scene(&rgb, &depth, &config, &mut timings, &mut |event| {
+        let now = cpu_seconds().unwrap_or(0.0);
+        match event {
+            Event::Stage(_) => started = now,
+            Event::StageDone(..) => cpu.push(now - started),
+            Event::Frames { .. } | Event::Warning(_) => {}
+        }
+    });
+    drop((rgb, depth));
+    let peak_scene = peak_rss();
+
+    let shift = [
+        config.x_shift_range[0],
+        config.y_shift_range[0],
+        config.z_shift_range[0],
+    ];
+    let poses = trajectory(&config.traj_types[0], shift, config.num_frames);
+    let samples = config.samples_per_side();
+    let mut renderer = Renderer::default();
+    let (start, cpu_start) = (Instant::now(), cpu_seconds().unwrap_or(0.0));
+    for t in &poses {
+        let camera = video_camera(&scene, &config, 0, *t);
+        std::hint::black_box(renderer.render(&scene.mesh, &camera, samples));
+    }
+    let render_seconds = start.elapsed().as_secs_f64();
+    let render_cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_start;
+
+    let [w, h] = scene_size(&scene);
+    let path = scratch_path("mp4");
+    let (encode, video, encode_note) = match Mp4Writer::create(&path, w & !1, h & !1, config.fps) {
+        Ok(mut writer) => {
+            let mut encode_seconds = 0.0;
+            for t in &poses {
+                let camera = video_camera(&scene, &config, 0, *t);
+                let frame = renderer.render(&scene.mesh, &camera, samples);
+                let start = Instant::now();
+                writer.push(&frame)?;
+                encode_seconds += start.elapsed().as_secs_f64();
+            }
+            let start = Instant::now();
+            writer.finish()?;
+            encode_seconds += start.elapsed().as_secs_f64();
+            let start = Instant::now();
+            write_video(&scene, &config, 0, &path, &mut |_| {})?;
+            let video_seconds = start.elapsed().as_secs_f64();
+            (
+                Some((poses.len(), encode_seconds)),
+                Some((poses.len(), video_seconds)),
+                None,
+            )
+        }
+        Err(err) => (None, None, Some(err.to_string())),
+    };
+    // The scratch file is the benchmark's own; a failure to remove it changes no figure.
+    let _ = std::fs::remove_file(&path);
+    Ok(Measurement {
+        working_size: [w, h],
+        faces: scene.mesh.faces.len(),
+        stages: timings.0,
+        stage_cpu_seconds: cpu,
+        render_frames: poses.len(),
+        render_seconds,
+        render_cpu_seconds,
+        encode,
+        video,
+        encode_note,
+        peak_scene,
+        peak_total: peak_rss(),
+    })
+}
+
+fn scene_size(scene: &crate::pipeline::Scene) -> [u32; 2] {
+    let (w, h) = scene.prepared.rgb.dimensions();
+    [w, h]
+}
+
+/// A file name in the temp folder unique to this process.
+fn scratch_path(ext: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("photo3d-bench-{}.{ext}", std::process::id()))
+}
+
+/// CPU seconds (user + system, all threads) this process has used, from
+/// /proc/self/stat in clock ticks of 1/100 s (Linux's USER_HZ); wall time
+/// alone misleads on a machine shared with other work.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    parse_cpu_ticks(&stat).map(|ticks| ticks as f64 / 100.0)
+}
+
+/// utime + stime (fields 14 and 15) of a /proc/PID/stat line.
+fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_vm_hwm(&status)
+}
+
+fn parse_vm_hwm(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Runs case `index` of `cases(true)` in a fresh `exe bench --case` process,
+/// so its peak memory is its own, and reads the measurement it prints.
+pub fn measure_in_child(
+    exe: &Path,
+    photo: &Path,
+    index: usize,
+    frames: usize,
+) -> Result<Measurement, Error> {
+    let output = std::process::Command::new(exe)
+        .arg("bench")
+        .arg(photo)
+        .args([
+            "--case",
+            &index.to_string(),
+            "--frames",
+            &frames.to_string(),
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Error::input(exe, format!("cannot start the benchmark: {e}")))?;
+    if !output.status.success() {
+        return Err(Error::input(
+            photo,
+            format!("benchmark case {index} failed ({})", output.status),
+        ));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| Error::input(exe, format!("unreadable benchmark result: {e}")))
+}
+
+/// Frames a video has, to extrapolate partial encode figures to.
+pub const VIDEO_FRAMES: usize = 240;
+
+/// The measurements as a table: one row per figure, one column per case,
+/// each cell with its ratio to the first case.
+pub fn table(results: &[Measurement]) -> String {
+    let Some(base) = results.first() else {
+        return String::new();
+    };
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let ratio = |v: f64, b: f64| {
+        if b > 0.0 {
+            format!(" ({:.1}x)", v / b)
+        } else {
+            String::new()
+        }
+    };
+    let cell = |m: &Measurement, value: Option<f64>, b: Option<f64>, unit: &str, digits: usize| {
+        match value {
+            None => "n/a".to_string(),
+            Some(v) if std::ptr::eq(m, base) => format!("{v:.digits$}{unit}"),
+            Some(v) => format!("{v:.digits$}{unit}{}", ratio(v, b.unwrap_or(0.0))),
+        }
+    };
+    rows.push((
+        "working size".into(),
+        results
+            .iter()
+            .map(|m| format!("{}x{}", m.working_size[0], m.working_size[1]))
+            .collect(),
+    ));
+    rows.push((
+        "megapixels".into(),
+        results
+            .iter()
+            .map(|m| cell(m, Some(m.pixels() / 1e6), Some(base.pixels() / 1e6), "", 2))
+            .collect(),
+    ));
+    for (k, (name, _)) in base.stages.iter().enumerate() {
+        let b = base.stages[k].1;
+        rows.push((
+            format!("{name} s"),
+            results
+                .iter()
+                .map(|m| cell(m, m.stages.get(k).map(|s| s.1), Some(b), "", 3))
+                .collect(),
+        ));
+    }
+    let b = base.scene_seconds();
+    rows.push((
+        "scene total s".into(),
+        results
+            .iter()
+            .map(|m| cell(m, Some(m.scene_seconds()), Some(b), "", 3))
+            .collect(),
+    ));
+    let cpu_total = |m: &Measurement| m.stage_cpu_seconds.iter().sum::<f64>();
+    rows.push((
+        "scene total cpu s".into(),
+        results
+            .iter()
+            .map(|m| cell(m, Some(cpu_total(m)), Some(cpu_total(base)), "", 2))
+            .collect(),
+    ));
+    let inpaint_cpu = |m: &Measurement| {
+        let k = m.stages.iter().position(|(name, _)| name == "inpaint")?;
+        m.stage_cpu_seconds.get(k).copied()
+    };
+    rows.push((
+        "inpaint cpu s".into(),
+        results
+            .iter()
+            .map(|m| cell(m, inpaint_cpu(m), inpaint_cpu(base), "", 2))
+            .collect(),
+    ));
+    let b = base.render_seconds / base.render_frames.max(1) as f64;
+    rows.push((
+        "render ms/frame".into(),
+        results
+            .iter()
+            .map(|m| {
+                let v = m.render_seconds / m.render_frames.max(1) as f64;
+                cell(m, Some(v * 1e3), Some(b * 1e3), "", 1)
+            })
+            .collect(),
+    ));
+    rows.push((
+        "render frames/s".into(),
+        results.iter().map(|m| format!("{:.1}", m.fps())).collect(),
+    ));
+    let cpu_per_frame = |m: &Measurement| m.render_cpu_seconds / m.render_frames.max(1) as f64;
+    rows.push((
+        "render cpu ms/frame".into(),
+        results
+            .iter()
+            .map(|m| {
+                cell(
+                    m,
+                    Some(cpu_per_frame(m) * 1e3),
+                    Some(cpu_per_frame(base) * 1e3),
+                    "",
+                    1,
+                )
+            })
+            .collect(),
+    ));
+    let per_video = |figure: Option<(usize, f64)>| {
+        figure.map(|(n, s)| s * VIDEO_FRAMES as f64 / n.max(1) as f64)
+    };
+    let b = per_video(base.encode);
+    rows.push((
+        format!("encode s/{VIDEO_FRAMES} frames"),
+        results
+            .iter()
+            .map(|m| cell(m, per_video(m.encode), b, "", 2))
+            .collect(),
+    ));
+    let b = per_video(base.video);
+    rows.push((
+        format!("video s/{VIDEO_FRAMES} frames"),
+        results
+            .iter()
+            .map(|m| cell(m, per_video(m.video), b, "", 2))
+            .collect(),
+    ));
+    let mib = |bytes: Option<u64>| bytes.map(|b| b as f64 / (1024.0 * 1024.0));
+    rows.push((
+        "peak RSS scene MiB".into(),
+        results
+            .iter()
+            .map(|m| cell(m, mib(m.peak_scene), mib(base.peak_scene), "", 0))
+            .collect(),
+    ));
+    rows.push((
+        "peak RSS total MiB".into(),
+        results
+            .iter()
+            .map(|m| cell(m, mib(m.peak_total), mib(base.peak_total), "", 0))
+            .collect(),
+    ));
+    let label = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..results.len())
+        .map(|c| rows.iter().map(|r| r.1[c].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (name, cells) in &rows {
+        out.push_str(&format!("{name:<label$}"));
+        for (c, text) in cells.iter().enumerate() {
+            out.push_str(&format!("  {text:>width$}", width = widths[c]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vm_hwm_is_read_in_bytes() {
+        let status = "Name:\tx\nVmPeak:\t  999 kB\nVmHWM:\t    2048 kB\nVmRSS:\t 1 kB\n";
+        assert_eq!(parse_vm_hwm(status), Some(2048 * 1024));
+        assert_eq!(parse_vm_hwm("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_skip_a_name_with_spaces() {
+        let stat = "42 (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 3 0";
+        assert_eq!(parse_cpu_ticks(stat), Some(280));
+    }
+
+    #[test]
+    fn table_gives_ratios_to_the_first_case() {
+        let small = Measurement {
+            working_size: [100, 100],
+            faces: 10,
+            stages: vec![("prepare".into(), 1.0)],
+            stage_cpu_seconds: vec![2.0],
+            render_frames: 10,
+            render_seconds: 1.0,
+            render_cpu_seconds: 2.0,
+            encode: Some((10, 0.5)),
+            video: None,
+            encode_note: None,
+            peak_scene: Some(100 << 20),
+            peak_total: Some(200 << 20),
+        };
+        let large = Measurement {
+            working_size: [200, 200],
+            stages: vec![("prepare".into(), 3.0)],
+            encode: None,
+            ..small.clone()
+        };
+        let text = table(&[small, large]);
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .unwrap()
+                .to_string()
+        };
+        assert!(line("megapixels").ends_with("0.04 (4.0x)"), "{text}");
+        assert!(line("prepare s").ends_with("3.000 (3.0x)"), "{text}");
+        assert!(line("encode s").ends_with("n/a"), "{text}");
+        // 0.5 s for 10 frames is 12 s for a 240-frame video.
+        assert!(line("encode s").contains("12.00"), "{text}");
+    }
+}
