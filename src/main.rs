@@ -4,8 +4,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use photo3d::config::Config;
 use photo3d::depth::HolePolicy;
-use photo3d::pipeline::{run_photo, Event, RunOptions};
+use photo3d::interrupt;
+use photo3d::pipeline::{outputs_complete, run_photo, Event, RunOptions};
 use photo3d::prepare::DepthKind;
+use photo3d::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -155,6 +157,9 @@ struct RunArgs {
     /// Longer side of the working size (overrides the config).
     #[arg(long)]
     longer_side_len: Option<u32>,
+    /// Redo photos whose output folder is already complete (normally skipped).
+    #[arg(long)]
+    force: bool,
     /// Print the time of every stage.
     #[arg(short, long)]
     verbose: bool,
@@ -342,9 +347,20 @@ fn run(args: RunArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    if let Err(e) = interrupt::install_handler() {
+        eprintln!("warning: Ctrl-C will not clean up: {e}");
+    }
     let mut failed = 0;
     for photo in &photos {
         let out_dir = args.out.join(output_name(photo));
+        if !args.force && outputs_complete(&out_dir) {
+            eprintln!(
+                "{}: skipped (complete) → {}",
+                photo.display(),
+                out_dir.display()
+            );
+            continue;
+        }
         let mut observer = Observer::new(args.verbose);
         match run_photo(photo, &out_dir, &options, &mut |e| observer.on(e)) {
             Ok(report) => {
@@ -355,6 +371,11 @@ fn run(args: RunArgs) -> ExitCode {
                     report.total_seconds,
                     out_dir.display()
                 );
+            }
+            Err(Error::Interrupted(why)) => {
+                observer.finish();
+                eprintln!("error: {}: {why}", photo.display());
+                return ExitCode::from(interrupt::EXIT_CODE);
             }
             Err(err) => {
                 observer.finish();

@@ -13,13 +13,14 @@ use crate::inpaint::{
     region::Thickness,
     InpaintParams, InpaintStats,
 };
+use crate::interrupt;
 use crate::io::depth_file::{write_depth_png16, FloatMap};
 use crate::io::photo::load_photo;
 use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
 use crate::mesh::{build_mesh, ply::write_ply, Mesh};
 use crate::output::video::Mp4Writer;
-use crate::prepare::{prepare, DepthKind, Prepared};
+use crate::prepare::{prepare, working_size, DepthKind, Prepared};
 use crate::render::{dolly_zoom, render, trajectory, Camera};
 use serde::Serialize;
 use std::io::Write;
@@ -220,6 +221,7 @@ pub fn write_video(
     let mut writer = Mp4Writer::create(path, w & !1, h & !1, config.fps)?;
     let name = &config.video_postfix[index];
     for (k, t) in poses.iter().enumerate() {
+        interrupt::check()?;
         let frame = render(
             &scene.mesh,
             &video_camera(scene, config, index, *t),
@@ -250,6 +252,26 @@ pub struct Report {
     pub outputs: Vec<String>,
 }
 
+/// Shortest side of the working size that still makes a 3D photo and a video.
+pub const MIN_WORKING_SIDE: u32 = 16;
+
+/// Refuses a photo so thin that, scaled to the working size, a side falls
+/// under [`MIN_WORKING_SIDE`] (e.g. 4000×3), before any work is spent on it.
+fn check_working_size(photo: &Path, size: (u32, u32), longer_side: u32) -> Result<(), Error> {
+    let (w, h) = working_size(size.0, size.1, longer_side);
+    if w.min(h) >= MIN_WORKING_SIDE {
+        return Ok(());
+    }
+    Err(Error::input(
+        photo,
+        format!(
+            "photo is {}×{}, too thin: at a longer side of {longer_side} px it becomes {w}×{h}, \
+             and each side needs at least {MIN_WORKING_SIDE} px",
+            size.0, size.1
+        ),
+    ))
+}
+
 /// Loads a photo and its depth from the source the options select.
 pub fn load_with_depth(
     photo: &Path,
@@ -259,6 +281,7 @@ pub fn load_with_depth(
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
     let rgb = loaded.rgb;
+    check_working_size(photo, rgb.dimensions(), options.config.longer_side_len)?;
     let estimate = timings.stage("depth", observer, |_| match &options.depth_file {
         Some(path) => {
             let kind = options.depth_kind.unwrap_or(DepthKind::Disparity);
@@ -300,6 +323,24 @@ pub fn render_view(
     ))
 }
 
+/// True when `out_dir` holds a finished run: a report.json whose list of
+/// outputs is non-empty and names only files that exist (so a re-run can skip it).
+pub fn outputs_complete(out_dir: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(out_dir.join("report.json")) else {
+        return false;
+    };
+    let Ok(report) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    report["outputs"].as_array().is_some_and(|outputs| {
+        !outputs.is_empty()
+            && outputs.iter().all(|name| {
+                name.as_str()
+                    .is_some_and(|name| out_dir.join(name).is_file())
+            })
+    })
+}
+
 /// Runs the whole job for one photo and writes `out_dir` (replaced as a whole,
 /// and only when every output is complete).
 pub fn run_photo(
@@ -311,7 +352,9 @@ pub fn run_photo(
     let config = &options.config;
     let mut timings = Timings::default();
     let (rgb, estimate) = load_with_depth(photo, options, &mut timings, observer)?;
+    interrupt::check()?;
     let scene = build_scene(&rgb, &estimate, config, &mut timings, observer);
+    interrupt::check()?;
     let stage = StagedDir::create(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let mut outputs = Vec::new();
     timings.stage("write_depth", observer, |_| {
@@ -323,6 +366,7 @@ pub fn run_photo(
         write_depth_png16(&disparity, &path).map_err(Error::from)
     })?;
     outputs.push("depth.png".to_string());
+    interrupt::check()?;
     timings.stage("write_ply", observer, |_| {
         let path = stage.path().join("mesh.ply");
         let file = std::fs::File::create(&path).map_err(|e| Error::output(&path, e))?;
@@ -340,6 +384,7 @@ pub fn run_photo(
         })?;
         outputs.push(file);
     }
+    interrupt::check()?;
     outputs.push("report.json".to_string());
     let (pw, ph) = rgb.dimensions();
     let (ww, wh) = scene.prepared.rgb.dimensions();
