@@ -16,6 +16,8 @@ pub enum Error {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Video(#[from] crate::output::video::VideoError),
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     #[error("{path}: {message}")]
     Output { path: String, message: String },
     #[error("{path}: {message}")]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod eval;
 pub mod grid;
 pub mod inpaint;
+pub mod interrupt;
 pub mod io;
 pub mod ldi;
 pub mod mesh;

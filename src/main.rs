@@ -7,9 +7,12 @@ use photo3d::depth::chain::SourceChoice;
 use photo3d::depth::neural::ModelFile;
 use photo3d::depth::stereo::StereoParams;
 use photo3d::depth::HolePolicy;
+use photo3d::interrupt;
 use photo3d::models::{self, ModelInfo, MODELS};
+use photo3d::pipeline::outputs_complete;
 use photo3d::pipeline::{run_photo, Event, RunOptions};
 use photo3d::prepare::DepthKind;
+use photo3d::Error;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -237,6 +240,9 @@ struct RunArgs {
     /// Triangle budget of mesh.glb (overrides the config).
     #[arg(long)]
     glb_triangles: Option<usize>,
+    /// Redo photos whose output folder is already complete (normally skipped).
+    #[arg(long)]
+    force: bool,
     /// Print the time of every stage.
     #[arg(short, long)]
     verbose: bool,
@@ -587,9 +593,20 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(e) = interrupt::install_handler() {
+        eprintln!("warning: Ctrl-C will not clean up: {e}");
+    }
     let mut failed = 0;
     for photo in &photos {
         let out_dir = args.out.join(output_name(photo));
+        if !args.force && outputs_complete(&out_dir) {
+            eprintln!(
+                "{}: skipped (complete) → {}",
+                photo.display(),
+                out_dir.display()
+            );
+            continue;
+        }
         let mut observer = Observer::new(args.verbose);
         match run_photo(photo, &out_dir, &options, &mut |e| observer.on(e)) {
             Ok(report) => {
@@ -600,6 +617,11 @@ fn run(args: RunArgs) -> ExitCode {
                     report.total_seconds,
                     out_dir.display()
                 );
+            }
+            Err(Error::Interrupted(why)) => {
+                observer.finish();
+                eprintln!("error: {}: {why}", photo.display());
+                return ExitCode::from(interrupt::EXIT_CODE);
             }
             Err(err) => {
                 observer.finish();

@@ -16,6 +16,7 @@ use crate::inpaint::{
     region::Thickness,
     InpaintParams, InpaintStats,
 };
+use crate::interrupt;
 use crate::io::depth_file::{write_depth_png16, FloatMap};
 use crate::io::gdepth::encode_depth_photo;
 use crate::io::photo::load_photo;
@@ -24,7 +25,7 @@ use crate::ldi::Ldi;
 use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply, Mesh};
 use crate::output::video::Mp4Writer;
 use crate::output::viewer::viewer_html;
-use crate::prepare::{prepare, DepthKind, Prepared};
+use crate::prepare::{prepare, working_size, DepthKind, Prepared};
 use crate::render::{dolly_zoom, render, trajectory, Camera, Renderer};
 use serde::Serialize;
 use std::io::Write;
@@ -258,7 +259,12 @@ pub fn write_video(
             writer.finish()?;
             Ok(())
         });
+        let mut interrupted = Ok(());
         for (k, t) in poses.iter().enumerate() {
+            if let Err(err) = interrupt::check() {
+                interrupted = Err(Error::from(err));
+                break;
+            }
             let camera = video_camera(scene, config, index, *t);
             let frame = renderer.render(&scene.mesh, &camera, config.samples_per_side());
             if frames.send(frame).is_err() {
@@ -271,9 +277,10 @@ pub fn write_video(
             });
         }
         drop(frames);
-        encoder
+        let encoded = encoder
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        interrupted.and(encoded)
     })
 }
 
@@ -292,6 +299,26 @@ pub struct Report {
     pub outputs: Vec<String>,
 }
 
+/// Shortest side of the working size that still makes a 3D photo and a video.
+pub const MIN_WORKING_SIDE: u32 = 16;
+
+/// Refuses a photo so thin that, scaled to the working size, a side falls
+/// under [`MIN_WORKING_SIDE`] (e.g. 4000×3), before any work is spent on it.
+fn check_working_size(photo: &Path, size: (u32, u32), longer_side: u32) -> Result<(), Error> {
+    let (w, h) = working_size(size.0, size.1, longer_side);
+    if w.min(h) >= MIN_WORKING_SIDE {
+        return Ok(());
+    }
+    Err(Error::input(
+        photo,
+        format!(
+            "photo is {}×{}, too thin: at a longer side of {longer_side} px it becomes {w}×{h}, \
+             and each side needs at least {MIN_WORKING_SIDE} px",
+            size.0, size.1
+        ),
+    ))
+}
+
 /// Loads a photo and its depth from the source the options select.
 pub fn load_with_depth(
     photo: &Path,
@@ -300,6 +327,11 @@ pub fn load_with_depth(
     observer: &mut dyn FnMut(Event),
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
+    check_working_size(
+        photo,
+        loaded.rgb.dimensions(),
+        options.config.longer_side_len,
+    )?;
     timings.stage("depth", observer, |obs| {
         choose_depth(photo, loaded, options, obs)
     })
@@ -336,6 +368,24 @@ pub fn render_view(
     ))
 }
 
+/// True when `out_dir` holds a finished run: a report.json whose list of
+/// outputs is non-empty and names only files that exist (so a re-run can skip it).
+pub fn outputs_complete(out_dir: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(out_dir.join("report.json")) else {
+        return false;
+    };
+    let Ok(report) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    report["outputs"].as_array().is_some_and(|outputs| {
+        !outputs.is_empty()
+            && outputs.iter().all(|name| {
+                name.as_str()
+                    .is_some_and(|name| out_dir.join(name).is_file())
+            })
+    })
+}
+
 /// Runs the whole job for one photo and writes `out_dir` (replaced as a whole,
 /// and only when every output is complete).
 pub fn run_photo(
@@ -347,7 +397,9 @@ pub fn run_photo(
     let config = &options.config;
     let mut timings = Timings::default();
     let (rgb, estimate) = load_with_depth(photo, options, &mut timings, observer)?;
+    interrupt::check()?;
     let scene = build_scene(&rgb, &estimate, config, &mut timings, observer);
+    interrupt::check()?;
     let stage = StagedDir::create(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let mut outputs = Vec::new();
     timings.stage("write_depth", observer, |_| {
@@ -368,6 +420,7 @@ pub fn run_photo(
         })?;
         outputs.push("depth-photo.jpg".to_string());
     }
+    interrupt::check()?;
     timings.stage("write_ply", observer, |_| {
         let path = stage.path().join("mesh.ply");
         let file = std::fs::File::create(&path).map_err(|e| Error::output(&path, e))?;
@@ -400,6 +453,7 @@ pub fn run_photo(
         })?;
         outputs.push(file);
     }
+    interrupt::check()?;
     outputs.push("report.json".to_string());
     let (pw, ph) = rgb.dimensions();
     let (ww, wh) = scene.prepared.rgb.dimensions();

@@ -1,0 +1,122 @@
+//! Keeping work safe: interrupted runs leave nothing, complete outputs are
+//! skipped on a re-run unless `--force`.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Writes a small synthetic photo (a near square on a gradient) to `path`.
+fn write_photo(path: &Path, w: u32, h: u32) {
+    image::RgbImage::from_fn(w, h, |x, y| {
+        if x > w / 3 && x < 2 * w / 3 && y > h / 4 && y < 3 * h / 4 {
+            image::Rgb([220, 60, 40])
+        } else {
+            image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 160])
+        }
+    })
+    .save(path)
+    .unwrap();
+}
+
+/// Starts a long run, sends `signal` once its staging folder exists, and
+/// checks exit status 130 and an empty output folder.
+fn interrupt_run(signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("scene.png");
+    write_photo(&photo, 96, 64);
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photo3d"))
+        .args(["run", photo.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .args(["--num-frames", "5000", "--longer-side-len", "96"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staged = loop {
+        let found = std::fs::read_dir(&out)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().contains(".partial"));
+        if found {
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(staged, "run ended before its staging folder appeared");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .unwrap()
+        .success());
+    let result = child.wait_with_output().unwrap();
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(130), "{signal}: {err}");
+    assert!(err.contains("scene.png: interrupted"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{signal} left {left:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_leaves_no_partial_output() {
+    interrupt_run("-INT");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_leaves_no_partial_output() {
+    interrupt_run("-TERM");
+}
+
+#[test]
+fn rerun_skips_complete_outputs_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    write_photo(&inputs.join("a.png"), 48, 32);
+    write_photo(&inputs.join("b.png"), 32, 48);
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", inputs.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend(["--num-frames", "2", "--longer-side-len", "48"]);
+        args.extend(extra);
+        let result = photo3d(&args);
+        assert!(result.status.success(), "{}", stderr(&result));
+        stderr(&result)
+    };
+    // A marker survives only if the photo's folder is not redone.
+    let mark = |name: &str| std::fs::write(out.join(name).join("marker"), "x").unwrap();
+    let kept = |name: &str| out.join(name).join("marker").exists();
+
+    let first = run(&[]);
+    assert!(!first.contains("skipped"), "{first}");
+    mark("a");
+    mark("b");
+    let second = run(&[]);
+    assert_eq!(second.matches("skipped (complete)").count(), 2, "{second}");
+    assert!(kept("a") && kept("b"));
+
+    std::fs::remove_file(out.join("a/circle.mp4")).unwrap();
+    let third = run(&[]);
+    assert_eq!(third.matches("skipped (complete)").count(), 1, "{third}");
+    assert!(
+        !kept("a") && kept("b"),
+        "incomplete a must be redone, b kept"
+    );
+    assert!(out.join("a/circle.mp4").exists());
+
+    mark("a");
+    let forced = run(&["--force"]);
+    assert!(!forced.contains("skipped"), "{forced}");
+    assert!(!kept("a") && !kept("b"));
+}
