@@ -334,6 +334,8 @@ fn run_uses_a_cached_model_and_falls_back_without_one() {
         cache.path().join("depth-anything-v2-small.onnx"),
     )
     .unwrap();
+    // A fresh output folder: a complete one would be skipped.
+    let out = tempfile::tempdir().unwrap();
     let cached = run_with_model(cache.path(), out.path());
     assert!(cached.status.success(), "{}", stderr(&cached));
     assert!(!stderr(&cached).contains("warning"), "{}", stderr(&cached));
