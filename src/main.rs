@@ -272,13 +272,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(args),
         Command::Stereo(args) => stereo(args),
         Command::Bench(args) => bench(args),
-        Command::Models(command) => match models_command(command) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Models(command) => exit_code(models_command(command)),
     }
 }
 
@@ -401,13 +395,7 @@ fn bench(args: BenchArgs) -> ExitCode {
                 Ok(())
             }),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(result)
 }
 
 fn view(args: ViewArgs) -> ExitCode {
@@ -421,23 +409,11 @@ fn view(args: ViewArgs) -> ExitCode {
         .and_then(|image| {
             photo3d::io::staging::save_png_atomic(&image, &args.out).map_err(|e| e.to_string())
         });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(result)
 }
 
 fn stereo(args: StereoArgs) -> ExitCode {
-    match run_stereo(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(run_stereo(&args))
 }
 
 fn run_stereo(args: &StereoArgs) -> Result<(), String> {
@@ -486,7 +462,12 @@ fn run_stereo(args: &StereoArgs) -> Result<(), String> {
 const WIGGLE_FPS: u32 = 6;
 
 fn eval(args: EvalArgs) -> ExitCode {
-    match run_eval(&args) {
+    exit_code(run_eval(&args))
+}
+
+/// Success, or the error printed as one line and failure.
+fn exit_code(result: Result<(), impl std::fmt::Display>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
