@@ -1,9 +1,7 @@
 //! End-to-end tests of the depth-source chain: stereo pairs (two files, MPO,
 //! side by side), depth photos written and read back, and refusals.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use image::{GrayImage, RgbImage};
 use photo3d::io::mpo::encode_stereo_mpo;
 use serde_json::Value;

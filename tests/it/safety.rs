@@ -1,9 +1,7 @@
 //! Keeping work safe: interrupted runs leave nothing, complete outputs are
 //! skipped on a re-run unless `--force`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 

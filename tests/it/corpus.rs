@@ -3,9 +3,7 @@
 //! a non-zero exit, no panic and no output folder; an awkward but valid one
 //! must succeed. New inputs are one line in a table (see `Case`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use image::{DynamicImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, Rgba};
 use std::io::Cursor;
 use std::path::Path;

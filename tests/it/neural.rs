@@ -2,9 +2,7 @@
 //! loopback HTTP server inside the test, and tiny ONNX models with the real
 //! input/output contracts run through the real loading and processing code.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use photo3d::depth::neural::{Architecture, NeuralModel};
 use photo3d::models::{self, ModelError, ModelInfo, MODELS};
 use std::io::{BufRead, BufReader, Write};

@@ -1,8 +1,6 @@
 //! End-to-end tests of the `photo3d` command on a real photo and on bad input.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use photo3d::mesh::ply::read_ply;
 use std::path::Path;
 
