@@ -30,7 +30,7 @@ pub struct Config {
     pub context_thickness_2: usize,
     /// Context rings next to the edge whose colour is redrawn with the hole (pass 1).
     /// The reference uses 10; 3 removes colour fringes of slightly misplaced depth
-    /// edges while keeping accurate ones (10 costs 1.6 dB on `tests/eval.rs`).
+    /// edges while keeping accurate ones (10 costs 1.6 dB on `tests/it/eval.rs`).
     pub depth_edge_dilate: usize,
     /// Width of the band kept sharp around continued depth edges.
     pub depth_edge_dilate_2: usize,
