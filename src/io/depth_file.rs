@@ -1,4 +1,4 @@
-//! Reading user-supplied depth maps (NPY, PFM, 16/8-bit grayscale images) into a
+//! Reading user-supplied depth maps (NPY, PFM, OpenEXR, 16/8-bit grayscale images) into a
 //! [`FloatMap`], and writing depth maps as normalised 16-bit PNGs.
 //!
 //! Every parser here takes untrusted bytes: sizes are checked (with overflow-checked
@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
+use super::depth_exr::{parse_exr, EXR_MAGIC};
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Limits, Luma};
 
 /// A dense row-major map of one f32 per pixel (depth, disparity, weights…).
@@ -45,7 +46,7 @@ pub enum DepthFileError {
     #[error("{}: file is {bytes} bytes, too large for a depth map", path.display())]
     FileTooLarge { path: PathBuf, bytes: u64 },
     /// Neither NPY, PFM nor an image format the image crate knows.
-    #[error("{}: not a depth map (expected .npy, .pfm or a grayscale PNG/TIFF)", path.display())]
+    #[error("{}: not a depth map (expected .npy, .pfm, .exr or a grayscale PNG/TIFF)", path.display())]
     UnknownFormat { path: PathBuf },
     /// The NPY preamble or header dictionary is malformed.
     #[error("{}: bad NPY header: {detail}", path.display())]
@@ -153,6 +154,8 @@ pub fn parse_depth_bytes(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFil
         parse_npy(bytes, name)
     } else if bytes.starts_with(b"Pf") || bytes.starts_with(b"PF") {
         parse_pfm(bytes, name)
+    } else if bytes.starts_with(&EXR_MAGIC) {
+        parse_exr(bytes, name)
     } else {
         parse_depth_image(bytes, name)
     }
@@ -688,7 +691,11 @@ fn gray_channel<T: PartialEq + Copy, const N: usize>(
 }
 
 /// Checks `width × height` against overflow and [`MAX_DEPTH_PIXELS`], returning the count.
-fn checked_pixels(width: usize, height: usize, name: &Path) -> Result<usize, DepthFileError> {
+pub(crate) fn checked_pixels(
+    width: usize,
+    height: usize,
+    name: &Path,
+) -> Result<usize, DepthFileError> {
     let too_large = || DepthFileError::TooLarge {
         path: name.into(),
         width: width as u64,
@@ -705,7 +712,7 @@ fn checked_pixels(width: usize, height: usize, name: &Path) -> Result<usize, Dep
 }
 
 /// Wraps row-major values into a [`FloatMap`] (sizes were checked by the caller).
-fn make_map(
+pub(crate) fn make_map(
     width: usize,
     height: usize,
     values: Vec<f32>,

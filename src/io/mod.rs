@@ -1,5 +1,6 @@
 //! Reading photos and depth maps, and writing outputs safely.
 
+pub mod depth_exr;
 pub mod depth_file;
 pub mod dynamic_depth;
 pub mod embedded;

@@ -145,6 +145,8 @@ const DEPTHS: &[Case] = &[
         &["--depth-kind", "depth"],
     ),
     succeeds("half_size.png", DEPTH, half_size_depth_png),
+    succeeds("rgb.exr", DEPTH, rgb_exr),
+    fails("cut.exr", DEPTH, truncated_exr, "cut.exr"),
 ];
 
 /// Configuration files given with `--config`.
@@ -650,6 +652,17 @@ fn negative_pfm() -> Vec<u8> {
 fn truncated_pfm() -> Vec<u8> {
     let bytes = pfm(|x, _| x as f32);
     bytes[..bytes.len() / 2].to_vec()
+}
+
+/// An RGB float OpenEXR (as the image crate writes it) with depth in every channel.
+fn rgb_exr() -> Vec<u8> {
+    let depth = ImageBuffer::<Rgb<f32>, _>::from_fn(W, H, |x, y| Rgb([1.0 + (x + y) as f32; 3]));
+    encode(DynamicImage::ImageRgb32F(depth), ImageFormat::OpenExr)
+}
+
+fn truncated_exr() -> Vec<u8> {
+    let bytes = rgb_exr();
+    bytes[..bytes.len() * 2 / 3].to_vec()
 }
 
 fn square_depth_png() -> Vec<u8> {

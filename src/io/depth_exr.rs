@@ -1,0 +1,183 @@
+//! OpenEXR depth maps, as renderers (Blender, Houdini, Nuke) and depth tools write
+//! them: float depth in a `Z`, `depth`, `Y` or `R` channel, possibly beside colour
+//! channels or inside a named layer such as `ViewLayer.Depth.Z`.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use exr::prelude::{read, FlatSamples, ReadChannels, ReadLayers};
+
+use super::depth_file::{checked_pixels, make_map, DepthFileError, FloatMap};
+
+/// The four magic bytes that open every OpenEXR file.
+pub const EXR_MAGIC: [u8; 4] = [0x76, 0x2f, 0x31, 0x01];
+
+/// Channel names (the part after the last dot, lower case) that hold depth, best
+/// first: dedicated depth channels before luminance and red.
+const DEPTH_CHANNELS: [&str; 7] = ["z", "depth", "distance", "disparity", "v", "y", "r"];
+
+/// Parses an OpenEXR file and returns its depth channel as a [`FloatMap`].
+///
+/// The channel is the first by [`DEPTH_CHANNELS`] order, or the only channel of a
+/// one-channel file; any other file is an error listing its channels. Sizes are
+/// checked from the header before any pixel is decoded.
+pub fn parse_exr(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFileError> {
+    let exr_error = |e: exr::error::Error| DepthFileError::Image {
+        path: name.into(),
+        detail: format!("bad OpenEXR file: {e}"),
+    };
+    let meta =
+        exr::meta::MetaData::read_from_buffered(Cursor::new(bytes), false).map_err(exr_error)?;
+    for header in &meta.headers {
+        checked_pixels(header.layer_size.0, header.layer_size.1, name)?;
+    }
+    let image = read()
+        .no_deep_data()
+        .largest_resolution_level()
+        .all_channels()
+        .all_layers()
+        .all_attributes()
+        .non_parallel()
+        .from_buffered(Cursor::new(bytes))
+        .map_err(exr_error)?;
+
+    let channels: Vec<(usize, usize, String)> = image
+        .layer_data
+        .iter()
+        .enumerate()
+        .flat_map(|(l, layer)| {
+            let prefix = layer
+                .attributes
+                .layer_name
+                .as_ref()
+                .map(|n| format!("{n}."))
+                .unwrap_or_default();
+            layer
+                .channel_data
+                .list
+                .iter()
+                .enumerate()
+                .map(move |(c, ch)| (l, c, format!("{prefix}{}", ch.name)))
+        })
+        .collect();
+    let (layer, channel) = pick_depth_channel(&channels).ok_or_else(|| DepthFileError::Image {
+        path: name.into(),
+        detail: format!(
+            "no depth channel in OpenEXR file (channels: {}; expected Z, depth, Y or R)",
+            channels
+                .iter()
+                .map(|(_, _, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })?;
+    let layer = &image.layer_data[layer];
+    let (width, height) = (layer.size.0, layer.size.1);
+    let count = checked_pixels(width, height, name)?;
+    let values: Vec<f32> = match &layer.channel_data.list[channel].sample_data {
+        FlatSamples::F16(v) => v.iter().map(|h| h.to_f32()).collect(),
+        FlatSamples::F32(v) => v.clone(),
+        FlatSamples::U32(v) => v.iter().map(|&u| u as f32).collect(),
+    };
+    if values.len() != count {
+        return Err(DepthFileError::Truncated {
+            path: name.into(),
+            width: width as u64,
+            height: height as u64,
+            found: values.len() as u64,
+            expected: count as u64,
+        });
+    }
+    make_map(width, height, values, name)
+}
+
+/// The (layer, channel) holding depth among `(layer, channel, full name)` triples.
+fn pick_depth_channel(channels: &[(usize, usize, String)]) -> Option<(usize, usize)> {
+    let short = |full: &str| full.rsplit('.').next().unwrap_or(full).to_ascii_lowercase();
+    DEPTH_CHANNELS
+        .iter()
+        .find_map(|want| channels.iter().find(|(_, _, n)| short(n) == *want))
+        .or(match channels {
+            [only] => Some(only),
+            _ => None,
+        })
+        .map(|&(l, c, _)| (l, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exr::prelude::*;
+
+    /// Encodes one layer of named f32 channels, `width` × `height`, as an EXR file.
+    fn exr_bytes(width: usize, height: usize, channels: Vec<(&str, Vec<f32>)>) -> Vec<u8> {
+        let list: Vec<AnyChannel<FlatSamples>> = channels
+            .into_iter()
+            .map(|(n, v)| AnyChannel::new(n, FlatSamples::F32(v)))
+            .collect();
+        let layer = Layer::new(
+            (width, height),
+            LayerAttributes::named("ViewLayer"),
+            Encoding::FAST_LOSSLESS,
+            AnyChannels::sort(list.into()),
+        );
+        let mut out = Cursor::new(Vec::new());
+        Image::from_layer(layer)
+            .write()
+            .to_buffered(&mut out)
+            .expect("encode EXR");
+        out.into_inner()
+    }
+
+    fn ramp(n: usize, scale: f32) -> Vec<f32> {
+        (0..n).map(|i| i as f32 * scale).collect()
+    }
+
+    #[test]
+    fn reads_the_z_channel_beside_colour() {
+        let (w, h) = (7, 5);
+        let bytes = exr_bytes(
+            w,
+            h,
+            vec![
+                ("R", vec![0.25; w * h]),
+                ("G", vec![0.5; w * h]),
+                ("B", vec![0.75; w * h]),
+                ("Z", ramp(w * h, 0.5)),
+            ],
+        );
+        assert!(bytes.starts_with(&EXR_MAGIC));
+        let map = parse_exr(&bytes, Path::new("d.exr")).expect("reads");
+        assert_eq!(map.dimensions(), (7, 5));
+        assert_eq!(map.get_pixel(3, 2).0[0], (2 * 7 + 3) as f32 * 0.5);
+    }
+
+    #[test]
+    fn reads_a_single_unnamed_channel_and_prefers_depth_over_red() {
+        let single = exr_bytes(4, 3, vec![("foo", ramp(12, 1.0))]);
+        let map = parse_exr(&single, Path::new("s.exr")).expect("reads");
+        assert_eq!(map.get_pixel(1, 2).0[0], 9.0);
+
+        let both = exr_bytes(4, 3, vec![("R", vec![1.0; 12]), ("Depth.V", ramp(12, 2.0))]);
+        let map = parse_exr(&both, Path::new("b.exr")).expect("reads");
+        assert_eq!(map.get_pixel(1, 2).0[0], 18.0);
+    }
+
+    #[test]
+    fn bad_files_are_errors_naming_the_file() {
+        let two = exr_bytes(2, 2, vec![("A", vec![1.0; 4]), ("B", vec![2.0; 4])]);
+        let err = parse_exr(&two, Path::new("two.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("two.exr:") && err.contains("ViewLayer.A"),
+            "{err}"
+        );
+
+        let good = exr_bytes(8, 8, vec![("Z", ramp(64, 1.0))]);
+        for cut in [4, 40, good.len() / 2, good.len() - 1] {
+            let err = parse_exr(&good[..cut], Path::new("cut.exr")).unwrap_err();
+            assert!(err.to_string().starts_with("cut.exr:"), "{err}");
+        }
+    }
+}
