@@ -146,7 +146,7 @@ struct ViewArgs {
 /// Where depth comes from, shared by the commands that build a scene.
 #[derive(clap::Args)]
 struct DepthArgs {
-    /// Depth or disparity map for the photo (16-bit PNG, NPY, PFM).
+    /// Depth or disparity map for the photo (16-bit PNG, NPY, PFM, OpenEXR).
     #[arg(long)]
     depth: Option<PathBuf>,
     /// Whether --depth holds depth or disparity.
