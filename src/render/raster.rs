@@ -345,6 +345,20 @@ mod tests {
         (p, vec![color; 4], f)
     }
 
+    /// A 40×40 mesh of original-labelled parts.
+    fn mesh_of((positions, colors, faces): Parts) -> Mesh {
+        Mesh {
+            labels: vec![1; positions.len()],
+            positions,
+            colors,
+            faces,
+            width: 40,
+            height: 40,
+            hfov: 1.0,
+            vfov: 1.0,
+        }
+    }
+
     fn camera() -> Camera {
         Camera {
             width: 40,
@@ -366,17 +380,7 @@ mod tests {
         faces.extend(f2);
         // Far square drawn last must not cover the near one.
         faces.reverse();
-        let labels = vec![1; pos.len()];
-        let mesh = Mesh {
-            positions: pos,
-            colors: col,
-            labels,
-            faces,
-            width: 40,
-            height: 40,
-            hfov: 1.0,
-            vfov: 1.0,
-        };
+        let mesh = mesh_of((pos, col, faces));
         let img = render(&mesh, &camera(), 2);
         assert_eq!(img.get_pixel(20, 20).0, [0, 0, 255]);
         assert_eq!(img.get_pixel(20, 27).0, [255, 0, 0]);
@@ -386,17 +390,7 @@ mod tests {
     #[test]
     fn moving_camera_shifts_near_more_than_far() {
         let (pos, col, faces) = square(2.0, 0.26, [255, 255, 255], 0);
-        let labels = vec![1; pos.len()];
-        let mesh = Mesh {
-            positions: pos,
-            colors: col,
-            labels,
-            faces,
-            width: 40,
-            height: 40,
-            hfov: 1.0,
-            vfov: 1.0,
-        };
+        let mesh = mesh_of((pos, col, faces));
         let moved = camera().posed([0.2, 0.0, 0.0], 1.0);
         let img = render(&mesh, &moved, 1);
         // Unmoved, the square spans pixels 17..=22; x shift = fx * 0.2 / 2 = 2 pixels.

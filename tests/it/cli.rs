@@ -57,8 +57,7 @@ fn run_writes_every_output() {
         }
     }
 
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    let report = read_report(&dir);
     assert_eq!(report["photo_size"], serde_json::json!([600, 400]));
     assert_eq!(report["working_size"], serde_json::json!([w, h]));
     assert_eq!(report["depth_source"]["kind"], "classical");

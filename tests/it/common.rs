@@ -25,6 +25,12 @@ pub fn photo3d_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("photo3d binary runs")
 }
 
+/// The report.json of a photo's output folder `dir`, parsed.
+pub fn read_report(dir: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json exists");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
+}
+
 /// Standard error as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

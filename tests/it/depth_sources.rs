@@ -69,8 +69,7 @@ fn run(photo: &Path, out: &Path, extra: &[&str]) -> Value {
     let result = photo3d(&args);
     assert!(result.status.success(), "run failed: {}", stderr(&result));
     let stem = photo.file_stem().unwrap().to_str().unwrap();
-    let text = std::fs::read_to_string(out.join(stem).join("report.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    read_report(&out.join(stem))
 }
 
 /// Mean of depth.png (normalised disparity: brighter = nearer) inside and outside the square.

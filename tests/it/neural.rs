@@ -287,9 +287,7 @@ fn a_broken_model_file_is_a_one_line_error() {
 
 /// Reads `depth_source` from a run's report.json.
 fn report_source(out: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(out.join("coffee/report.json")).unwrap();
-    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
-    report["depth_source"].clone()
+    read_report(&out.join("coffee"))["depth_source"].clone()
 }
 
 fn run_with_model(cache: &Path, out: &Path) -> std::process::Output {
