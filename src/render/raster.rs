@@ -8,6 +8,7 @@
 //! buffers between the frames of a video.
 
 use super::camera::Camera;
+use super::holes::{fill_holes, Coverage};
 use crate::mesh::Mesh;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -46,6 +47,9 @@ pub struct Renderer {
     /// Per face: first band | last band << 16, or SKIP.
     bands: Vec<u32>,
     bins: Vec<Bins>,
+    /// Per output pixel: samples that hit a surface, and their mean inverse depth.
+    hits: Vec<u16>,
+    inv_z: Vec<f32>,
 }
 
 /// Renders `mesh` from `camera`, `samples` × `samples` per pixel.
@@ -53,18 +57,28 @@ pub fn render(mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
     Renderer::default().render(mesh, camera, samples)
 }
 
-/// Renders like `render`, with `background` where no surface is hit.
+/// Renders like `render`, but leaves `background` where no surface is hit
+/// (so that coverage can be measured).
 pub fn render_over(mesh: &Mesh, camera: &Camera, samples: u32, background: [u8; 3]) -> RgbImage {
     Renderer::default().render_over(mesh, camera, samples, background)
 }
 
 impl Renderer {
-    /// Renders `mesh` from `camera`, `samples` × `samples` per pixel.
+    /// Renders `mesh` from `camera`, `samples` × `samples` per pixel; pixels
+    /// that see no surface are filled from the surfaces around them.
     pub fn render(&mut self, mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
-        self.render_over(mesh, camera, samples, BACKGROUND)
+        let mut image = self.render_over(mesh, camera, samples, BACKGROUND);
+        let s = samples.max(1) as u16;
+        let coverage = Coverage {
+            hits: &self.hits,
+            inv_z: &self.inv_z,
+            full: s * s,
+        };
+        fill_holes(&mut image, &coverage, BACKGROUND);
+        image
     }
 
-    /// Renders like `render`, with `background` where no surface is hit.
+    /// Renders like `render`, but leaves `background` where no surface is hit.
     pub fn render_over(
         &mut self,
         mesh: &Mesh,
@@ -72,20 +86,27 @@ impl Renderer {
         samples: u32,
         background: [u8; 3],
     ) -> RgbImage {
-        let s = samples.max(1) as usize;
+        let s = samples.clamp(1, 15) as usize;
         let (w, h) = (camera.width as usize * s, camera.height as usize * s);
         let band_rows = BAND_OUT_ROWS * s;
         let band_count = h.div_ceil(band_rows).max(1);
         project(mesh, camera, s as f32, &mut self.screen);
         self.bin(mesh, w, h, band_rows, band_count);
         let mut out = RgbImage::new(camera.width, camera.height);
-        let out_band = camera.width as usize * 3 * BAND_OUT_ROWS;
+        let out_w = camera.width as usize;
+        self.hits.clear();
+        self.hits.resize(out_w * camera.height as usize, 0);
+        self.inv_z.clear();
+        self.inv_z.resize(out_w * camera.height as usize, 0.0);
+        let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
         let (screen, bins) = (&self.screen, &self.bins);
-        out.par_chunks_mut(out_band.max(1))
+        out.par_chunks_mut(band_pixels * 3)
+            .zip(self.hits.par_chunks_mut(band_pixels))
+            .zip(self.inv_z.par_chunks_mut(band_pixels))
             .enumerate()
             .for_each_init(
                 || (Vec::new(), Vec::new()),
-                |(pixels, depth), (band, rows_out)| {
+                |(pixels, depth), (band, ((rows_out, hits), inv_z))| {
                     let y0 = band * band_rows;
                     let rows = band_rows.min(h - y0);
                     pixels.clear();
@@ -107,7 +128,12 @@ impl Renderer {
                             draw_triangle(mesh, v, face, target.reborrow());
                         }
                     }
-                    downsample(pixels, rows_out, camera.width as usize, s);
+                    let resolved = Resolved {
+                        colour: rows_out,
+                        hits,
+                        inv_z,
+                    };
+                    downsample(pixels, depth, resolved, out_w, s);
                 },
             );
         out
@@ -304,25 +330,44 @@ fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) 
     }
 }
 
-/// Box-filters a supersampled band down into its output rows.
-fn downsample(color: &[[f32; 3]], out: &mut [u8], width: usize, s: usize) {
+/// Output rows of one band: colour, and what the fill of empty pixels needs.
+struct Resolved<'a> {
+    colour: &'a mut [u8],
+    hits: &'a mut [u16],
+    inv_z: &'a mut [f32],
+}
+
+/// Box-filters a supersampled band down into its output rows, counting the
+/// samples that hit a surface and their mean inverse depth.
+fn downsample(color: &[[f32; 3]], depth: &[f32], out: Resolved, width: usize, s: usize) {
     let sw = width * s;
     let norm = 1.0 / (s * s) as f32;
-    for (y, row) in out.chunks_mut(width * 3).enumerate() {
+    for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
         for x in 0..width {
             let mut sum = [0f32; 3];
+            let (mut hits, mut inv_z) = (0u16, 0f32);
             for sy in 0..s {
                 let base = (y * s + sy) * sw + x * s;
-                for p in &color[base..base + s] {
+                for (p, &d) in color[base..base + s].iter().zip(&depth[base..base + s]) {
                     sum[0] += p[0];
                     sum[1] += p[1];
                     sum[2] += p[2];
+                    if d > 0.0 {
+                        hits += 1;
+                        inv_z += d;
+                    }
                 }
             }
             for k in 0..3 {
                 // Colours are never negative, so adding ½ and truncating rounds.
                 row[3 * x + k] = (sum[k] * norm + 0.5).min(255.0) as u8;
             }
+            out.hits[y * width + x] = hits;
+            out.inv_z[y * width + x] = if hits > 0 {
+                inv_z / f32::from(hits)
+            } else {
+                0.0
+            };
         }
     }
 }
@@ -381,7 +426,7 @@ mod tests {
         // Far square drawn last must not cover the near one.
         faces.reverse();
         let mesh = mesh_of((pos, col, faces));
-        let img = render(&mesh, &camera(), 2);
+        let img = render_over(&mesh, &camera(), 2, BACKGROUND);
         assert_eq!(img.get_pixel(20, 20).0, [0, 0, 255]);
         assert_eq!(img.get_pixel(20, 27).0, [255, 0, 0]);
         assert_eq!(img.get_pixel(0, 0).0, BACKGROUND);
@@ -392,7 +437,7 @@ mod tests {
         let (pos, col, faces) = square(2.0, 0.26, [255, 255, 255], 0);
         let mesh = mesh_of((pos, col, faces));
         let moved = camera().posed([0.2, 0.0, 0.0], 1.0);
-        let img = render(&mesh, &moved, 1);
+        let img = render_over(&mesh, &moved, 1, BACKGROUND);
         // Unmoved, the square spans pixels 17..=22; x shift = fx * 0.2 / 2 = 2 pixels.
         let cols: Vec<u32> = (0..40)
             .filter(|&x| img.get_pixel(x, 20).0 == [255, 255, 255])

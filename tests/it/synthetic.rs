@@ -8,7 +8,8 @@ use photo3d::depth::{DepthEstimate, DepthSource};
 use photo3d::io::depth_file::FloatMap;
 use photo3d::pipeline::{build_scene, Timings};
 use photo3d::prepare::DepthKind;
-use photo3d::render::{render, Camera};
+use photo3d::render::raster::{render_over, BACKGROUND};
+use photo3d::render::Camera;
 
 const W: u32 = 192;
 const H: u32 = 128;
@@ -81,10 +82,12 @@ fn uncovered_band_shows_background_texture() {
         near_shift > 40.0,
         "test needs a wide band, got {near_shift}"
     );
-    let view = render(
+    // Without the renderer's hole fill: the layers themselves must cover the band.
+    let view = render_over(
         &scene.mesh,
         &Camera::original(&k, W, H).posed([t, 0.0, 0.0], 1.0),
         2,
+        BACKGROUND,
     );
     if let Ok(dir) = std::env::var("PHOTO3D_TEST_OUT") {
         view.save(std::path::Path::new(&dir).join("synthetic_shifted.png"))
