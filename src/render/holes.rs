@@ -1,14 +1,17 @@
 //! Screen-space filling of the pixels a view sees no surface through.
 //!
 //! Large camera moves can look past the inpainted layers; a flat grey patch
-//! there reads as a hole in the photo. Such pixels take a smooth blend of the
-//! surfaces around them by push-pull (a weighted image pyramid), weighted
-//! towards far surfaces because what a view newly uncovers lies behind.
+//! there reads as a hole in the photo. Such pixels take a blend of the
+//! surfaces around them by push-pull (a weighted image pyramid) over each
+//! cluster's surroundings, weighted towards far surfaces because what a view
+//! newly uncovers lies behind.
 
 use image::RgbImage;
 
-/// How much farther surfaces dominate the fill: weights grow as depth^FAR_POWER.
-const FAR_POWER: i32 = 2;
+/// How much farther surfaces dominate the fill: weights grow as the square of
+/// depth relative to the nearest surface around the hole, up to this ratio, so
+/// that a very distant sky does not outweigh the ground right beside a hole.
+const MAX_DEPTH_RATIO: f32 = 4.0;
 
 /// What the rasterizer knows of each output pixel besides its colour.
 pub struct Coverage<'a> {
@@ -19,6 +22,11 @@ pub struct Coverage<'a> {
     pub full: u16,
 }
 
+/// Surroundings of a cluster of misses that its pyramid draws on: as wide as
+/// the cluster, within these bounds (pixels).
+const MIN_MARGIN: usize = 8;
+const MAX_MARGIN: usize = 48;
+
 /// One pyramid level: weighted colour sums and weight per pixel.
 struct Level {
     w: usize,
@@ -27,15 +35,80 @@ struct Level {
     weight: Vec<f32>,
 }
 
+/// The view being filled: the resolved image and what each pixel hit.
+struct View<'a> {
+    pixels: &'a [u8],
+    width: usize,
+    coverage: &'a Coverage<'a>,
+    background: [f32; 3],
+}
+
+impl View<'_> {
+    /// Mean colour of the samples of pixel `i` that hit a surface, and its fill
+    /// weight: hits × (depth / nearest depth)², the ratio at most
+    /// [`MAX_DEPTH_RATIO`], where `nearest_inv_z` is the nearest surface's
+    /// inverse depth. None where nothing was hit.
+    fn hit(&self, i: usize, nearest_inv_z: f32) -> Option<([f32; 3], f32)> {
+        let hits = f32::from(self.coverage.hits[i]);
+        let full = f32::from(self.coverage.full);
+        let inv_z = self.coverage.inv_z[i];
+        if hits == 0.0 || inv_z <= 0.0 {
+            return None;
+        }
+        let ratio = (nearest_inv_z / inv_z).clamp(1.0, MAX_DEPTH_RATIO);
+        let weight = hits * ratio * ratio;
+        // Undo the resolve's background share to get the hit samples' mean.
+        let p = &self.pixels[3 * i..3 * i + 3];
+        let bg = self.background;
+        let mean = [0, 1, 2].map(|k| (f32::from(p[k]) * full - (full - hits) * bg[k]) / hits);
+        Some((mean, weight))
+    }
+}
+
 /// Replaces the empty part of every pixel with a blend of the nearby surfaces.
 /// `image` holds, per pixel, the hit samples averaged with `background` for the
 /// missed ones (as the rasterizer resolves them); pixels with no miss are kept.
 pub fn fill_holes(image: &mut RgbImage, coverage: &Coverage, background: [u8; 3]) {
-    let Some(area) = hole_area(image.width() as usize, image.height() as usize, coverage) else {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let missed: Vec<usize> = (0..width * height)
+        .filter(|&i| coverage.hits[i] < coverage.full)
+        .collect();
+    if missed.is_empty() {
         return;
+    }
+    let view = View {
+        pixels: image.as_raw(),
+        width,
+        coverage,
+        background: background.map(f32::from),
     };
+    // Each cluster of misses is filled from a pyramid over its own surroundings:
+    // most frames miss a few scattered samples, and a whole-frame pyramid per
+    // frame would cost more than the misses are worth.
+    let mut fills: Vec<(usize, [f32; 3])> = Vec::with_capacity(missed.len());
+    for cluster in clusters(&missed, coverage, width, height) {
+        let area = bounding_area(&cluster, width, height);
+        let fill = pull(push(base_level(&view, &area)));
+        let area_width = area.x1 - area.x0;
+        fills.extend(cluster.iter().filter_map(|&i| {
+            let (x, y) = (i % width - area.x0, i / width - area.y0);
+            fill[y * area_width + x].map(|colour| (i, colour))
+        }));
+    }
     let full = f32::from(coverage.full);
-    let bg = background.map(f32::from);
+    let pixels: &mut [u8] = image;
+    for (i, colour) in fills {
+        let missed = full - f32::from(coverage.hits[i]);
+        for k in 0..3 {
+            let value = f32::from(pixels[3 * i + k])
+                + missed / full * (colour[k] - f32::from(background[k]));
+            pixels[3 * i + k] = value.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// The finest pyramid level over `area`: each hit pixel's weighted colour.
+fn base_level(view: &View, area: &Area) -> Level {
     let (w, h) = (area.x1 - area.x0, area.y1 - area.y0);
     let mut base = Level {
         w,
@@ -43,40 +116,18 @@ pub fn fill_holes(image: &mut RgbImage, coverage: &Coverage, background: [u8; 3]
         sum: vec![[0.0; 3]; w * h],
         weight: vec![0.0; w * h],
     };
-    let width = image.width() as usize;
-    let index = |j: usize| (area.y0 + j / w) * width + area.x0 + j % w;
+    let pixel = |j: usize| (area.y0 + j / w) * view.width + area.x0 + j % w;
+    let nearest_inv_z = (0..w * h)
+        .map(|j| view.coverage.inv_z[pixel(j)])
+        .fold(0.0, f32::max);
     for j in 0..w * h {
-        let i = index(j);
-        let hits = f32::from(coverage.hits[i]);
-        if hits == 0.0 {
-            continue;
-        }
-        // Undo the resolve's background share to get the hit samples' mean.
-        let p = &image.as_raw()[3 * i..3 * i + 3];
-        let mean = [0, 1, 2].map(|k| (f32::from(p[k]) * full - (full - hits) * bg[k]) / hits);
-        let weight = hits * (1.0 / coverage.inv_z[i]).powi(FAR_POWER);
-        if weight.is_finite() && weight > 0.0 {
+        if let Some((mean, weight)) = view.hit(pixel(j), nearest_inv_z) {
             base.sum[j] = mean.map(|c| c * weight);
             base.weight[j] = weight;
         }
     }
-    let fill = pull(push(base));
-    let pixels: &mut [u8] = image;
-    for (j, colour) in fill.into_iter().enumerate() {
-        let i = index(j);
-        let missed = full - f32::from(coverage.hits[i]);
-        let Some(colour) = colour.filter(|_| missed > 0.0) else {
-            continue;
-        };
-        for k in 0..3 {
-            let value = f32::from(pixels[3 * i + k]) + missed / full * (colour[k] - bg[k]);
-            pixels[3 * i + k] = value.round().clamp(0.0, 255.0) as u8;
-        }
-    }
+    base
 }
-
-/// Surroundings of the missed pixels that the fill draws on, in pixels.
-const MARGIN: usize = 48;
 
 /// The pixel rectangle [x0, x1) × [y0, y1) to fill.
 struct Area {
@@ -86,31 +137,52 @@ struct Area {
     y1: usize,
 }
 
-/// The bounding box of the pixels with missed samples, grown by [`MARGIN`];
-/// None when every sample hit a surface.
-fn hole_area(width: usize, height: usize, coverage: &Coverage) -> Option<Area> {
-    let mut area: Option<Area> = None;
-    for (i, _) in coverage
-        .hits
-        .iter()
-        .enumerate()
-        .filter(|(_, &c)| c < coverage.full)
-    {
-        let (x, y) = (i % width, i / width);
-        let a = area.get_or_insert(Area {
-            x0: x,
-            y0: y,
-            x1: x,
-            y1: y,
-        });
-        (a.x0, a.y0, a.x1, a.y1) = (a.x0.min(x), a.y0.min(y), a.x1.max(x), a.y1.max(y));
+/// The bounding box of `pixels` (not empty), grown by a margin as wide as
+/// the box, within [`MIN_MARGIN`, `MAX_MARGIN`].
+fn bounding_area(pixels: &[usize], width: usize, height: usize) -> Area {
+    let (x0, y0, x1, y1) =
+        pixels
+            .iter()
+            .fold((usize::MAX, usize::MAX, 0, 0), |(x0, y0, x1, y1), &i| {
+                let (x, y) = (i % width, i / width);
+                (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
+            });
+    let margin = (x1 - x0).max(y1 - y0).clamp(MIN_MARGIN, MAX_MARGIN);
+    Area {
+        x0: x0.saturating_sub(margin),
+        y0: y0.saturating_sub(margin),
+        x1: (x1 + 1 + margin).min(width),
+        y1: (y1 + 1 + margin).min(height),
     }
-    area.map(|a| Area {
-        x0: a.x0.saturating_sub(MARGIN),
-        y0: a.y0.saturating_sub(MARGIN),
-        x1: (a.x1 + 1 + MARGIN).min(width),
-        y1: (a.y1 + 1 + MARGIN).min(height),
-    })
+}
+
+/// The missed pixels grouped into 8-connected clusters.
+fn clusters(missed: &[usize], coverage: &Coverage, width: usize, height: usize) -> Vec<Vec<usize>> {
+    let mut seen = vec![false; width * height];
+    let mut groups = Vec::new();
+    for &start in missed {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut group = vec![start];
+        let mut next = 0;
+        while next < group.len() {
+            let (x, y) = (group[next] % width, group[next] / width);
+            next += 1;
+            for qy in y.saturating_sub(1)..(y + 2).min(height) {
+                for qx in x.saturating_sub(1)..(x + 2).min(width) {
+                    let q = qy * width + qx;
+                    if !seen[q] && coverage.hits[q] < coverage.full {
+                        seen[q] = true;
+                        group.push(q);
+                    }
+                }
+            }
+        }
+        groups.push(group);
+    }
+    groups
 }
 
 /// The pyramid from `base` up to a single pixel, finest first.
