@@ -180,4 +180,30 @@ mod tests {
             assert!(err.to_string().starts_with("cut.exr:"), "{err}");
         }
     }
+
+    #[test]
+    fn mutated_files_never_panic() {
+        let good = exr_bytes(16, 12, vec![("R", ramp(192, 0.1)), ("Z", ramp(192, 1.0))]);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            if next() % 3 == 0 {
+                bytes.truncate((next() % bytes.len() as u64) as usize);
+            }
+            if let Ok(map) = parse_exr(&bytes, Path::new("m.exr")) {
+                let pixels = u64::from(map.width()) * u64::from(map.height());
+                assert!(pixels <= crate::io::depth_file::MAX_DEPTH_PIXELS);
+            }
+        }
+    }
 }
