@@ -399,21 +399,39 @@ fn bench(args: BenchArgs) -> ExitCode {
 }
 
 fn view(args: ViewArgs) -> ExitCode {
-    let result = load_config(args.config.as_deref())
-        .map_err(|e| e.to_string())
-        .and_then(|config| {
-            let options = depth_options(config, &args.depth);
-            photo3d::pipeline::render_view(&args.photo, &options, args.pose, args.zoom)
-                .map_err(|e| e.to_string())
-        })
-        .and_then(|image| {
-            photo3d::io::staging::save_png_atomic(&image, &args.out).map_err(|e| e.to_string())
-        });
-    exit_code(result)
+    single_output(|| {
+        let config = load_config(args.config.as_deref()).map_err(|e| e.to_string())?;
+        let options = depth_options(config, &args.depth);
+        let image = photo3d::pipeline::render_view(&args.photo, &options, args.pose, args.zoom)
+            .map_err(|e| e.to_string())?;
+        before_writing()?;
+        photo3d::io::staging::save_png_atomic(&image, &args.out).map_err(|e| e.to_string())
+    })
 }
 
 fn stereo(args: StereoArgs) -> ExitCode {
-    exit_code(run_stereo(&args))
+    single_output(|| run_stereo(&args))
+}
+
+/// Runs a command that writes one file under the Ctrl-C handler: an
+/// interruption before the write ends it with exit code 130 and nothing
+/// written; one during the (atomic) write lets the write finish.
+fn single_output(command: impl FnOnce() -> Result<(), String>) -> ExitCode {
+    if let Err(e) = interrupt::install_handler() {
+        eprintln!("warning: Ctrl-C may leave a temporary file: {e}");
+    }
+    match command() {
+        Err(message) if interrupt::requested() => {
+            eprintln!("error: {message}");
+            ExitCode::from(interrupt::EXIT_CODE)
+        }
+        result => exit_code(result),
+    }
+}
+
+/// The last safe point before a command's output is written.
+fn before_writing() -> Result<(), String> {
+    interrupt::check().map_err(|e| e.to_string())
 }
 
 fn run_stereo(args: &StereoArgs) -> Result<(), String> {
@@ -436,6 +454,7 @@ fn run_stereo(args: &StereoArgs) -> Result<(), String> {
         StereoArg::Wiggle => ("wiggle", "stereo-wiggle.gif"),
     };
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(default));
+    before_writing()?;
     match args.format {
         StereoArg::Sbs => photo3d::io::staging::save_png_atomic(&side_by_side(&left, &right), &out),
         StereoArg::Anaglyph => {

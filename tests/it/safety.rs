@@ -118,3 +118,38 @@ fn rerun_skips_complete_outputs_unless_forced() {
     assert!(!forced.contains("skipped"), "{forced}");
     assert!(!kept("a") && !kept("b"));
 }
+
+/// `view` interrupted while it builds the scene exits 130 and writes nothing.
+#[cfg(unix)]
+#[test]
+fn interrupted_view_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("big.toml");
+    // A large working size keeps the scene build busy for seconds.
+    std::fs::write(&config, "longer_side_len = 2400\n").unwrap();
+    let out = dir.path().join("view.png");
+    let child = Command::new(env!("CARGO_BIN_EXE_photo3d"))
+        .arg("view")
+        .arg(example_photo())
+        .args(["--config", config.to_str().unwrap(), "-o"])
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let result = child.wait_with_output().unwrap();
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("big.toml")], "{left:?}");
+}
