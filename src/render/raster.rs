@@ -21,6 +21,8 @@ const NEAR_PLANE: f32 = 1e-3;
 const BAND_OUT_ROWS: usize = 16;
 /// Faces per binning chunk; each chunk is one parallel task.
 const CHUNK_FACES: usize = 1 << 16;
+/// Most samples per side: a pixel's hit count (at most its square) fits a u16.
+const MAX_SAMPLES: u32 = 255;
 /// Marks a face that covers no sample of the frame.
 const SKIP: u32 = u32::MAX;
 
@@ -68,7 +70,7 @@ impl Renderer {
     /// that see no surface are filled from the surfaces around them.
     pub fn render(&mut self, mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
         let mut image = self.render_over(mesh, camera, samples, BACKGROUND);
-        let s = samples.max(1) as u16;
+        let s = samples_per_side(samples) as u16;
         let coverage = Coverage {
             hits: &self.hits,
             inv_z: &self.inv_z,
@@ -86,7 +88,7 @@ impl Renderer {
         samples: u32,
         background: [u8; 3],
     ) -> RgbImage {
-        let s = samples.clamp(1, 15) as usize;
+        let s = samples_per_side(samples) as usize;
         let (w, h) = (camera.width as usize * s, camera.height as usize * s);
         let band_rows = BAND_OUT_ROWS * s;
         let band_count = h.div_ceil(band_rows).max(1);
@@ -180,6 +182,11 @@ impl Renderer {
                 }
             });
     }
+}
+
+/// `samples` limited to 1..=[`MAX_SAMPLES`].
+fn samples_per_side(samples: u32) -> u32 {
+    samples.clamp(1, MAX_SAMPLES)
 }
 
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
@@ -430,6 +437,20 @@ mod tests {
         assert_eq!(img.get_pixel(20, 20).0, [0, 0, 255]);
         assert_eq!(img.get_pixel(20, 27).0, [255, 0, 0]);
         assert_eq!(img.get_pixel(0, 0).0, BACKGROUND);
+    }
+
+    #[test]
+    fn render_fills_only_what_render_over_leaves_empty() {
+        // A square covering the middle of the frame only.
+        let mesh = mesh_of(square(2.0, 0.5, [200, 40, 40], 0));
+        for samples in [1, 2, 3] {
+            let bare = render_over(&mesh, &camera(), samples, BACKGROUND);
+            let filled = render(&mesh, &camera(), samples);
+            assert_eq!(bare.get_pixel(20, 20), filled.get_pixel(20, 20));
+            assert_eq!(bare.get_pixel(0, 0).0, BACKGROUND);
+            assert!(filled.pixels().all(|p| p.0 != BACKGROUND), "{samples}");
+            assert_eq!(filled.get_pixel(0, 0).0, [200, 40, 40]);
+        }
     }
 
     #[test]
