@@ -18,6 +18,17 @@ fn write_photo(path: &Path, w: u32, h: u32) {
     .unwrap();
 }
 
+/// Sends `signal` (as `kill` spells it) to `child` and waits for it to end.
+fn signal_and_wait(child: std::process::Child, signal: &str) -> std::process::Output {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .unwrap()
+        .success());
+    child.wait_with_output().unwrap()
+}
+
 /// Starts a long run, sends `signal` once its staging folder exists, and
 /// checks exit status 130 and an empty output folder.
 fn interrupt_run(signal: &str) {
@@ -46,13 +57,7 @@ fn interrupt_run(signal: &str) {
         std::thread::sleep(std::time::Duration::from_millis(5));
     };
     assert!(staged, "run ended before its staging folder appeared");
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args([signal, &pid])
-        .status()
-        .unwrap()
-        .success());
-    let result = child.wait_with_output().unwrap();
+    let result = signal_and_wait(child, signal);
     let err = stderr(&result);
     assert_eq!(result.status.code(), Some(130), "{signal}: {err}");
     assert!(err.contains("scene.png: interrupted"), "{err}");
@@ -137,13 +142,7 @@ fn interrupted_view_writes_nothing() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let result = child.wait_with_output().unwrap();
+    let result = signal_and_wait(child, "-INT");
     let err = stderr(&result);
     assert_eq!(result.status.code(), Some(130), "{err}");
     assert!(err.contains("interrupted"), "{err}");
