@@ -12,7 +12,7 @@ fn main() {
         let (x, y) = ((p % w) as u32, (p / w) as u32);
         if let Some(n) = ldi.layers(p).last() {
             let n = n as usize;
-            back.put_pixel(x, y, image::Rgb(ldi.color[n]));
+            back.put_pixel(x, y, image::Rgb(ldi.colour[n]));
             disp.put_pixel(
                 x,
                 y,
@@ -35,7 +35,7 @@ fn main() {
             continue;
         };
         let n = n as usize;
-        let g = (ldi.color[n][0] as u32 + ldi.color[n][1] as u32 + ldi.color[n][2] as u32) / 6;
+        let g = (ldi.colour[n][0] as u32 + ldi.colour[n][1] as u32 + ldi.colour[n][2] as u32) / 6;
         let mut c = [g as u8; 3];
         if ldi.origin[n] == 1 {
             for dir in 0..4 {
@@ -59,9 +59,9 @@ fn main() {
         let t: Vec<f32> = args[3].split(',').map(|v| v.parse().unwrap()).collect();
         let mut l2 = scene.ldi.clone();
         for n in 0..l2.node_count() {
-            let g = (l2.color[n][0] as u32 + l2.color[n][1] as u32 + l2.color[n][2] as u32) / 3;
+            let g = (l2.colour[n][0] as u32 + l2.colour[n][1] as u32 + l2.colour[n][2] as u32) / 3;
             let g = g as u8;
-            l2.color[n] = match l2.origin[n] {
+            l2.colour[n] = match l2.origin[n] {
                 1 => [g / 2 + 40, g / 2 + 60, g / 2 + 90],
                 2 => [255, g / 2, g / 2],
                 3 => [g / 2, 255, g / 2],

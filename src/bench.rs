@@ -10,7 +10,8 @@ use crate::error::Error;
 use crate::grid::resize_map;
 use crate::io::photo::load_photo;
 use crate::output::video::Mp4Writer;
-use crate::pipeline::{build_scene, video_camera, write_video, Event, Timings};
+use crate::pipeline::{build_scene, video_camera, write_video};
+use crate::progress::{Event, Timings};
 use crate::render::{trajectory, Renderer};
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     })
 }
 
-fn scene_size(scene: &crate::pipeline::Scene) -> [u32; 2] {
+fn scene_size(scene: &crate::scene::Scene) -> [u32; 2] {
     let (w, h) = scene.prepared.rgb.dimensions();
     [w, h]
 }
@@ -206,36 +207,6 @@ fn parse_vm_hwm(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
-}
-
-/// Runs case `index` of `cases(true)` in a fresh `exe bench --case` process,
-/// so its peak memory is its own, and reads the measurement it prints.
-pub fn measure_in_child(
-    exe: &Path,
-    photo: &Path,
-    index: usize,
-    frames: usize,
-) -> Result<Measurement, Error> {
-    let output = std::process::Command::new(exe)
-        .arg("bench")
-        .arg(photo)
-        .args([
-            "--case",
-            &index.to_string(),
-            "--frames",
-            &frames.to_string(),
-        ])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| Error::input(exe, format!("cannot start the benchmark: {e}")))?;
-    if !output.status.success() {
-        return Err(Error::input(
-            photo,
-            format!("benchmark case {index} failed ({})", output.status),
-        ));
-    }
-    serde_json::from_slice(&output.stdout)
-        .map_err(|e| Error::input(exe, format!("unreadable benchmark result: {e}")))
 }
 
 /// Frames a video has, to extrapolate partial encode figures to.

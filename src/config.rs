@@ -127,6 +127,17 @@ pub enum ConfigError {
     Invalid { path: String, message: String },
 }
 
+/// Why configuration text is unusable, without the file name (one line).
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// Not TOML, or keys and types that are not the configuration's.
+    #[error("{0}")]
+    Syntax(String),
+    /// Values that would make the pipeline meaningless.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 impl Config {
     /// Reads a TOML config; missing keys keep their defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
@@ -135,29 +146,31 @@ impl Config {
             path: shown.clone(),
             source,
         })?;
-        let config = Config::from_toml(&text).map_err(|message| ConfigError::Parse {
+        let config = Config::from_toml(&text).map_err(|e| ConfigError::Parse {
             path: shown.clone(),
-            message,
+            message: e.to_string(),
         })?;
-        config.validate().map_err(|message| ConfigError::Invalid {
+        config.validate().map_err(|e| ConfigError::Invalid {
             path: shown,
-            message,
+            message: e.to_string(),
         })?;
         Ok(config)
     }
 
     /// Parses TOML text; the error is one line (TOML's own report spans several).
-    pub fn from_toml(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().to_string();
-            match e.span() {
-                Some(span) => {
-                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                    format!("line {line}: {message}")
+    pub fn from_toml(text: &str) -> Result<Config, SettingsError> {
+        toml::from_str(text)
+            .map_err(|e| {
+                let message = e.message().trim().to_string();
+                match e.span() {
+                    Some(span) => {
+                        let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                        format!("line {line}: {message}")
+                    }
+                    None => message,
                 }
-                None => message,
-            }
-        })
+            })
+            .map_err(SettingsError::Syntax)
     }
 
     /// The defaults as commented TOML, for `photo3d config`.
@@ -167,7 +180,12 @@ impl Config {
     }
 
     /// Checks values that would make the pipeline meaningless.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.check().map_err(SettingsError::Invalid)
+    }
+
+    /// `validate` with the reason as text.
+    fn check(&self) -> Result<(), String> {
         let videos = self.traj_types.len();
         let lists = [
             ("x_shift_range", self.x_shift_range.len()),
@@ -248,7 +266,9 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = Config::from_toml("fps = 30\nbogus_key = 3\n").unwrap_err();
+        let err = Config::from_toml("fps = 30\nbogus_key = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bogus_key"), "{err}");
         assert!(err.starts_with("line 2"), "{err}");
         assert!(!err.contains('\n'));
@@ -268,6 +288,10 @@ mod tests {
             video_postfix: vec!["a".into()],
             ..Config::default()
         };
-        assert!(c.validate().unwrap_err().contains("video_postfix"));
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("video_postfix"));
     }
 }

@@ -1,5 +1,6 @@
 //! The crate's error type: every variant prints as one line naming the file.
 
+use crate::message::one_line;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -9,7 +10,7 @@ pub enum Error {
     #[error(transparent)]
     Depth(#[from] crate::depth::DepthError),
     #[error(transparent)]
-    DepthFile(#[from] crate::io::depth_file::DepthFileError),
+    DepthFile(#[from] crate::io::depth::DepthFileError),
     #[error(transparent)]
     Embedded(#[from] crate::io::embedded::EmbeddedError),
     #[error(transparent)]
@@ -40,13 +41,4 @@ impl Error {
             message: one_line(message),
         }
     }
-}
-
-/// Folds a multi-line message into one line.
-fn one_line(message: impl std::fmt::Display) -> String {
-    message
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }

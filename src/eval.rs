@@ -3,11 +3,13 @@
 //! image, overall and in the pixels the left view cannot see.
 
 use crate::config::Config;
+use crate::depth::DepthKind;
 use crate::depth::{DepthEstimate, DepthSource};
+use crate::filter::blur::gaussian_blur_ssim;
 use crate::grid::propagate_mean;
-use crate::io::depth_file::FloatMap;
-use crate::pipeline::{build_scene, Timings};
-use crate::prepare::DepthKind;
+use crate::map::FloatMap;
+use crate::pipeline::build_scene;
+use crate::progress::Timings;
 use crate::render::raster::render_over;
 use crate::render::Camera;
 use image::RgbImage;
@@ -226,7 +228,7 @@ fn luma(image: &RgbImage) -> Vec<f64> {
 
 /// SSIM at every pixel with an 11×11 Gaussian window (σ = 1.5), the usual constants.
 fn ssim_map(a: &[f64], b: &[f64], w: usize, h: usize) -> Vec<f64> {
-    let blur = |v: &[f64]| gaussian_blur(v, w, h);
+    let blur = |v: &[f64]| gaussian_blur_ssim(v, w, h);
     let (mu_a, mu_b) = (blur(a), blur(b));
     let aa: Vec<f64> = a.iter().map(|v| v * v).collect();
     let bb: Vec<f64> = b.iter().map(|v| v * v).collect();
@@ -243,36 +245,6 @@ fn ssim_map(a: &[f64], b: &[f64], w: usize, h: usize) -> Vec<f64> {
                 / ((ma * ma + mb * mb + c1) * (var_a + var_b + c2))
         })
         .collect()
-}
-
-/// Separable Gaussian blur (σ = 1.5, radius 5) with edge clamping.
-fn gaussian_blur(v: &[f64], w: usize, h: usize) -> Vec<f64> {
-    let kernel: Vec<f64> = (-5i64..=5)
-        .map(|k| (-(k * k) as f64 / (2.0 * 1.5 * 1.5)).exp())
-        .collect();
-    let total: f64 = kernel.iter().sum();
-    let kernel: Vec<f64> = kernel.iter().map(|k| k / total).collect();
-    let pass = |src: &[f64], horizontal: bool| -> Vec<f64> {
-        (0..w * h)
-            .map(|i| {
-                let (x, y) = ((i % w) as i64, (i / w) as i64);
-                kernel
-                    .iter()
-                    .enumerate()
-                    .map(|(k, weight)| {
-                        let o = k as i64 - 5;
-                        let j = if horizontal {
-                            y * w as i64 + (x + o).clamp(0, w as i64 - 1)
-                        } else {
-                            (y + o).clamp(0, h as i64 - 1) * w as i64 + x
-                        };
-                        weight * src[j as usize]
-                    })
-                    .sum()
-            })
-            .collect()
-    };
-    pass(&pass(v, true), false)
 }
 
 /// The scores as an aligned text table.

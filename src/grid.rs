@@ -1,6 +1,6 @@
 //! Small helpers over dense row-major grids.
 
-use crate::io::depth_file::FloatMap;
+use crate::map::FloatMap;
 
 /// The 4-neighbours of pixel `i` inside a `w`×`h` grid.
 pub fn grid_neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {

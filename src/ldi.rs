@@ -42,7 +42,7 @@ pub struct Ldi {
     pub frame: usize,
     pub pixel: Vec<u32>,
     pub depth: Vec<f32>,
-    pub color: Vec<[u8; 3]>,
+    pub colour: Vec<[u8; 3]>,
     pub links: Vec<[u32; 4]>,
     pub origin: Vec<u8>,
     /// Next layer at the same pixel, or NONE.
@@ -56,7 +56,7 @@ impl Ldi {
     /// 4-neighbours except across cut links.
     pub fn from_grid(
         depth: &[f32],
-        color: &[[u8; 3]],
+        colour: &[[u8; 3]],
         origin: &[u8],
         cuts: &Cuts,
         frame: usize,
@@ -84,7 +84,7 @@ impl Ldi {
             frame,
             pixel: (0..(w * h) as u32).collect(),
             depth: depth.to_vec(),
-            color: color.to_vec(),
+            colour: colour.to_vec(),
             links,
             origin: origin.to_vec(),
             next_layer: vec![NONE; w * h],
@@ -111,11 +111,11 @@ impl Ldi {
     }
 
     /// Appends a node as the last layer of `pixel`; returns its id.
-    pub fn push_node(&mut self, pixel: usize, depth: f32, color: [u8; 3], origin: u8) -> u32 {
+    pub fn push_node(&mut self, pixel: usize, depth: f32, colour: [u8; 3], origin: u8) -> u32 {
         let id = self.depth.len() as u32;
         self.pixel.push(pixel as u32);
         self.depth.push(depth);
-        self.color.push(color);
+        self.colour.push(colour);
         self.links.push([NONE; 4]);
         self.origin.push(origin);
         self.next_layer.push(NONE);

@@ -2,10 +2,9 @@
 //! Nothing here prints; callers watch progress through `Event`s.
 
 use crate::config::Config;
-use crate::depth::chain::{choose_depth, SourceChoice};
-use crate::depth::neural::ModelFile;
-use crate::depth::stereo::StereoParams;
-use crate::depth::{DepthEstimate, DepthSource, HolePolicy};
+use crate::depth::chain::{choose_depth, DepthOptions};
+use crate::depth::DepthKind;
+use crate::depth::{DepthEstimate, DepthSource};
 use crate::edges::{
     drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
 };
@@ -17,79 +16,31 @@ use crate::inpaint::{
     InpaintParams, InpaintStats,
 };
 use crate::interrupt;
-use crate::io::depth_file::{write_depth_png16, FloatMap};
-use crate::io::gdepth::encode_depth_photo;
+use crate::io::depth::write_depth_png16;
+use crate::io::embedded::gdepth::encode_depth_photo;
 use crate::io::photo::load_photo;
 use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
-use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply, Mesh};
+use crate::map::FloatMap;
+use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply};
 use crate::output::video::Mp4Writer;
 use crate::output::viewer::viewer_html;
-use crate::prepare::{prepare, working_size, DepthKind, Prepared};
+use crate::prepare::{prepare, working_size};
+use crate::progress::{Event, Timings};
 use crate::render::{dolly_zoom, render, trajectory, Camera, Renderer};
+use crate::scene::{Scene, SceneStats};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Everything `run_photo` needs besides the photo.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub config: Config,
-    /// A user depth map; without it the classical estimate is used.
-    pub depth_file: Option<PathBuf>,
-    pub depth_kind: Option<DepthKind>,
-    pub depth_holes: HolePolicy,
-    /// The named depth source; None tries file, embedded, stereo, neural, classical in turn.
-    pub depth_source: Option<SourceChoice>,
-    /// The right view of a stereo pair whose left view is the photo.
-    pub right_photo: Option<PathBuf>,
-    /// The photo is a side-by-side stereo image (left view | right view).
-    pub stereo_sbs: bool,
-    pub stereo: StereoParams,
+    /// Where depth comes from.
+    pub depth: DepthOptions,
     /// Also write depth-photo.jpg: the working-size photo with GDepth depth.
     pub write_depth_photo: bool,
-    /// A neural model to estimate depth with when no depth file is given.
-    pub neural: Option<ModelFile>,
-}
-
-/// Progress of a run, for progress bars and logs.
-#[derive(Debug, Clone, Copy)]
-pub enum Event<'a> {
-    /// A stage starts.
-    Stage(&'a str),
-    /// A stage ended after `seconds`.
-    StageDone(&'a str, f64),
-    /// `done` of `total` frames of a video are written.
-    Frames {
-        video: &'a str,
-        done: usize,
-        total: usize,
-    },
-    /// Something went wrong but the run goes on (one line).
-    Warning(&'a str),
-}
-
-/// The layered, inpainted 3D photo.
-#[derive(Debug, Clone)]
-pub struct Scene {
-    pub prepared: Prepared,
-    /// Depth after sharpening, at the working size.
-    pub sharpened: FloatMap,
-    pub ldi: Ldi,
-    pub mesh: Mesh,
-    pub stats: SceneStats,
-}
-
-/// Counts describing a scene, for the report.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct SceneStats {
-    pub cut_links: usize,
-    pub discontinuities: usize,
-    pub inpaint: InpaintStats,
-    pub vertices: usize,
-    pub faces: usize,
-    pub added_vertices: usize,
 }
 
 /// What mesh.glb holds, for the report.
@@ -100,33 +51,6 @@ pub struct GlbStats {
     /// Texture atlas size in texels.
     pub atlas: [u32; 2],
     pub bytes: usize,
-}
-
-/// Seconds spent per stage, in order.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Timings(pub Vec<(String, f64)>);
-
-impl Timings {
-    /// Runs `f` as stage `name`, recording its time and telling the observer;
-    /// `f` gets the observer back for progress of its own.
-    pub fn stage<T>(
-        &mut self,
-        name: &str,
-        observer: &mut dyn FnMut(Event),
-        f: impl FnOnce(&mut dyn FnMut(Event)) -> T,
-    ) -> T {
-        observer(Event::Stage(name));
-        let start = Instant::now();
-        let value = f(observer);
-        let seconds = start.elapsed().as_secs_f64();
-        observer(Event::StageDone(name, seconds));
-        self.0.push((name.to_string(), seconds));
-        value
-    }
-
-    pub fn total(&self) -> f64 {
-        self.0.iter().map(|(_, s)| s).sum()
-    }
 }
 
 /// Builds the 3D photo from a photo and its depth (the pipeline's core).
@@ -171,7 +95,7 @@ pub fn build_scene(
         (canvas, cuts, edges)
     });
     let mut ldi = timings.stage("ldi", observer, |_| {
-        Ldi::from_grid(&canvas.depth, &canvas.color, &canvas.origin, &cuts, frame)
+        Ldi::from_grid(&canvas.depth, &canvas.colour, &canvas.origin, &cuts, frame)
     });
     timings.stage("extrapolate", observer, |_| {
         synthesize_frame(&mut ldi, config.context_thickness)
@@ -332,9 +256,10 @@ pub fn load_with_depth(
         loaded.rgb.dimensions(),
         options.config.longer_side_len,
     )?;
-    timings.stage("depth", observer, |obs| {
-        choose_depth(photo, loaded, options, obs)
-    })
+    let chosen = timings.stage("depth", observer, |obs| {
+        choose_depth(photo, loaded, &options.depth, obs)
+    })?;
+    Ok(chosen)
 }
 
 /// Loads a photo and builds its 3D scene, quietly.

@@ -1,7 +1,9 @@
 //! Brings photo and depth to the working size and the reference's depth scale.
 
+use crate::depth::DepthKind;
+use crate::filter::blur::mean3x3;
 use crate::grid::resize_map;
-use crate::io::depth_file::FloatMap;
+use crate::map::FloatMap;
 use image::{imageops, imageops::FilterType, Luma, RgbImage};
 
 /// Disparity is scaled so its maximum is this (reference constant).
@@ -38,14 +40,6 @@ impl Intrinsics {
             vfov: 2.0 * (h0 / (2.0 * focal)).atan(),
         }
     }
-}
-
-/// Whether a map holds depth (larger = farther) or disparity (larger = nearer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DepthKind {
-    Depth,
-    Disparity,
 }
 
 /// Photo and depth at the working size, ready for discontinuity detection.
@@ -127,7 +121,7 @@ fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> (FloatMap, Disparity
     };
     let min = disp.pixels().map(|p| p[0]).fold(f32::INFINITY, f32::min);
     disp.pixels_mut().for_each(|p| p[0] -= min);
-    let mut blurred = box_blur3(&disp);
+    let mut blurred = mean3x3(&disp);
     let max = blurred.pixels().map(|p| p[0]).fold(0.0, f32::max);
     let scale = if max > 0.0 {
         DISPARITY_SCALE / max
@@ -136,22 +130,6 @@ fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> (FloatMap, Disparity
     };
     blurred.pixels_mut().for_each(|p| p[0] *= scale);
     (blurred, DisparityMapping { offset: min, scale })
-}
-
-/// 3×3 mean with edge replication.
-fn box_blur3(map: &FloatMap) -> FloatMap {
-    let (w, h) = map.dimensions();
-    FloatMap::from_fn(w, h, |x, y| {
-        let mut sum = 0.0;
-        for dy in -1i64..=1 {
-            for dx in -1i64..=1 {
-                let sx = (x as i64 + dx).clamp(0, w as i64 - 1) as u32;
-                let sy = (y as i64 + dy).clamp(0, h as i64 - 1) as u32;
-                sum += map.get_pixel(sx, sy)[0];
-            }
-        }
-        Luma([sum / 9.0])
-    })
 }
 
 #[cfg(test)]

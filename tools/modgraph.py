@@ -9,7 +9,7 @@ SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file_
 # Pipeline order of top-level modules; a module may import only lower ranks
 # (or its own). Leaf utilities sit at rank 0.
 RANK = {
-    "error_leaf": 0, "grid": 0, "map": 0, "filter": 0, "progress": 0, "interrupt": 0,
+    "error_leaf": 0, "grid": 0, "map": 0, "filter": 0, "progress": 0, "interrupt": 0, "message": 0,
     "io": 1, "depth": 2, "models": 2, "prepare": 3, "edges": 4, "ldi": 5, "inpaint": 6,
     "mesh": 7, "render": 8, "scene": 9, "output": 10, "config": 10.2, "error": 10.5, "pipeline": 11,
     "eval": 13, "bench": 13,

@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = photo3d::io::depth_file::parse_depth_bytes(data, Path::new("fuzz.depth"));
+    let _ = photo3d::io::depth::parse_depth_bytes(data, Path::new("fuzz.depth"));
 });

@@ -1,18 +1,39 @@
 //! The depth-source chain: a named source, or the first that applies of
 //! file → embedded → stereo → neural, else the classical estimate.
 
+use crate::depth::neural::ModelFile;
 use crate::depth::neural::NeuralModel;
 use crate::depth::stereo::stereo_disparity;
-use crate::depth::{classical_depth, depth_from_file, neural_depth, DepthEstimate, DepthSource};
-use crate::error::Error;
+use crate::depth::stereo::StereoParams;
+use crate::depth::{
+    classical_depth, depth_from_file, neural_depth, DepthError, DepthEstimate, DepthKind,
+    DepthSource, HolePolicy,
+};
 use crate::io::embedded::{orient_map, read_embedded_depth};
 use crate::io::mpo::split_stereo_mpo;
 use crate::io::photo::{decode_photo, load_photo, Photo};
-use crate::pipeline::{Event, RunOptions};
-use crate::prepare::DepthKind;
+use crate::progress::Event;
 use image::RgbImage;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+
+/// Where depth comes from: the options of the depth-source chain.
+#[derive(Debug, Clone, Default)]
+pub struct DepthOptions {
+    /// A user depth map; without it the classical estimate is used.
+    pub depth_file: Option<PathBuf>,
+    pub depth_kind: Option<DepthKind>,
+    pub depth_holes: HolePolicy,
+    /// The named depth source; None tries file, embedded, stereo, neural, classical in turn.
+    pub depth_source: Option<SourceChoice>,
+    /// The right view of a stereo pair whose left view is the photo.
+    pub right_photo: Option<PathBuf>,
+    /// The photo is a side-by-side stereo image (left view | right view).
+    pub stereo_sbs: bool,
+    pub stereo: StereoParams,
+    /// A neural model to estimate depth with when no depth file is given.
+    pub neural: Option<ModelFile>,
+}
 
 /// A depth source as named by `--depth-source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +71,9 @@ pub enum StereoInput {
 pub fn choose_depth(
     path: &Path,
     photo: Photo,
-    options: &RunOptions,
+    options: &DepthOptions,
     observer: &mut dyn FnMut(Event),
-) -> Result<(RgbImage, DepthEstimate), Error> {
+) -> Result<(RgbImage, DepthEstimate), DepthError> {
     let ctx = Context::new(path, photo, options, observer)?;
     let estimate = match options.depth_source {
         // A named model that fails falls back with a warning, as when unnamed.
@@ -73,7 +94,7 @@ pub fn choose_depth(
 /// What the sources look at.
 struct Context<'a> {
     path: &'a Path,
-    options: &'a RunOptions,
+    options: &'a DepthOptions,
     /// The working photo: the whole photo, or the left half of a side-by-side one.
     rgb: RgbImage,
     orientation: u8,
@@ -87,13 +108,13 @@ impl<'a> Context<'a> {
     fn new(
         path: &'a Path,
         photo: Photo,
-        options: &'a RunOptions,
+        options: &'a DepthOptions,
         observer: &'a mut dyn FnMut(Event),
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, DepthError> {
         let (rgb, sbs_right) = if options.stereo_sbs {
             let (w, h) = photo.rgb.dimensions();
             if w < 32 {
-                return Err(Error::input(
+                return Err(DepthError::input(
                     path,
                     "too narrow to be a side-by-side stereo image",
                 ));
@@ -116,7 +137,7 @@ impl<'a> Context<'a> {
     }
 
     /// Depth from one source; None when it does not apply to this photo.
-    fn try_source(&self, choice: SourceChoice) -> Result<Option<DepthEstimate>, Error> {
+    fn try_source(&self, choice: SourceChoice) -> Result<Option<DepthEstimate>, DepthError> {
         match choice {
             SourceChoice::File => self.file(),
             SourceChoice::Embedded => self.embedded(),
@@ -126,7 +147,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn not_applicable(&self, choice: SourceChoice) -> Error {
+    fn not_applicable(&self, choice: SourceChoice) -> DepthError {
         let why = match choice {
             SourceChoice::File => "--depth-source file needs --depth FILE",
             SourceChoice::Embedded => {
@@ -138,7 +159,7 @@ impl<'a> Context<'a> {
             SourceChoice::Neural => "--depth-source neural needs --model NAME (see photo3d models list)",
             SourceChoice::Classical => "the classical estimate always applies",
         };
-        Error::input(self.path, why)
+        DepthError::input(self.path, why)
     }
 
     /// Depth from the `--model` network; a model that cannot be loaded or run
@@ -157,7 +178,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn file(&self) -> Result<Option<DepthEstimate>, Error> {
+    fn file(&self) -> Result<Option<DepthEstimate>, DepthError> {
         let Some(file) = &self.options.depth_file else {
             return Ok(None);
         };
@@ -170,11 +191,12 @@ impl<'a> Context<'a> {
         )?))
     }
 
-    fn bytes(&self) -> Result<Vec<u8>, Error> {
-        std::fs::read(self.path).map_err(|e| Error::input(self.path, format!("cannot read: {e}")))
+    fn bytes(&self) -> Result<Vec<u8>, DepthError> {
+        std::fs::read(self.path)
+            .map_err(|e| DepthError::input(self.path, format!("cannot read: {e}")))
     }
 
-    fn embedded(&self) -> Result<Option<DepthEstimate>, Error> {
+    fn embedded(&self) -> Result<Option<DepthEstimate>, DepthError> {
         if self.sbs_right.is_some() {
             return Ok(None);
         }
@@ -190,7 +212,7 @@ impl<'a> Context<'a> {
         }))
     }
 
-    fn stereo(&self) -> Result<Option<DepthEstimate>, Error> {
+    fn stereo(&self) -> Result<Option<DepthEstimate>, DepthError> {
         let (input, right_path, left, right) = if let Some(right) = &self.sbs_right {
             (
                 StereoInput::SideBySide,
@@ -209,7 +231,7 @@ impl<'a> Context<'a> {
         } else {
             let bytes = self.bytes()?;
             let views = split_stereo_mpo(&bytes)
-                .map_err(|e| Error::input(self.path, format!("corrupt MPO: {e}")))?;
+                .map_err(|e| DepthError::input(self.path, format!("corrupt MPO: {e}")))?;
             let Some(views) = views else {
                 return Ok(None);
             };
@@ -228,7 +250,7 @@ impl<'a> Context<'a> {
             )
         };
         let map = stereo_disparity(&left, &right, &self.options.stereo)
-            .map_err(|e| Error::input(right_path.as_deref().unwrap_or(self.path), e))?;
+            .map_err(|e| DepthError::input(right_path.as_deref().unwrap_or(self.path), e))?;
         Ok(Some(DepthEstimate {
             map,
             kind: DepthKind::Disparity,

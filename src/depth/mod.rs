@@ -6,10 +6,19 @@ pub mod classical;
 pub mod neural;
 pub mod stereo;
 
-use crate::grid::propagate_mean;
-use crate::io::depth_file::{count_non_finite, read_depth_file, DepthFileError, FloatMap};
-use crate::prepare::DepthKind;
+use crate::filter::fill::fill_non_finite;
+use crate::io::depth::{count_non_finite, read_depth_file, DepthFileError};
+use crate::map::FloatMap;
+use crate::message::one_line;
 use std::path::{Path, PathBuf};
+
+/// Whether a map holds depth (larger = farther) or disparity (larger = nearer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepthKind {
+    Depth,
+    Disparity,
+}
 
 /// Where the depth of a run came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -62,6 +71,13 @@ pub enum DepthError {
         nan: usize,
         inf: usize,
     },
+    #[error(transparent)]
+    Photo(#[from] crate::io::photo::PhotoError),
+    #[error(transparent)]
+    Embedded(#[from] crate::io::embedded::EmbeddedError),
+    /// An input the chosen source cannot use (one line).
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
     #[error("{path}: no valid depth value")]
     NoValidValue { path: String },
     #[error("{path}: depth map is {depth_w}×{depth_h} but the photo is {photo_w}×{photo_h}; the aspect ratios differ")]
@@ -72,6 +88,16 @@ pub enum DepthError {
         photo_w: u32,
         photo_h: u32,
     },
+}
+
+impl DepthError {
+    /// An input that cannot be used.
+    pub fn input(path: &Path, message: impl std::fmt::Display) -> DepthError {
+        DepthError::Input {
+            path: path.display().to_string(),
+            message: one_line(message),
+        }
+    }
 }
 
 /// Largest relative difference of aspect ratio accepted between photo and depth map.
@@ -108,7 +134,7 @@ pub fn depth_from_file(
                 inf,
             });
         }
-        fill_holes(&mut map).ok_or(DepthError::NoValidValue { path: shown })?;
+        fill_non_finite(&mut map).ok_or(DepthError::NoValidValue { path: shown })?;
     }
     Ok(DepthEstimate {
         map,
@@ -117,23 +143,6 @@ pub fn depth_from_file(
             path: path.to_path_buf(),
         },
     })
-}
-
-/// Replaces non-finite values by the mean of valid neighbours, ring by ring.
-/// Returns None when no value is valid.
-fn fill_holes(map: &mut FloatMap) -> Option<()> {
-    let (w, h) = (map.width() as usize, map.height() as usize);
-    let mut values: Vec<[f32; 1]> = map.pixels().map(|p| [p[0]]).collect();
-    let mut known: Vec<bool> = values.iter().map(|v| v[0].is_finite()).collect();
-    if !known.iter().any(|&k| k) {
-        return None;
-    }
-    let target = vec![true; w * h];
-    propagate_mean(w, h, &mut values, &mut known, &target);
-    for (p, v) in map.pixels_mut().zip(&values) {
-        p[0] = v[0];
-    }
-    Some(())
 }
 
 /// The built-in monocular estimate; always available.
@@ -169,9 +178,9 @@ mod tests {
         let mut map = FloatMap::from_fn(5, 5, |x, _| {
             image::Luma([if x == 2 { f32::NAN } else { 4.0 }])
         });
-        fill_holes(&mut map).unwrap();
+        fill_non_finite(&mut map).unwrap();
         assert!(map.pixels().all(|p| p[0] == 4.0));
         let mut empty = FloatMap::from_pixel(2, 2, image::Luma([f32::INFINITY]));
-        assert!(fill_holes(&mut empty).is_none());
+        assert!(fill_non_finite(&mut empty).is_none());
     }
 }

@@ -3,7 +3,7 @@
 //! relative inverse depth is resized back to the photo.
 
 use crate::grid::resize_map;
-use crate::io::depth_file::FloatMap;
+use crate::map::FloatMap;
 use image::{imageops, imageops::FilterType, RgbImage};
 use std::path::{Path, PathBuf};
 use tract_onnx::prelude::*;

@@ -6,7 +6,7 @@
 //! costs are recomputed per row from the census bits instead of being stored.
 
 use crate::grid::{propagate_mean, resize_map};
-use crate::io::depth_file::FloatMap;
+use crate::map::FloatMap;
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
@@ -103,7 +103,7 @@ pub fn stereo_disparity(
     let levels =
         ((mw as f32 * params.max_disparity_fraction).ceil() as usize).clamp(2, mw as usize);
     let mut disparity = sgm(&gray(left), &gray(right), levels, params);
-    fill_holes(&mut disparity);
+    fill_disparity_holes(&mut disparity);
     let map = FloatMap::from_raw(mw, mh, disparity.values).unwrap_or_else(|| FloatMap::new(mw, mh));
     if (mw, mh) == (w, h) {
         return Ok(map);
@@ -383,7 +383,7 @@ fn parabola(s: &[u16], d: usize) -> f32 {
 /// (farther) of the nearest valid values on either side, since occlusions
 /// hide background; rows without any valid pixel from their neighbours;
 /// then a 3×3 median over the filled pixels removes the streaks.
-pub fn fill_holes(disp: &mut Disparity) {
+pub fn fill_disparity_holes(disp: &mut Disparity) {
     let (w, h) = (disp.width, disp.height);
     let mut known = disp.valid.clone();
     disp.values
@@ -542,7 +542,7 @@ pub(crate) mod tests {
         let pair = synthetic_pair(w, h);
         let mut disp = sgm(&pair.left, &pair.right, 24, &StereoParams::default());
         let raw_valid = disp.valid.clone();
-        fill_holes(&mut disp);
+        fill_disparity_holes(&mut disp);
         let counted: Vec<usize> = (0..w * h)
             .filter(|&i| interior(w, h, i) && !pair.occluded[i])
             .collect();

@@ -7,14 +7,14 @@ use rayon::prelude::*;
 
 use super::colour::fill_colour;
 use super::region::Region;
-use crate::io::depth_file::FloatMap;
 use crate::ldi::{origin, Ldi, NONE};
+use crate::map::FloatMap;
 
 /// Photo and depth on a canvas grown by `frame` pixels on every side.
 pub struct Canvas {
     pub width: usize,
     pub height: usize,
-    pub color: Vec<[u8; 3]>,
+    pub colour: Vec<[u8; 3]>,
     pub depth: Vec<f32>,
     pub origin: Vec<u8>,
 }
@@ -28,7 +28,7 @@ pub fn extend_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
     let mut canvas = Canvas {
         width: cw,
         height: ch,
-        color: Vec::with_capacity(cw * ch),
+        colour: Vec::with_capacity(cw * ch),
         depth: Vec::with_capacity(cw * ch),
         origin: Vec::with_capacity(cw * ch),
     };
@@ -37,7 +37,7 @@ pub fn extend_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
         for x in 0..cw {
             let sx = (x as i64 - frame as i64).clamp(0, w as i64 - 1) as u32;
             let inside = (frame..frame + w).contains(&x) && (frame..frame + h).contains(&y);
-            canvas.color.push(rgb.get_pixel(sx, sy).0);
+            canvas.colour.push(rgb.get_pixel(sx, sy).0);
             canvas.depth.push(depth.get_pixel(sx, sy)[0]);
             canvas.origin.push(if inside {
                 origin::ORIGINAL
@@ -89,7 +89,7 @@ pub fn synthesize_frame(ldi: &mut Ldi, context: usize) {
     for (region, colour) in fills {
         for (i, &node) in region.hole.iter().enumerate() {
             if node != NONE {
-                ldi.color[node as usize] = colour[i];
+                ldi.colour[node as usize] = colour[i];
             }
         }
     }
@@ -142,7 +142,7 @@ mod tests {
         let depth = FloatMap::from_fn(4, 3, |x, _| image::Luma([x as f32 + 1.0]));
         let c = extend_frame(&rgb, &depth, 2);
         assert_eq!((c.width, c.height), (8, 7));
-        assert_eq!(c.color[2 * 8 + 2], [0, 0, 7]);
+        assert_eq!(c.colour[2 * 8 + 2], [0, 0, 7]);
         assert_eq!(c.origin[2 * 8 + 2], origin::ORIGINAL);
         assert_eq!(c.origin[0], origin::EXTRAPOLATED);
         assert_eq!(c.depth[2 * 8], 1.0, "left frame repeats the first column");
@@ -167,9 +167,9 @@ mod tests {
         let depth = FloatMap::from_pixel(w as u32, h as u32, image::Luma([5.0]));
         let canvas = extend_frame(&rgb, &depth, f);
         let cuts = find_cuts(&canvas.depth, canvas.width, canvas.height, 0.04);
-        let mut ldi = Ldi::from_grid(&canvas.depth, &canvas.color, &canvas.origin, &cuts, f);
+        let mut ldi = Ldi::from_grid(&canvas.depth, &canvas.colour, &canvas.origin, &cuts, f);
         synthesize_frame(&mut ldi, 32);
-        let top_row: Vec<[u8; 3]> = (f..f + w).map(|x| ldi.color[x]).collect();
+        let top_row: Vec<[u8; 3]> = (f..f + w).map(|x| ldi.colour[x]).collect();
         let pure = top_row.iter().filter(|c| c[0] > 170 || c[2] > 170).count();
         assert!(
             pure * 10 > top_row.len() * 8,

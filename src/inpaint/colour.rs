@@ -21,7 +21,7 @@ const MIN_LEVEL_SIDE: usize = 12;
 struct Level {
     w: usize,
     h: usize,
-    color: Vec<[f32; 3]>,
+    colour: Vec<[f32; 3]>,
     disparity: Vec<f32>,
     /// Pixels to synthesize.
     hole: Vec<bool>,
@@ -82,7 +82,7 @@ pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
         }
     }
     pyramid[0]
-        .color
+        .colour
         .iter()
         .map(|c| c.map(|v| v.round().clamp(0.0, 255.0) as u8))
         .collect()
@@ -95,7 +95,7 @@ fn base_level(region: &Region, ldi: &Ldi, depth: &[f32]) -> Level {
     let mut level = Level {
         w: region.width,
         h: region.height,
-        color: vec![[0.0; 3]; n],
+        colour: vec![[0.0; 3]; n],
         disparity: vec![0.0; n],
         hole: vec![false; n],
         source: vec![false; n],
@@ -103,7 +103,7 @@ fn base_level(region: &Region, ldi: &Ldi, depth: &[f32]) -> Level {
     for (i, &d) in depth.iter().enumerate().take(n) {
         if region.context[i] != NONE {
             let c = region.context[i] as usize;
-            level.color[i] = ldi.color[c].map(f32::from);
+            level.colour[i] = ldi.colour[c].map(f32::from);
             level.disparity[i] = 1.0 / ldi.depth[c];
             level.source[i] = !region.band[i];
             level.hole[i] = region.band[i];
@@ -121,7 +121,7 @@ fn downsample(fine: &Level) -> Level {
     let mut out = Level {
         w,
         h,
-        color: vec![[0.0; 3]; w * h],
+        colour: vec![[0.0; 3]; w * h],
         disparity: vec![0.0; w * h],
         hole: vec![false; w * h],
         source: vec![false; w * h],
@@ -144,7 +144,7 @@ fn downsample(fine: &Level) -> Level {
                 out.hole[i] |= fine.hole[j];
                 all_source &= fine.source[j];
                 if fine.source[j] || fine.hole[j] {
-                    for (acc, c) in sum.iter_mut().zip(fine.color[j]) {
+                    for (acc, c) in sum.iter_mut().zip(fine.colour[j]) {
                         *acc += c;
                     }
                     disp += fine.disparity[j];
@@ -153,7 +153,7 @@ fn downsample(fine: &Level) -> Level {
             }
             out.source[i] = all_source && !out.hole[i];
             if count > 0.0 {
-                out.color[i] = sum.map(|s| s / count);
+                out.colour[i] = sum.map(|s| s / count);
                 out.disparity[i] = disp / count;
             }
         }
@@ -164,7 +164,7 @@ fn downsample(fine: &Level) -> Level {
 /// First colour guess of the coarsest hole: smooth continuation of the context.
 fn initialize_by_diffusion(level: &mut Level) {
     let mut known = level.source.clone();
-    propagate_mean(level.w, level.h, &mut level.color, &mut known, &level.hole);
+    propagate_mean(level.w, level.h, &mut level.colour, &mut known, &level.hole);
 }
 
 /// Where patches may be copied from on one level.
@@ -220,9 +220,9 @@ fn distance(level: &Level, t: usize, s: usize, bound: f32) -> f32 {
         let known = level.source[trow..trow + n]
             .iter()
             .zip(&level.hole[trow..trow + n]);
-        let pixels = level.color[trow..trow + n]
+        let pixels = level.colour[trow..trow + n]
             .iter()
-            .zip(&level.color[srow..srow + n])
+            .zip(&level.colour[srow..srow + n])
             .zip(
                 level.disparity[trow..trow + n]
                     .iter()
@@ -392,7 +392,7 @@ fn vote(level: &mut Level, nnf: &[u32], sum: &mut Vec<[f32; 4]>) {
                 if !level.hole[p] {
                     continue;
                 }
-                let c = level.color[((sy + dy) * w + sx + dx) as usize];
+                let c = level.colour[((sy + dy) * w + sx + dx) as usize];
                 let acc = &mut sum[p];
                 acc[0] += c[0];
                 acc[1] += c[1];
@@ -403,7 +403,7 @@ fn vote(level: &mut Level, nnf: &[u32], sum: &mut Vec<[f32; 4]>) {
     }
     for (p, acc) in sum.iter().enumerate() {
         if level.hole[p] && acc[3] > 0.0 {
-            level.color[p] = [acc[0] / acc[3], acc[1] / acc[3], acc[2] / acc[3]];
+            level.colour[p] = [acc[0] / acc[3], acc[1] / acc[3], acc[2] / acc[3]];
         }
     }
 }
@@ -414,7 +414,7 @@ fn upsample_colour(coarse: &Level, fine: &mut Level) {
         if fine.hole[i] {
             let (x, y) = (i % fine.w, i / fine.w);
             let parent = (y / 2).min(coarse.h - 1) * coarse.w + (x / 2).min(coarse.w - 1);
-            fine.color[i] = coarse.color[parent];
+            fine.colour[i] = coarse.colour[parent];
         }
     }
 }

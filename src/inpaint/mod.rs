@@ -138,7 +138,7 @@ fn merge_region(
             let pixel = region.canvas_pixel(i, ldi.width);
             new_node[i] = ldi.push_node(pixel, depth[i], colour[i], label);
         } else if region.band[i] {
-            ldi.color[region.context[i] as usize] = colour[i];
+            ldi.colour[region.context[i] as usize] = colour[i];
         }
     }
     for i in (0..w * h).filter(|&i| new_node[i] != NONE) {

@@ -2,7 +2,7 @@
 //! "MPF" segment indexes every image of the file; the two "disparity" images
 //! of a 3D camera are its left and right views.
 
-use crate::io::xmp::header_segments;
+use crate::io::embedded::xmp::header_segments;
 
 /// APP2 marker, which carries the MP Extensions.
 const APP2: u8 = 0xE2;
@@ -21,7 +21,19 @@ pub struct StereoMpo<'a> {
 /// The left and right views of an MPO; None when the file has no MP index or
 /// its index lists fewer than two disparity images (e.g. only a preview).
 /// A malformed index is an error that says what is wrong.
-pub fn split_stereo_mpo(file: &[u8]) -> Result<Option<StereoMpo<'_>>, String> {
+pub fn split_stereo_mpo(file: &[u8]) -> Result<Option<StereoMpo<'_>>, MpoError> {
+    split(file).map_err(MpoError::Malformed)
+}
+
+/// Why an MPO index cannot be used (one line).
+#[derive(Debug, thiserror::Error)]
+pub enum MpoError {
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// `split_stereo_mpo` with the reason as text.
+fn split(file: &[u8]) -> Result<Option<StereoMpo<'_>>, String> {
     let Some(segment) = header_segments(file)
         .into_iter()
         .find(|s| s.marker == APP2 && s.data.starts_with(b"MPF\0"))
@@ -188,18 +200,19 @@ mod tests {
     fn corrupt_mpo_is_an_error_and_plain_jpeg_is_none() {
         let file = encode_stereo_mpo(&jpeg([1, 2, 3]), &jpeg([4, 5, 6]));
         let cut = &file[..file.len() - 100];
-        let err = split_stereo_mpo(cut).unwrap_err();
+        let err = split_stereo_mpo(cut).unwrap_err().to_string();
         assert!(err.contains("beyond the end"), "{err}");
         let right_len = jpeg([4, 5, 6]).len();
         let mut shifted = file.clone();
         shifted.insert(file.len() - right_len, 0);
-        let err = split_stereo_mpo(&shifted).unwrap_err();
+        let err = split_stereo_mpo(&shifted).unwrap_err().to_string();
         assert!(err.contains("is not a JPEG"), "{err}");
         let mut bad_order = file.clone();
         let at = bad_order.windows(4).position(|w| w == b"MM\0*").unwrap();
         bad_order[at] = b'X';
         assert!(split_stereo_mpo(&bad_order)
             .unwrap_err()
+            .to_string()
             .contains("byte-order"));
         assert!(split_stereo_mpo(&jpeg([9, 9, 9])).unwrap().is_none());
     }

@@ -67,12 +67,20 @@ impl Drop for StagedDir {
     }
 }
 
+/// An output file that could not be written (one line naming it).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot write: {detail}")]
+pub struct WriteError {
+    pub path: String,
+    pub detail: String,
+}
+
 /// Writes a file through a temporary file in the same folder, renamed into
 /// place when `write` succeeds, so a failed write never leaves a partial file.
 pub fn write_atomic<E: std::fmt::Display>(
     path: &Path,
     write: impl FnOnce(&Path) -> Result<(), E>,
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     let shown = path.display();
     let parent = path
         .parent()
@@ -83,11 +91,13 @@ pub fn write_atomic<E: std::fmt::Display>(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let failed = |e: &dyn std::fmt::Display| WriteError {
+        path: shown.to_string(),
+        detail: e.to_string(),
+    };
     let written = write(&temp)
-        .map_err(|e| format!("{shown}: cannot write: {e}"))
-        .and_then(|_| {
-            std::fs::rename(&temp, path).map_err(|e| format!("{shown}: cannot write: {e}"))
-        });
+        .map_err(|e| failed(&e))
+        .and_then(|_| std::fs::rename(&temp, path).map_err(|e| failed(&e)));
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
@@ -95,7 +105,7 @@ pub fn write_atomic<E: std::fmt::Display>(
 }
 
 /// Writes a PNG atomically (see `write_atomic`).
-pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), String> {
+pub fn save_png_atomic(image: &image::RgbImage, path: &Path) -> Result<(), WriteError> {
     write_atomic(path, |temp| {
         image.save_with_format(temp, image::ImageFormat::Png)
     })

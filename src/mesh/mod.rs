@@ -10,7 +10,7 @@ use crate::prepare::Intrinsics;
 #[derive(Debug, Clone, Default)]
 pub struct Mesh {
     pub positions: Vec<[f32; 3]>,
-    pub colors: Vec<[u8; 3]>,
+    pub colours: Vec<[u8; 3]>,
     /// Node origin per vertex (the reference's PLY alpha label).
     pub labels: Vec<u8>,
     pub faces: Vec<[u32; 3]>,
@@ -28,7 +28,7 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
     let mut vertex_of = vec![NONE; n];
     let mut mesh = Mesh {
         positions: Vec::with_capacity(n),
-        colors: Vec::with_capacity(n),
+        colours: Vec::with_capacity(n),
         labels: Vec::with_capacity(n),
         faces: Vec::with_capacity(2 * n),
         width: image_size.0,
@@ -46,7 +46,7 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
         vertex_of[node] = mesh.positions.len() as u32;
         mesh.positions
             .push([z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]);
-        mesh.colors.push(ldi.color[node]);
+        mesh.colours.push(ldi.colour[node]);
         mesh.labels.push(ldi.origin[node]);
     }
     for node in 0..n {

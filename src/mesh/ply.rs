@@ -24,7 +24,7 @@ pub fn write_ply(mesh: &Mesh, out: &mut impl Write, ascii: bool) -> io::Result<(
         mesh.positions.len(),
         mesh.faces.len()
     )?;
-    let vertices = mesh.positions.iter().zip(&mesh.colors).zip(&mesh.labels);
+    let vertices = mesh.positions.iter().zip(&mesh.colours).zip(&mesh.labels);
     if ascii {
         for ((p, c), a) in vertices {
             writeln!(
@@ -58,9 +58,21 @@ pub fn write_ply(mesh: &Mesh, out: &mut impl Write, ascii: bool) -> io::Result<(
     Ok(())
 }
 
+/// Why a PLY could not be read: one line without the file name.
+#[derive(Debug, thiserror::Error)]
+pub enum PlyError {
+    /// The header or body is not what this layout writes, or is damaged.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 /// Reads a PLY written in this layout (by us or by the reference).
-/// Errors are one-line descriptions without the file name.
-pub fn read_ply(input: &mut impl BufRead) -> Result<Mesh, String> {
+pub fn read_ply(input: &mut impl BufRead) -> Result<Mesh, PlyError> {
+    parse_ply(input).map_err(PlyError::Invalid)
+}
+
+/// `read_ply` with the reason as text.
+fn parse_ply(input: &mut impl BufRead) -> Result<Mesh, String> {
     let mut mesh = Mesh::default();
     let mut binary = false;
     let (mut vertices, mut faces) = (0usize, 0usize);
@@ -131,7 +143,7 @@ fn read_binary_body(
             ])
         };
         mesh.positions.push([f(0), f(1), f(2)]);
-        mesh.colors.push([record[12], record[13], record[14]]);
+        mesh.colours.push([record[12], record[13], record[14]]);
         mesh.labels.push(record[15]);
     }
     let mut face = [0u8; 13];
@@ -179,7 +191,8 @@ fn read_ascii_body(
         }
         mesh.positions
             .push([parse(w[0])?, parse(w[1])?, parse(w[2])?]);
-        mesh.colors.push([parse(w[3])?, parse(w[4])?, parse(w[5])?]);
+        mesh.colours
+            .push([parse(w[3])?, parse(w[4])?, parse(w[5])?]);
         mesh.labels.push(parse(w[6])?);
     }
     for _ in 0..faces {
@@ -210,7 +223,7 @@ mod tests {
     fn sample() -> Mesh {
         Mesh {
             positions: vec![[0.0, 0.0, 1.0], [1.0, 0.0, 1.5], [0.0, -1.0, 2.0]],
-            colors: vec![[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+            colours: vec![[1, 2, 3], [4, 5, 6], [7, 8, 9]],
             labels: vec![1, 2, 5],
             faces: vec![[0, 1, 2]],
             width: 3,
@@ -229,7 +242,7 @@ mod tests {
             assert!(text.contains("comment H 2\ncomment W 3\ncomment hFov 0.9\n"));
             let back = read_ply(&mut &bytes[..]).unwrap();
             assert_eq!(back.positions, sample().positions);
-            assert_eq!(back.colors, sample().colors);
+            assert_eq!(back.colours, sample().colours);
             assert_eq!(back.labels, sample().labels);
             assert_eq!(back.faces, sample().faces);
             assert_eq!((back.width, back.height), (3, 2));
@@ -242,6 +255,7 @@ mod tests {
         write_ply(&sample(), &mut bytes, false).unwrap();
         assert!(read_ply(&mut &bytes[..bytes.len() - 2])
             .unwrap_err()
+            .to_string()
             .contains("truncated"));
         let mut bad = sample();
         bad.faces = vec![[0, 1, 7]];
@@ -249,6 +263,7 @@ mod tests {
         write_ply(&bad, &mut bytes, true).unwrap();
         assert!(read_ply(&mut &bytes[..])
             .unwrap_err()
+            .to_string()
             .contains("refers past"));
         assert!(read_ply(&mut &b"plx\n"[..]).is_err());
     }

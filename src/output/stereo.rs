@@ -1,19 +1,8 @@
 //! Two-eye views of a 3D photo: side-by-side, red–cyan anaglyph and wiggle.
 
-use crate::pipeline::Scene;
 use crate::render::{render, Camera};
+use crate::scene::Scene;
 use image::RgbImage;
-
-/// How the two views are put together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StereoFormat {
-    /// Left and right views next to each other (cross-eyed viewing: swap them).
-    SideBySide,
-    /// Left view in red, right view in green and blue.
-    Anaglyph,
-    /// An animated GIF alternating between the views.
-    Wiggle,
-}
 
 /// Camera translation between the eyes for a baseline of `percent` of the
 /// image width: the nearest surface shifts by that much between the views.

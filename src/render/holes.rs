@@ -68,7 +68,7 @@ impl View<'_> {
 /// Replaces the empty part of every pixel with a blend of the nearby surfaces.
 /// `image` holds, per pixel, the hit samples averaged with `background` for the
 /// missed ones (as the rasterizer resolves them); pixels with no miss are kept.
-pub fn fill_holes(image: &mut RgbImage, coverage: &Coverage, background: [u8; 3]) {
+pub fn fill_uncovered(image: &mut RgbImage, coverage: &Coverage, background: [u8; 3]) {
     let (width, height) = (image.width() as usize, image.height() as usize);
     let missed: Vec<usize> = (0..width * height)
         .filter(|&i| coverage.hits[i] < coverage.full)
@@ -315,7 +315,7 @@ mod tests {
             inv_z: &inv_z,
             full: 4,
         };
-        fill_holes(&mut image, &coverage, GREY);
+        fill_uncovered(&mut image, &coverage, GREY);
         for y in 0..10 {
             for x in 8..12 {
                 let [r, _, b] = image.get_pixel(x, y).0;
@@ -339,7 +339,7 @@ mod tests {
             inv_z: &inv_z,
             full: 4,
         };
-        fill_holes(&mut image, &coverage, GREY);
+        fill_uncovered(&mut image, &coverage, GREY);
         let [r, _, b] = image.get_pixel(12, 5).0;
         assert!(b > 180 && r < 40, "{:?}", image.get_pixel(12, 5));
     }
@@ -363,7 +363,7 @@ mod tests {
             inv_z: &inv_z,
             full: 4,
         };
-        fill_holes(&mut image, &coverage, GREY);
+        fill_uncovered(&mut image, &coverage, GREY);
         assert!(image.pixels().all(|p| p.0 == [10, 200, 60]));
     }
 
@@ -376,7 +376,7 @@ mod tests {
             inv_z: &inv_z,
             full: 4,
         };
-        fill_holes(&mut image, &coverage, GREY);
+        fill_uncovered(&mut image, &coverage, GREY);
         assert!(image.pixels().all(|p| p.0 == GREY));
     }
 }

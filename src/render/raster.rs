@@ -8,7 +8,7 @@
 //! buffers between the frames of a video.
 
 use super::camera::Camera;
-use super::holes::{fill_holes, Coverage};
+use super::holes::{fill_uncovered, Coverage};
 use crate::mesh::Mesh;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -76,7 +76,7 @@ impl Renderer {
             inv_z: &self.inv_z,
             full: s * s,
         };
-        fill_holes(&mut image, &coverage, BACKGROUND);
+        fill_uncovered(&mut image, &coverage, BACKGROUND);
         image
     }
 
@@ -330,9 +330,9 @@ fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) 
             let z = 1.0 / inv_z;
             let (p0, p1, p2) = (w0 * a.inv_z * z, w1 * b.inv_z * z, w2 * c.inv_z * z);
             // Colours are read only here: most triangles cover no sample or one.
-            let colors = face.map(|v| mesh.colors[v as usize].map(f32::from));
+            let colours = face.map(|v| mesh.colours[v as usize].map(f32::from));
             band.pixels[i] =
-                [0, 1, 2].map(|k| p0 * colors[0][k] + p1 * colors[1][k] + p2 * colors[2][k]);
+                [0, 1, 2].map(|k| p0 * colours[0][k] + p1 * colours[1][k] + p2 * colours[2][k]);
         }
     }
 }
@@ -346,7 +346,7 @@ struct Resolved<'a> {
 
 /// Box-filters a supersampled band down into its output rows, counting the
 /// samples that hit a surface and their mean inverse depth.
-fn downsample(color: &[[f32; 3]], depth: &[f32], out: Resolved, width: usize, s: usize) {
+fn downsample(colour: &[[f32; 3]], depth: &[f32], out: Resolved, width: usize, s: usize) {
     let sw = width * s;
     let norm = 1.0 / (s * s) as f32;
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
@@ -355,7 +355,7 @@ fn downsample(color: &[[f32; 3]], depth: &[f32], out: Resolved, width: usize, s:
             let (mut hits, mut inv_z) = (0u16, 0f32);
             for sy in 0..s {
                 let base = (y * s + sy) * sw + x * s;
-                for (p, &d) in color[base..base + s].iter().zip(&depth[base..base + s]) {
+                for (p, &d) in colour[base..base + s].iter().zip(&depth[base..base + s]) {
                     sum[0] += p[0];
                     sum[1] += p[1];
                     sum[2] += p[2];
@@ -386,7 +386,7 @@ mod tests {
     type Parts = (Vec<[f32; 3]>, Vec<[u8; 3]>, Vec<[u32; 3]>);
 
     /// Two triangles covering a square of side 2·half at depth z, in one colour.
-    fn square(z: f32, half: f32, color: [u8; 3], base: u32) -> Parts {
+    fn square(z: f32, half: f32, colour: [u8; 3], base: u32) -> Parts {
         let p = vec![
             [-half, -half, z],
             [half, -half, z],
@@ -394,15 +394,15 @@ mod tests {
             [half, half, z],
         ];
         let f = vec![[base, base + 2, base + 1], [base + 1, base + 2, base + 3]];
-        (p, vec![color; 4], f)
+        (p, vec![colour; 4], f)
     }
 
     /// A 40×40 mesh of original-labelled parts.
-    fn mesh_of((positions, colors, faces): Parts) -> Mesh {
+    fn mesh_of((positions, colours, faces): Parts) -> Mesh {
         Mesh {
             labels: vec![1; positions.len()],
             positions,
-            colors,
+            colours,
             faces,
             width: 40,
             height: 40,

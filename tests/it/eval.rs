@@ -5,7 +5,7 @@
 use image::{Luma, Rgb, RgbImage};
 use photo3d::config::Config;
 use photo3d::eval::{evaluate, render_right, table};
-use photo3d::io::depth_file::FloatMap;
+use photo3d::map::FloatMap;
 use photo3d::render::raster::BACKGROUND;
 
 /// A textured plane: disparity, footprint in left-image coordinates, texture.

@@ -4,13 +4,15 @@
 
 use image::{Luma, Rgb, RgbImage};
 use photo3d::config::Config;
+use photo3d::depth::DepthKind;
 use photo3d::depth::{DepthEstimate, DepthSource};
-use photo3d::io::depth_file::FloatMap;
+use photo3d::map::FloatMap;
 use photo3d::mesh::glb::encode_glb;
 use photo3d::output::viewer::viewer_html;
-use photo3d::pipeline::{build_scene, Scene, Timings};
-use photo3d::prepare::DepthKind;
+use photo3d::pipeline::build_scene;
+use photo3d::progress::Timings;
 use photo3d::render::{render, Camera};
+use photo3d::scene::Scene;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -4,10 +4,11 @@
 
 use image::{Luma, Rgb, RgbImage};
 use photo3d::config::Config;
+use photo3d::depth::DepthKind;
 use photo3d::depth::{DepthEstimate, DepthSource};
-use photo3d::io::depth_file::FloatMap;
-use photo3d::pipeline::{build_scene, Timings};
-use photo3d::prepare::DepthKind;
+use photo3d::map::FloatMap;
+use photo3d::pipeline::build_scene;
+use photo3d::progress::Timings;
 use photo3d::render::raster::{render_over, BACKGROUND};
 use photo3d::render::Camera;
 

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use exr::prelude::{read, FlatSamples, ReadChannels, ReadLayers};
 
-use super::depth_file::{checked_pixels, make_map, DepthFileError, FloatMap};
+use super::checks::{checked_pixels, make_map, DepthFileError};
+use crate::map::FloatMap;
 
 /// The four magic bytes that open every OpenEXR file.
 pub const EXR_MAGIC: [u8; 4] = [0x76, 0x2f, 0x31, 0x01];
@@ -202,7 +203,7 @@ mod tests {
             }
             if let Ok(map) = parse_exr(&bytes, Path::new("m.exr")) {
                 let pixels = u64::from(map.width()) * u64::from(map.height());
-                assert!(pixels <= crate::io::depth_file::MAX_DEPTH_PIXELS);
+                assert!(pixels <= crate::io::depth::MAX_DEPTH_PIXELS);
             }
         }
     }

@@ -2,9 +2,9 @@
 //! listed in order by the XMP `Container:Directory`, one of them the depth map
 //! described by `Camera:DepthMap` (Format, Near, Far).
 
-use crate::io::depth_file::FloatMap;
-use crate::io::embedded::{decode_depth_image, Range};
-use crate::io::xmp::{node_property, Xmp};
+use super::range::{decode_depth_image, Range};
+use super::xmp::{node_property, Xmp};
+use crate::map::FloatMap;
 
 /// Container and Item namespaces of Dynamic Depth 1.0, then of the older GContainer.
 const CONTAINERS: [(&str, &str); 2] = [
@@ -108,8 +108,9 @@ fn has_magic(bytes: &[u8], mime: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::io::embedded::{read_embedded_depth, EmbeddedFormat, RangeFormat};
-    use crate::io::xmp::{insert_segments, xmp_segments};
+    use super::super::range::RangeFormat;
+    use super::super::xmp::{insert_segments, xmp_segments};
+    use super::super::{read_embedded_depth, EmbeddedFormat};
     use image::codecs::jpeg::JpegEncoder;
     use image::codecs::png::PngEncoder;
     use image::ImageEncoder;

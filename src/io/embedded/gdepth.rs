@@ -1,9 +1,9 @@
 //! Google depth photos: the `GDepth` XMP properties (format, near, far, mime)
 //! and the base64 depth image, read from and written to JPEGs.
 
-use crate::io::depth_file::FloatMap;
-use crate::io::embedded::{decode_depth_image, Range, RangeFormat};
-use crate::io::xmp::{insert_segments, md5_hex, xmp_segments, Xmp, NOTE_NS};
+use super::range::{decode_depth_image, Range, RangeFormat};
+use super::xmp::{insert_segments, md5_hex, xmp_segments, Xmp, NOTE_NS};
+use crate::map::FloatMap;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -93,9 +93,9 @@ fn packet(description: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::xmp::{EXTENDED_CHUNK, EXTENDED_SIGNATURE, STANDARD_SIGNATURE};
+    use super::super::{read_embedded_depth, EmbeddedFormat};
     use super::*;
-    use crate::io::embedded::{read_embedded_depth, EmbeddedFormat};
-    use crate::io::xmp::{EXTENDED_CHUNK, EXTENDED_SIGNATURE, STANDARD_SIGNATURE};
     use md5::Digest;
     use std::path::Path;
 

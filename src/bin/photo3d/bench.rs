@@ -1,0 +1,76 @@
+//! `photo3d bench`: runs each benchmark case in a child process of this
+//! binary (so each peak memory figure is its own) and prints the table.
+
+use crate::args::BenchArgs;
+use crate::exit::exit_code;
+use photo3d::bench::{cases, measure, table, Measurement};
+use photo3d::Error;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub(crate) fn bench(args: BenchArgs) -> ExitCode {
+    let result = match args.case {
+        Some(index) => match cases(true).get(index) {
+            Some(&case) => measure(&args.photo, case, args.frames).and_then(|m| {
+                serde_json::to_string(&m).map_err(|e| photo3d::Error::output(Path::new("-"), e))
+            }),
+            None => Err(photo3d::Error::input(&args.photo, "no such benchmark case")),
+        }
+        .map(|json| println!("{json}")),
+        None => std::env::current_exe()
+            .map_err(|e| photo3d::Error::input(Path::new("photo3d"), e))
+            .and_then(|exe| {
+                eprintln!(
+                    "photo3d bench: {}, {} threads",
+                    args.photo.display(),
+                    rayon::current_num_threads()
+                );
+                let mut results = Vec::new();
+                for index in 0..cases(args.large).len() {
+                    let frames = if index == 0 {
+                        args.frames
+                    } else {
+                        args.large_frames
+                    };
+                    let m = measure_in_child(&exe, &args.photo, index, frames)?;
+                    if let Some(note) = &m.encode_note {
+                        eprintln!("case {index}: no encode figure: {note}");
+                    }
+                    results.push(m);
+                }
+                print!("{}", table(&results));
+                Ok(())
+            }),
+    };
+    exit_code(result)
+}
+
+/// Runs case `index` of `cases(true)` in a fresh `exe bench --case` process,
+/// so its peak memory is its own, and reads the measurement it prints.
+fn measure_in_child(
+    exe: &Path,
+    photo: &Path,
+    index: usize,
+    frames: usize,
+) -> Result<Measurement, Error> {
+    let output = std::process::Command::new(exe)
+        .arg("bench")
+        .arg(photo)
+        .args([
+            "--case",
+            &index.to_string(),
+            "--frames",
+            &frames.to_string(),
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Error::input(exe, format!("cannot start the benchmark: {e}")))?;
+    if !output.status.success() {
+        return Err(Error::input(
+            photo,
+            format!("benchmark case {index} failed ({})", output.status),
+        ));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| Error::input(exe, format!("unreadable benchmark result: {e}")))
+}

@@ -1,0 +1,62 @@
+//! The `photo3d` command line: clap wiring only; each command lives in its own file.
+
+mod args;
+mod bench;
+mod eval;
+mod exit;
+mod models;
+mod progress;
+mod run;
+mod stereo;
+mod view;
+
+use args::{BenchArgs, EvalArgs, ModelsCommand, RunArgs, StereoArgs, ViewArgs};
+use clap::{Parser, Subcommand};
+use photo3d::config::Config;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "photo3d",
+    version,
+    about = "Turn one photo into a 3D photo: layered inpainted mesh and parallax videos"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole pipeline on photos (files or folders of images).
+    Run(RunArgs),
+    /// Render one novel view of a photo to PNG.
+    View(ViewArgs),
+    /// Score view synthesis on a stereo pair against two baselines.
+    Eval(EvalArgs),
+    /// Views from two eyes: side-by-side or anaglyph PNG, or a wiggle GIF.
+    Stereo(StereoArgs),
+    /// Print the default configuration as TOML.
+    Config,
+    /// List or download the neural depth models.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Time every stage, the renderer and the encoder, and measure peak memory.
+    Bench(BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Config => {
+            print!("{}", Config::default_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Run(args) => run::run(args),
+        Command::View(args) => view::view(args),
+        Command::Eval(args) => eval::eval(args),
+        Command::Stereo(args) => stereo::stereo(args),
+        Command::Bench(args) => bench::bench(args),
+        Command::Models(command) => exit::exit_code(models::models_command(command)),
+    }
+}

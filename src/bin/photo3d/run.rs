@@ -1,0 +1,162 @@
+//! `photo3d run`: the whole pipeline on photos or folders of photos.
+
+use crate::args::{load_config, run_options_from, RunArgs};
+use crate::models::neural_model;
+use crate::progress::Observer;
+use photo3d::interrupt;
+use photo3d::pipeline::{outputs_complete, run_photo, RunOptions};
+use photo3d::Error;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub(crate) fn run(args: RunArgs) -> ExitCode {
+    let options = match run_options(&args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let photos = match expand_inputs(&args.photos) {
+        Ok(photos) => photos,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (flag, given) in [
+        ("--depth", options.depth.depth_file.is_some()),
+        ("--right", options.depth.right_photo.is_some()),
+    ] {
+        if given && photos.len() > 1 {
+            eprintln!(
+                "error: {flag} applies to one photo, but {} were given",
+                photos.len()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    let mut options = options;
+    match neural_model(&args) {
+        Ok(neural) => options.depth.neural = neural,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = interrupt::install_handler() {
+        eprintln!("warning: Ctrl-C will not clean up: {e}");
+    }
+    let mut failed = 0;
+    for photo in &photos {
+        let out_dir = args.out.join(output_name(photo));
+        if !args.force && outputs_complete(&out_dir) {
+            eprintln!(
+                "{}: skipped (complete) → {}",
+                photo.display(),
+                out_dir.display()
+            );
+            continue;
+        }
+        let mut observer = Observer::new(args.verbose);
+        match run_photo(photo, &out_dir, &options, &mut |e| observer.on(e)) {
+            Ok(report) => {
+                observer.finish();
+                eprintln!(
+                    "{}: done in {:.1} s → {}",
+                    photo.display(),
+                    report.total_seconds,
+                    out_dir.display()
+                );
+            }
+            Err(Error::Interrupted(why)) => {
+                observer.finish();
+                eprintln!("error: {}: {why}", photo.display());
+                return ExitCode::from(interrupt::EXIT_CODE);
+            }
+            Err(err) => {
+                observer.finish();
+                eprintln!("error: {err}");
+                failed += 1;
+            }
+        }
+    }
+    if photos.len() > 1 {
+        eprintln!(
+            "{} of {} photos done, {failed} failed",
+            photos.len() - failed,
+            photos.len()
+        );
+    }
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Config file, then command-line overrides.
+pub(crate) fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
+    let mut config = load_config(args.config.as_deref()).map_err(|e| e.to_string())?;
+    config.ascii_ply |= args.ascii_ply;
+    if let Some(n) = args.num_frames {
+        config.num_frames = n;
+    }
+    if let Some(fps) = args.fps {
+        config.fps = fps;
+    }
+    if let Some(len) = args.longer_side_len {
+        config.longer_side_len = len;
+    }
+    if let Some(n) = args.glb_triangles {
+        config.glb_triangles = n;
+    }
+    config
+        .validate()
+        .map_err(|e| format!("invalid settings: {e}"))?;
+    Ok(RunOptions {
+        write_depth_photo: args.write_depth_photo,
+        ..run_options_from(config, &args.depth)
+    })
+}
+
+/// File extensions taken from folders.
+pub(crate) const IMAGE_EXTENSIONS: [&str; 8] =
+    ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "mpo"];
+
+/// Files as given; folders replaced by their images in name order.
+pub(crate) fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut photos = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let entries = std::fs::read_dir(input)
+                .map_err(|e| format!("{}: cannot list folder: {e}", input.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && has_image_extension(p))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(format!("{}: folder holds no images", input.display()));
+            }
+            photos.extend(found);
+        } else {
+            photos.push(input.clone());
+        }
+    }
+    Ok(photos)
+}
+
+pub(crate) fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Output folder name of a photo: its file stem.
+pub(crate) fn output_name(photo: &Path) -> String {
+    photo
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "photo".into())
+}
