@@ -446,3 +446,64 @@ impl XorShift {
         (self.next() % (2 * r as u64 + 1)) as i64 - r
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inpaint::fill::fill_depth;
+    use crate::inpaint::region::{step_scene, RegionGrower, Thickness};
+
+    #[test]
+    fn colour_comes_only_from_context_pixels() {
+        // Near nodes are red, the background behind them green above row 6 and
+        // blue below: the fill must use no red, and only the two context colours.
+        let (w, h, split) = (32, 12, 6);
+        let ldi = step_scene(w, h, split);
+        let mut near = step_scene(w, h, h);
+        near.colour.clone_from(&ldi.colour);
+        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
+        let thickness = Thickness {
+            background: 6,
+            context: 8,
+            band: 1,
+        };
+        let region = RegionGrower::new(&near, None)
+            .grow(&near, &edge, thickness)
+            .expect("background behind the edge");
+        let depth = fill_depth(&region, &near);
+        let colours = fill_colour(&region, &near, &depth);
+        assert_eq!(colours.len(), region.width * region.height);
+        let mut filled = 0;
+        for i in (0..colours.len()).filter(|&i| region.is_hole(i)) {
+            let [r, g, b] = colours[i];
+            assert_eq!(
+                r, 0,
+                "foreground red leaked into pixel {i}: {:?}",
+                colours[i]
+            );
+            assert!(g <= 200 && b <= 200 && u16::from(g) + u16::from(b) >= 190);
+            filled += 1;
+        }
+        assert!(filled > 0);
+    }
+
+    #[test]
+    fn fill_is_deterministic() {
+        let (w, h) = (24, 10);
+        let ldi = step_scene(w, h, 5);
+        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
+        let thickness = Thickness {
+            background: 5,
+            context: 6,
+            band: 1,
+        };
+        let run = || {
+            let region = RegionGrower::new(&ldi, None)
+                .grow(&ldi, &edge, thickness)
+                .expect("background behind the edge");
+            let depth = fill_depth(&region, &ldi);
+            fill_colour(&region, &ldi, &depth)
+        };
+        assert_eq!(run(), run());
+    }
+}

@@ -58,3 +58,77 @@ fn smooth_inside(region: &Region, values: &mut [[f32; 1]], known: &[bool], passe
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edges::find_cuts;
+    use crate::ldi::{origin, NONE};
+
+    /// A `w`×`h` patch whose background depth rises by one per row; the middle
+    /// columns are hidden by foreground nodes at depth `front`, the rest is context.
+    fn ramp_patch(w: usize, h: usize, front: f32) -> (Ldi, Region) {
+        let depth: Vec<f32> = (0..w * h).map(|i| 10.0 + (i / w) as f32).collect();
+        let cuts = find_cuts(&depth, w, h, 1.0);
+        let mut ldi = Ldi::from_grid(
+            &depth,
+            &vec![[0; 3]; w * h],
+            &vec![origin::ORIGINAL; w * h],
+            &cuts,
+            0,
+        );
+        let mut region = Region {
+            x0: 0,
+            y0: 0,
+            width: w,
+            height: h,
+            hole: vec![NONE; w * h],
+            ring: vec![0; w * h],
+            context: vec![NONE; w * h],
+            band: vec![false; w * h],
+        };
+        for i in 0..w * h {
+            let x = i % w;
+            if (3..w - 3).contains(&x) {
+                region.hole[i] = ldi.push_node(i, front, [255, 0, 0], origin::ORIGINAL);
+            } else {
+                region.context[i] = i as u32;
+            }
+        }
+        (ldi, region)
+    }
+
+    #[test]
+    fn fill_continues_a_linear_ramp_from_the_context() {
+        let (w, h) = (12, 16);
+        let (ldi, region) = ramp_patch(w, h, 1.0);
+        let filled = fill_depth(&region, &ldi);
+        for (i, &value) in filled.iter().enumerate() {
+            let (x, y) = (i % w, i / w);
+            if !region.is_hole(i) {
+                assert!(value.is_nan(), "context pixel {x},{y} was filled");
+            } else if (3..h - 3).contains(&y) {
+                // Away from the top and bottom rows the smoothing sees both sides.
+                let expected = 10.0 + y as f32;
+                assert!(
+                    (value - expected).abs() < 1e-3,
+                    "{x},{y}: {} instead of {expected}",
+                    value
+                );
+            } else {
+                assert!(value.is_finite() && value > 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn fill_stays_behind_the_foreground() {
+        // The foreground is farther than the context's depth: the fill must not
+        // come out in front of it.
+        let (ldi, region) = ramp_patch(10, 10, 50.0);
+        let filled = fill_depth(&region, &ldi);
+        for i in (0..100).filter(|&i| region.is_hole(i)) {
+            assert!(filled[i] > 50.0, "pixel {i}: {} not behind 50", filled[i]);
+        }
+    }
+}

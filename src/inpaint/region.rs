@@ -228,3 +228,106 @@ fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32], band: usize) ->
     }
     region
 }
+
+/// A test scene: a `w`×`h` canvas whose left half is near (depth 1), right half
+/// far (depth 10); rows from `split` down on the near side sit at depth 2, so a
+/// second cut runs along the top of row `split` there. Near nodes are red, far
+/// nodes green above `split` and blue below.
+#[cfg(test)]
+pub(super) fn step_scene(w: usize, h: usize, split: usize) -> Ldi {
+    use crate::edges::find_cuts;
+    use crate::ldi::origin;
+    let near = |i: usize| i % w < w / 2;
+    let depth: Vec<f32> = (0..w * h)
+        .map(|i| match (near(i), i / w < split) {
+            (true, true) => 1.0,
+            (true, false) => 2.0,
+            (false, _) => 10.0,
+        })
+        .collect();
+    let colour: Vec<[u8; 3]> = (0..w * h)
+        .map(|i| match (near(i), i / w < split) {
+            (true, _) => [220, 0, 0],
+            (false, true) => [0, 200, 0],
+            (false, false) => [0, 0, 200],
+        })
+        .collect();
+    let cuts = find_cuts(&depth, w, h, 0.04);
+    Ldi::from_grid(&depth, &colour, &vec![origin::ORIGINAL; w * h], &cuts, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const THICK: Thickness = Thickness {
+        background: 3,
+        context: 4,
+        band: 1,
+    };
+
+    /// The near-side edge nodes of `step_scene` in rows `rows`.
+    fn edge(w: usize, rows: std::ops::Range<usize>) -> Vec<u32> {
+        rows.map(|y| (y * w + w / 2 - 1) as u32).collect()
+    }
+
+    #[test]
+    fn hole_grows_through_the_foreground_and_context_behind_the_cut() {
+        let (w, h) = (16, 8);
+        let ldi = step_scene(w, h, h);
+        let region = RegionGrower::new(&ldi, None)
+            .grow(&ldi, &edge(w, 0..h), THICK)
+            .expect("background behind the edge");
+        let mut holes = 0;
+        for i in 0..region.width * region.height {
+            let p = region.canvas_pixel(i, w);
+            let x = p % w;
+            assert!(!(region.is_hole(i) && region.is_context(i)));
+            if region.is_hole(i) {
+                holes += 1;
+                assert_eq!(ldi.depth[region.hole[i] as usize], 1.0);
+                assert!((5..8).contains(&x), "hole at x = {x}");
+                assert_eq!(usize::from(region.ring[i]), 7 - x);
+            }
+            if region.is_context(i) {
+                assert_eq!(ldi.depth[region.context[i] as usize], 10.0);
+                assert!((8..12).contains(&x), "context at x = {x}");
+            }
+        }
+        assert_eq!(holes, 3 * h);
+        assert_eq!(region.hole_count(), holes);
+    }
+
+    #[test]
+    fn hole_does_not_cross_another_cut() {
+        // The edge covers rows 0..4; a cut along the top of row 4 on the near
+        // side must stop the synthesis region although its rings could reach.
+        let (w, h, split) = (16, 10, 4);
+        let ldi = step_scene(w, h, split);
+        let region = RegionGrower::new(&ldi, None)
+            .grow(&ldi, &edge(w, 0..split), THICK)
+            .expect("background behind the edge");
+        for i in (0..region.width * region.height).filter(|&i| region.is_hole(i)) {
+            let y = region.canvas_pixel(i, w) / w;
+            assert!(y < split, "hole crossed the cut into row {y}");
+        }
+        assert!(region.hole_count() > 0);
+    }
+
+    #[test]
+    fn no_region_without_background_behind_the_edge() {
+        // A flat scene has no cut, so nothing lies behind any node.
+        let (w, h) = (8, 8);
+        let ldi = step_scene(w, h, 0);
+        let flat = crate::ldi::Ldi::from_grid(
+            &vec![5.0; w * h],
+            &ldi.colour,
+            &ldi.origin,
+            &crate::edges::find_cuts(&vec![5.0; w * h], w, h, 0.04),
+            0,
+        );
+        assert!(RegionGrower::new(&flat, None)
+            .grow(&flat, &edge(w, 0..h), THICK)
+            .is_none());
+    }
+}
