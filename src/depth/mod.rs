@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod classical;
 pub mod neural;
+pub mod onnx_graph;
 pub mod stereo;
 
 use crate::filter::fill::fill_non_finite;

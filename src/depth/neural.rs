@@ -2,14 +2,14 @@
 //! photo is resized and normalised as each model was trained, and the model's
 //! relative inverse depth is resized back to the photo.
 
+use crate::depth::onnx_graph::{normalises_input, onnx_reader, IMAGENET_MEAN};
 use crate::grid::resize_map;
 use crate::map::FloatMap;
 use image::{imageops, imageops::FilterType, RgbImage};
 use std::path::{Path, PathBuf};
 use tract_onnx::prelude::*;
 
-/// ImageNet channel means and deviations, which both models normalise with.
-const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+/// ImageNet channel deviations, which both model families normalise with.
 const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
 /// The families of models whose input and output conventions are known.
@@ -74,29 +74,51 @@ pub struct NeuralModel {
     architecture: Architecture,
     path: PathBuf,
     model: InferenceModel,
+    /// The graph subtracts the ImageNet means itself (MiDaS's export): feed it
+    /// plain [0, 1] RGB.
+    normalised_in_graph: bool,
 }
 
 impl NeuralModel {
     /// Parses the ONNX file at `path`.
     pub fn load(path: &Path, architecture: Architecture) -> Result<NeuralModel, NeuralError> {
-        let model = tract_onnx::onnx()
-            .model_for_path(path)
-            .map_err(|e| NeuralError::Load {
+        let load_err = |e: TractError| NeuralError::Load {
+            path: path.to_path_buf(),
+            message: one_line(&e),
+        };
+        let reader = onnx_reader();
+        let proto = reader.proto_model_for_path(path).map_err(load_err)?;
+        // External weights are resolved beside the model file, as tract's own loader does.
+        let dir = path.parent().and_then(Path::to_str);
+        let normalised_in_graph = proto
+            .graph
+            .as_ref()
+            .is_some_and(|graph| normalises_input(graph, dir));
+        let parsed = reader.parse(&proto, dir).map_err(load_err)?;
+        if !parsed.unresolved_inputs.is_empty() {
+            return Err(NeuralError::Load {
                 path: path.to_path_buf(),
-                message: one_line(&e),
-            })?;
+                message: format!("unresolved inputs {:?}", parsed.unresolved_inputs),
+            });
+        }
         Ok(NeuralModel {
             architecture,
             path: path.to_path_buf(),
-            model,
+            model: parsed.model,
+            normalised_in_graph,
         })
+    }
+
+    /// Whether the graph normalises its input itself.
+    pub fn normalised_in_graph(&self) -> bool {
+        self.normalised_in_graph
     }
 
     /// Relative inverse depth (larger = nearer) at the photo's size.
     pub fn estimate(&self, rgb: &RgbImage) -> Result<FloatMap, NeuralError> {
         let (width, height) = rgb.dimensions();
         let (iw, ih) = self.architecture.input_size(width, height);
-        let input = input_tensor(rgb, iw, ih);
+        let input = input_tensor(rgb, iw, ih, !self.normalised_in_graph);
         let output = self.infer(input, iw, ih)?;
         let map = output_map(output).map_err(|message| NeuralError::Output {
             path: self.path.clone(),
@@ -130,9 +152,9 @@ impl NeuralModel {
     }
 }
 
-/// The photo resized bicubically to `iw`×`ih`, scaled to [0, 1] and
-/// normalised per channel, as an NCHW tensor [1,3,ih,iw].
-pub fn input_tensor(rgb: &RgbImage, iw: u32, ih: u32) -> Tensor {
+/// The photo resized bicubically to `iw`×`ih`, scaled to [0, 1] and, when
+/// `normalise`, normalised per channel, as an NCHW tensor [1,3,ih,iw].
+pub fn input_tensor(rgb: &RgbImage, iw: u32, ih: u32, normalise: bool) -> Tensor {
     let resized;
     let image = if rgb.dimensions() == (iw, ih) {
         rgb
@@ -143,7 +165,11 @@ pub fn input_tensor(rgb: &RgbImage, iw: u32, ih: u32) -> Tensor {
     let shape = (1, 3, ih as usize, iw as usize);
     tract_ndarray::Array4::from_shape_fn(shape, |(_, c, y, x)| {
         let value = image.get_pixel(x as u32, y as u32)[c] as f32 / 255.0;
-        (value - IMAGENET_MEAN[c]) / IMAGENET_STD[c]
+        if normalise {
+            (value - IMAGENET_MEAN[c]) / IMAGENET_STD[c]
+        } else {
+            value
+        }
     })
     .into()
 }
@@ -220,7 +246,7 @@ mod tests {
                 image::Rgb([0, 0, 255])
             }
         });
-        let tensor = input_tensor(&rgb, 4, 2);
+        let tensor = input_tensor(&rgb, 4, 2, true);
         assert_eq!(tensor.shape(), &[1, 3, 2, 4]);
         let v = tensor.to_plain_array_view::<f32>().unwrap();
         let red = (1.0 - 0.485) / 0.229;

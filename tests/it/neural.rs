@@ -270,6 +270,49 @@ fn midas_contract_model_runs_through_real_processing() {
     check_channel_mean_model("tiny_midas.onnx", Architecture::MidasV21Small);
 }
 
+/// The pattern `tests/data/make_midas_opset9.py` fed to onnxruntime.
+fn midas_test_photo() -> image::RgbImage {
+    image::RgbImage::from_fn(256, 256, |x, y| {
+        image::Rgb([
+            ((x * 5 + y * 3) % 256) as u8,
+            ((x * x / 7 + y * 2) % 256) as u8,
+            (((x / 8) * 37 + (y / 8) * 11) % 256) as u8,
+        ])
+    })
+}
+
+/// A graph built like MiDaS's own export (opset 9, `Upsample` nearest and
+/// linear, ImageNet normalisation inside the graph) gives onnxruntime's output:
+/// the Upsample translation samples as onnxruntime does, and the photo is not
+/// normalised a second time.
+#[test]
+fn midas_opset9_export_matches_onnxruntime() {
+    let model =
+        NeuralModel::load(&data("tiny_midas_opset9.onnx"), Architecture::MidasV21Small).unwrap();
+    assert!(model.normalised_in_graph());
+    let map = model.estimate(&midas_test_photo()).unwrap();
+    assert_eq!(map.dimensions(), (256, 256));
+    let expected = photo3d::io::depth::read_depth_file(&data("midas_opset9_expected.npy")).unwrap();
+    assert_eq!(expected.dimensions(), (48, 96));
+    let mut worst = 0f32;
+    for y in 0..96 {
+        for x in 0..48 {
+            let (mx, my) = if y < 48 { (x, y) } else { (208 + x, 160 + y) };
+            let diff = (map.get_pixel(mx, my)[0] - expected.get_pixel(x, y)[0]).abs();
+            worst = worst.max(diff);
+        }
+    }
+    assert!(worst < 1e-4, "largest difference from onnxruntime {worst}");
+}
+
+#[test]
+fn graphs_without_normalisation_are_fed_normalised_input() {
+    for file in ["tiny_midas.onnx", "tiny_depth_anything.onnx"] {
+        let model = NeuralModel::load(&data(file), Architecture::MidasV21Small).unwrap();
+        assert!(!model.normalised_in_graph(), "{file}");
+    }
+}
+
 #[test]
 fn a_broken_model_file_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
