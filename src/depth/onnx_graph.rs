@@ -83,11 +83,7 @@ pub fn normalises_input(graph: &GraphProto, model_dir: Option<&str>) -> bool {
     };
     let mut value = input.to_string();
     for _ in 0..4 {
-        let Some(node) = graph
-            .node
-            .iter()
-            .find(|n| n.input.iter().any(|i| *i == value))
-        else {
+        let Some(node) = graph.node.iter().find(|n| n.input.contains(&value)) else {
             return false;
         };
         let others: Vec<&String> = node.input.iter().filter(|i| **i != value).collect();
