@@ -221,6 +221,8 @@ pub struct Report {
     pub timings: Timings,
     pub total_seconds: f64,
     pub outputs: Vec<String>,
+    /// Every warning line of the run (e.g. a named model that could not be used).
+    pub warnings: Vec<String>,
 }
 
 /// Shortest side of the working size that still makes a 3D photo and a video.
@@ -319,6 +321,13 @@ pub fn run_photo(
     options: &RunOptions,
     observer: &mut dyn FnMut(Event),
 ) -> Result<Report, Error> {
+    let mut warnings = Vec::new();
+    let observer = &mut |event: Event| {
+        if let Event::Warning(line) = event {
+            warnings.push(line.to_string());
+        }
+        observer(event)
+    };
     let config = &options.config;
     let mut timings = Timings::default();
     let (rgb, estimate) = load_with_depth(photo, options, &mut timings, observer)?;
@@ -398,6 +407,7 @@ pub fn run_photo(
         total_seconds: timings.total(),
         timings,
         outputs,
+        warnings,
     };
     let json_path = stage.path().join("report.json");
     let json = serde_json::to_string_pretty(&report).map_err(|e| Error::output(&json_path, e))?;

@@ -32,7 +32,15 @@ pub struct DepthOptions {
     pub stereo_sbs: bool,
     pub stereo: StereoParams,
     /// A neural model to estimate depth with when no depth file is given.
-    pub neural: Option<ModelFile>,
+    pub neural: Option<NeuralChoice>,
+}
+
+/// The model for the neural source: ready to load, or why it cannot be had
+/// (the chain then says so in one warning and goes on to the classical estimate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeuralChoice {
+    Ready(ModelFile),
+    Unavailable { name: String, why: String },
 }
 
 /// A depth source as named by `--depth-source`.
@@ -162,16 +170,19 @@ impl<'a> Context<'a> {
         DepthError::input(self.path, why)
     }
 
-    /// Depth from the `--model` network; a model that cannot be loaded or run
+    /// Depth from the chosen network; a model that cannot be had, loaded or run
     /// gives one warning and the next source is used.
     fn neural(&self) -> Option<DepthEstimate> {
-        let model = self.options.neural.as_ref()?;
-        let estimate = NeuralModel::load(&model.path, model.architecture)
-            .and_then(|loaded| neural_depth(&self.rgb, &loaded, &model.name));
+        let estimate = match self.options.neural.as_ref()? {
+            NeuralChoice::Ready(model) => NeuralModel::load(&model.path, model.architecture)
+                .and_then(|loaded| neural_depth(&self.rgb, &loaded, &model.name))
+                .map_err(|e| e.to_string()),
+            NeuralChoice::Unavailable { name, why } => Err(format!("model {name}: {why}")),
+        };
         match estimate {
             Ok(estimate) => Some(estimate),
-            Err(err) => {
-                let warning = format!("{err}; using the classical estimate");
+            Err(why) => {
+                let warning = format!("{why}; using the classical estimate");
                 (self.observer.borrow_mut())(Event::Warning(&warning));
                 None
             }

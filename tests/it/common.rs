@@ -10,16 +10,23 @@ pub fn example_photo() -> PathBuf {
 
 /// Runs the photo3d binary with `args`.
 pub fn photo3d(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_photo3d"))
-        .args(args)
-        .output()
-        .expect("photo3d binary runs")
+    photo3d_env(args, &[])
 }
 
-/// Runs the photo3d binary with `args` and extra environment variables.
+/// A model cache folder that stays empty, so that no model a developer has
+/// fetched changes what the tests see.
+fn empty_model_cache() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temporary folder"))
+        .path()
+}
+
+/// Runs the photo3d binary with `args` and extra environment variables (the
+/// model cache is an empty folder unless `env` names one).
 pub fn photo3d_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_photo3d"))
         .args(args)
+        .env("PHOTO3D_CACHE_DIR", empty_model_cache())
         .envs(env.iter().copied())
         .output()
         .expect("photo3d binary runs")

@@ -333,24 +333,37 @@ fn report_source(out: &Path) -> serde_json::Value {
     read_report(&out.join("coffee"))["depth_source"].clone()
 }
 
-fn run_with_model(cache: &Path, out: &Path) -> std::process::Output {
+/// A small run of the example photo with `model_flags`, the model cache at `cache`.
+fn run_with_flags(cache: &Path, out: &Path, model_flags: &[&str]) -> std::process::Output {
     let photo = example_photo();
-    photo3d_env(
-        &[
-            "run",
-            photo.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--longer-side-len",
-            "96",
-            "--num-frames",
-            "2",
-            "--model",
-            "depth-anything-v2-small",
-            "--offline",
-        ],
-        &[("PHOTO3D_CACHE_DIR", cache.to_str().unwrap())],
+    let mut args = vec![
+        "run",
+        photo.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--longer-side-len",
+        "96",
+        "--num-frames",
+        "2",
+    ];
+    args.extend_from_slice(model_flags);
+    photo3d_env(&args, &[("PHOTO3D_CACHE_DIR", cache.to_str().unwrap())])
+}
+
+fn run_with_model(cache: &Path, out: &Path) -> std::process::Output {
+    run_with_flags(
+        cache,
+        out,
+        &["--model", "depth-anything-v2-small", "--offline"],
     )
+}
+
+fn warning_lines(out: &std::process::Output) -> Vec<String> {
+    stderr(out)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(String::from)
+        .collect()
 }
 
 #[test]
@@ -359,14 +372,16 @@ fn run_uses_a_cached_model_and_falls_back_without_one() {
     let out = tempfile::tempdir().unwrap();
     let missing = run_with_model(cache.path(), out.path());
     assert!(missing.status.success(), "{}", stderr(&missing));
-    let warnings: Vec<_> = stderr(&missing)
-        .lines()
-        .filter(|l| l.starts_with("warning: "))
-        .map(String::from)
-        .collect();
+    let warnings = warning_lines(&missing);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("--offline"), "{}", warnings[0]);
     assert_eq!(report_source(out.path())["kind"], "classical");
+    // The fallback is in report.json too, in the same words.
+    let reported = read_report(&out.path().join("coffee"))["warnings"].clone();
+    assert_eq!(
+        reported,
+        serde_json::json!([warnings[0]["warning: ".len()..]])
+    );
 
     std::fs::copy(
         data("tiny_depth_anything.onnx"),
@@ -381,4 +396,90 @@ fn run_uses_a_cached_model_and_falls_back_without_one() {
     let source = report_source(out.path());
     assert_eq!(source["kind"], "neural");
     assert_eq!(source["model"], "depth-anything-v2-small");
+}
+
+#[test]
+fn run_uses_a_cached_model_unasked_and_tips_when_none_is_cached() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let bare = run_with_flags(cache.path(), out.path(), &[]);
+    assert!(bare.status.success(), "{}", stderr(&bare));
+    let tips: Vec<_> = stderr(&bare)
+        .lines()
+        .filter(|l| l.starts_with("tip: "))
+        .map(String::from)
+        .collect();
+    assert_eq!(tips.len(), 1, "{}", stderr(&bare));
+    assert!(tips[0].contains("photo3d models fetch"), "{}", tips[0]);
+    assert_eq!(report_source(out.path())["kind"], "classical");
+
+    std::fs::copy(
+        data("tiny_depth_anything.onnx"),
+        cache.path().join("depth-anything-v2-small.onnx"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let cached = run_with_flags(cache.path(), out.path(), &[]);
+    assert!(cached.status.success(), "{}", stderr(&cached));
+    assert!(!stderr(&cached).contains("tip: "), "{}", stderr(&cached));
+    let source = report_source(out.path());
+    assert_eq!(source["kind"], "neural");
+    assert_eq!(source["model"], "depth-anything-v2-small");
+
+    let out = tempfile::tempdir().unwrap();
+    let none = run_with_flags(cache.path(), out.path(), &["--model", "none"]);
+    assert!(none.status.success(), "{}", stderr(&none));
+    assert_eq!(report_source(out.path())["kind"], "classical");
+}
+
+#[test]
+fn model_file_of_a_named_family_runs_and_a_broken_one_says_so() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let model = data("tiny_midas_opset9.onnx");
+    let flags = [
+        "--model-file",
+        model.to_str().unwrap(),
+        "--model-arch",
+        "midas",
+    ];
+    let good = run_with_flags(cache.path(), out.path(), &flags);
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(warning_lines(&good).is_empty(), "{}", stderr(&good));
+    let source = report_source(out.path());
+    assert_eq!(source["kind"], "neural");
+    assert!(
+        source["model"]
+            .as_str()
+            .unwrap()
+            .ends_with("tiny_midas_opset9.onnx"),
+        "{source}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.onnx");
+    std::fs::write(&broken, b"not a model").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let flags = [
+        "--model-file",
+        broken.to_str().unwrap(),
+        "--model-arch",
+        "depth-anything",
+    ];
+    let failed = run_with_flags(cache.path(), out.path(), &flags);
+    assert!(failed.status.success(), "{}", stderr(&failed));
+    let warnings = warning_lines(&failed);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("broken.onnx"), "{}", warnings[0]);
+    assert_eq!(report_source(out.path())["kind"], "classical");
+    let reported = read_report(&out.path().join("coffee"))["warnings"].clone();
+    assert_eq!(reported.as_array().map(Vec::len), Some(1), "{reported}");
+
+    let without_arch = photo3d(&["run", "x.png", "--model-file", "m.onnx"]);
+    assert!(!without_arch.status.success());
+    assert!(
+        stderr(&without_arch).contains("--model-arch"),
+        "{}",
+        stderr(&without_arch)
+    );
 }

@@ -129,6 +129,40 @@ pub(crate) struct DepthArgs {
     /// Largest stereo disparity searched, as a fraction of the image width.
     #[arg(long, value_parser = parse_fraction, default_value_t = StereoParams::default().max_disparity_fraction)]
     pub(crate) max_disparity: f32,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+}
+
+/// Which neural model estimates depth when no depth map, depth photo or
+/// stereo pair gives it.
+#[derive(clap::Args)]
+pub(crate) struct ModelArgs {
+    /// Neural model from `photo3d models list`, fetched on first use; `none`
+    /// for the classical estimate. Without it a cached model is used if any.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) model: Option<String>,
+    /// Never download: use --model only if it is already cached.
+    #[arg(long)]
+    pub(crate) offline: bool,
+    /// Any ONNX export of a known model family (with --model-arch).
+    #[arg(
+        long,
+        value_name = "FILE.onnx",
+        conflicts_with = "model",
+        requires = "model_arch"
+    )]
+    pub(crate) model_file: Option<PathBuf>,
+    /// The family of --model-file: its input size, normalisation and output.
+    #[arg(long, value_enum, requires = "model_file")]
+    pub(crate) model_arch: Option<ArchArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ArchArg {
+    /// Depth Anything (V1/V2, any size): input sides multiples of 14, shorter side 518.
+    DepthAnything,
+    /// MiDaS v2.1 small: fixed 256×256 input.
+    Midas,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -180,13 +214,6 @@ pub(crate) struct RunArgs {
     /// Also write depth-photo.jpg, a Google depth photo (GDepth XMP) of the result.
     #[arg(long)]
     pub(crate) write_depth_photo: bool,
-    /// Estimate depth with this neural model (see `photo3d models list`) when
-    /// no --depth is given; fetched on first use.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) model: Option<String>,
-    /// Never download: use --model only if it is already cached.
-    #[arg(long)]
-    pub(crate) offline: bool,
     /// Write the mesh as ASCII PLY.
     #[arg(long)]
     pub(crate) ascii_ply: bool,
@@ -259,11 +286,14 @@ pub(crate) fn depth_options(depth: &DepthArgs) -> DepthOptions {
     }
 }
 
-/// Run options from a config and the depth flags.
-pub(crate) fn run_options_from(config: Config, depth: &DepthArgs) -> RunOptions {
-    RunOptions {
+/// Run options from a config and the depth flags, with the neural model chosen
+/// (and fetched) as the model flags say.
+pub(crate) fn run_options_from(config: Config, depth: &DepthArgs) -> Result<RunOptions, String> {
+    let mut options = depth_options(depth);
+    options.neural = crate::models::neural_choice(depth)?;
+    Ok(RunOptions {
         config,
-        depth: depth_options(depth),
+        depth: options,
         write_depth_photo: false,
-    }
+    })
 }

@@ -1,8 +1,9 @@
 //! `photo3d models list|fetch`, and the `--model` download with its progress bar.
 
-use crate::args::{ModelsCommand, RunArgs};
+use crate::args::{ArchArg, DepthArgs, ModelsCommand, SourceArg};
 use indicatif::{ProgressBar, ProgressStyle};
-use photo3d::depth::neural::ModelFile;
+use photo3d::depth::chain::NeuralChoice;
+use photo3d::depth::neural::{Architecture, ModelFile};
 use photo3d::models::{self, ModelInfo, MODELS};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -72,25 +73,69 @@ pub(crate) fn fetch_with_progress(
     result.map_err(|e| e.to_string())
 }
 
-/// The model of `--model`, fetched if needed; None (after one warning line)
-/// when it cannot be had, so the run falls back to the classical estimate.
-pub(crate) fn neural_model(args: &RunArgs) -> Result<Option<ModelFile>, String> {
-    let Some(name) = &args.model else {
-        return Ok(None);
-    };
-    let info = models::find_model(name).map_err(|e| e.to_string())?;
-    let fetched = models::cache_dir()
-        .map_err(|e| e.to_string())
-        .and_then(|cache| fetch_with_progress(info, &cache, args.offline));
-    match fetched {
-        Ok(path) => Ok(Some(ModelFile {
-            name: info.name.to_string(),
-            path,
-            architecture: info.architecture,
-        })),
-        Err(message) => {
-            eprintln!("warning: {message}; using the classical estimate");
-            Ok(None)
+/// The neural model for the depth chain: `--model-file`, the named `--model`
+/// (fetched unless --offline; why not, when it cannot be had), or else the
+/// first cached model, with a one-line tip to fetch one when none is cached.
+pub(crate) fn neural_choice(depth: &DepthArgs) -> Result<Option<NeuralChoice>, String> {
+    let args = &depth.model;
+    if let (Some(path), Some(arch)) = (&args.model_file, args.model_arch) {
+        return Ok(Some(NeuralChoice::Ready(ModelFile {
+            name: path.display().to_string(),
+            path: path.clone(),
+            architecture: match arch {
+                ArchArg::DepthAnything => Architecture::DepthAnythingV2,
+                ArchArg::Midas => Architecture::MidasV21Small,
+            },
+        })));
+    }
+    match args.model.as_deref() {
+        Some("none") => Ok(None),
+        Some(name) => {
+            let info = models::find_model(name).map_err(|e| e.to_string())?;
+            let fetched = models::cache_dir()
+                .map_err(|e| e.to_string())
+                .and_then(|cache| fetch_with_progress(info, &cache, args.offline));
+            Ok(Some(match fetched {
+                Ok(path) => NeuralChoice::Ready(model_file(info, path)),
+                Err(why) => NeuralChoice::Unavailable {
+                    name: info.name.to_string(),
+                    why,
+                },
+            }))
+        }
+        None => {
+            let cached = models::cache_dir().ok().and_then(|cache| {
+                MODELS
+                    .iter()
+                    .map(|info| (info, models::cached_path(info, &cache)))
+                    .find(|(_, path)| path.is_file())
+            });
+            if cached.is_none() && may_use_a_model(depth) {
+                let first = &MODELS[0];
+                eprintln!(
+                    "tip: `photo3d models fetch {}` (about {:.0} MB) gives better depth than the built-in estimate",
+                    first.name,
+                    first.approx_bytes as f64 / 1e6
+                );
+            }
+            Ok(cached.map(|(info, path)| NeuralChoice::Ready(model_file(info, path))))
         }
     }
+}
+
+fn model_file(info: &ModelInfo, path: PathBuf) -> ModelFile {
+    ModelFile {
+        name: info.name.to_string(),
+        path,
+        architecture: info.architecture,
+    }
+}
+
+/// Whether the depth chain can reach the neural source: no depth map, stereo
+/// pair or other named source.
+fn may_use_a_model(depth: &DepthArgs) -> bool {
+    depth.depth.is_none()
+        && depth.right.is_none()
+        && !depth.stereo_sbs
+        && matches!(depth.depth_source, None | Some(SourceArg::Neural))
 }

@@ -1,7 +1,6 @@
 //! `photo3d run`: the whole pipeline on photos or folders of photos.
 
 use crate::args::{load_config, run_options_from, RunArgs};
-use crate::models::neural_model;
 use crate::progress::Observer;
 use photo3d::interrupt;
 use photo3d::pipeline::{outputs_complete, run_photo, RunOptions};
@@ -36,14 +35,6 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let mut options = options;
-    match neural_model(&args) {
-        Ok(neural) => options.depth.neural = neural,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
     if let Err(e) = interrupt::install_handler() {
         eprintln!("warning: Ctrl-C will not clean up: {e}");
     }
@@ -116,7 +107,7 @@ pub(crate) fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
         .map_err(|e| format!("invalid settings: {e}"))?;
     Ok(RunOptions {
         write_depth_photo: args.write_depth_photo,
-        ..run_options_from(config, &args.depth)
+        ..run_options_from(config, &args.depth)?
     })
 }
 

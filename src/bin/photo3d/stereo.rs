@@ -20,7 +20,7 @@ fn run_stereo(args: &StereoArgs) -> Result<(), String> {
     }
     let config = load_config(args.config.as_deref()).map_err(|e| e.to_string())?;
     let samples = config.samples_per_side();
-    let options = run_options_from(config, &args.depth);
+    let options = run_options_from(config, &args.depth)?;
     let scene = photo3d::pipeline::photo_scene(&args.photo, &options).map_err(|e| e.to_string())?;
     let (left, right) = eye_views(&scene, eye_separation(&scene, args.baseline), samples);
     let (name, default) = match args.format {
