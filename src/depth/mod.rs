@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod classical;
+pub mod export;
 pub mod neural;
 pub mod onnx_graph;
 pub mod stereo;
@@ -41,6 +42,19 @@ pub enum DepthSource {
     Classical,
     /// A neural monocular depth model, by its registry name.
     Neural { model: String },
+}
+
+impl DepthSource {
+    /// The source's name, as report.json's `kind` spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DepthSource::File { .. } => "file",
+            DepthSource::Embedded { .. } => "embedded",
+            DepthSource::Stereo { .. } => "stereo",
+            DepthSource::Classical => "classical",
+            DepthSource::Neural { .. } => "neural",
+        }
+    }
 }
 
 /// A depth or disparity map with its provenance.

@@ -187,3 +187,113 @@ fn named_sources_that_do_not_apply_fail_cleanly() {
     );
     assert!(!out.exists(), "a failed run must leave no output");
 }
+
+/// Median of `map` over the pixels where `keep` holds.
+fn median_where(map: &photo3d::map::FloatMap, keep: impl Fn(u32, u32) -> bool) -> f32 {
+    let mut values: Vec<f32> = map
+        .enumerate_pixels()
+        .filter(|(x, y, _)| keep(*x, *y))
+        .map(|(_, _, p)| p[0])
+        .collect();
+    values.sort_by(f32::total_cmp);
+    values[values.len() / 2]
+}
+
+#[test]
+fn depth_command_writes_stereo_disparity_in_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (left, right) = pair();
+    let (lp, rp) = (dir.path().join("left.png"), dir.path().join("right.png"));
+    left.save(&lp).unwrap();
+    right.save(&rp).unwrap();
+    for name in ["d.pfm", "d.npy", "d.exr", "d.png"] {
+        let out = dir.path().join(name);
+        let args = [
+            "depth",
+            lp.to_str().unwrap(),
+            "--right",
+            rp.to_str().unwrap(),
+        ];
+        let result = photo3d(&[&args[..], &["-o", out.to_str().unwrap()]].concat());
+        assert!(result.status.success(), "{name}: {}", stderr(&result));
+        assert!(
+            stderr(&result).contains("stereo depth"),
+            "{}",
+            stderr(&result)
+        );
+        let mut map = photo3d::io::depth::read_depth_file(&out).unwrap();
+        assert_eq!(map.dimensions(), (W, H), "{name}");
+        if name.ends_with(".png") {
+            // KITTI's encoding: disparity × 256.
+            map.pixels_mut().for_each(|p| p[0] /= 256.0);
+        }
+        let inside = median_where(&map, |x, y| (72..120).contains(&x) && (40..88).contains(&y));
+        let outside = median_where(&map, |x, y| {
+            !in_square(x, y) && x > 24 && !(56..136).contains(&x)
+        });
+        assert!(
+            (inside - NEAR as f32).abs() < 0.5,
+            "{name}: square at {inside} px"
+        );
+        assert!(
+            (outside - FAR as f32).abs() < 0.5,
+            "{name}: background at {outside} px"
+        );
+    }
+}
+
+#[test]
+fn depth_command_writes_estimates_and_depth_photos_at_the_photo_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = example_photo();
+    let size = image::image_dimensions(&photo).unwrap();
+    let classical = dir.path().join("classical.npy");
+    let result = photo3d(&[
+        "depth",
+        photo.to_str().unwrap(),
+        "-o",
+        classical.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let map = photo3d::io::depth::read_depth_file(&classical).unwrap();
+    assert_eq!(map.dimensions(), size);
+    assert!(map.as_raw().iter().all(|v| v.is_finite()));
+
+    // A depth photo gives metres: the GDepth written by `run` holds its range.
+    let first = dir.path().join("first");
+    run(&photo, &first, &["--write-depth-photo"]);
+    let depth_photo = first.join("coffee/depth-photo.jpg");
+    let metres = dir.path().join("metres.exr");
+    let result = photo3d(&[
+        "depth",
+        depth_photo.to_str().unwrap(),
+        "-o",
+        metres.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("embedded depth"),
+        "{}",
+        stderr(&result)
+    );
+    let map = photo3d::io::depth::read_depth_file(&metres).unwrap();
+    assert_eq!(
+        map.dimensions(),
+        image::image_dimensions(&depth_photo).unwrap()
+    );
+    let (lo, hi) = map
+        .as_raw()
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    assert!(lo > 0.0 && hi > lo * 1.5, "metres from {lo} to {hi}");
+
+    let bad = dir.path().join("depth.jpg");
+    let result = photo3d(&[
+        "depth",
+        photo.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_clean_failure(&result, "depth.jpg");
+    assert!(!bad.exists());
+}

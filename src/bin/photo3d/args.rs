@@ -86,6 +86,19 @@ pub(crate) struct EvalArgs {
 }
 
 #[derive(clap::Args)]
+pub(crate) struct DepthCommandArgs {
+    /// The photo.
+    pub(crate) photo: PathBuf,
+    /// Output depth map: .png (16-bit), .pfm, .npy or .exr. Units follow the
+    /// source: metres (depth photos), disparity in pixels (stereo), relative
+    /// inverse depth (estimates), or a depth file's own values.
+    #[arg(short, long)]
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) depth: DepthArgs,
+}
+
+#[derive(clap::Args)]
 pub(crate) struct ViewArgs {
     /// The photo.
     pub(crate) photo: PathBuf,
@@ -286,14 +299,19 @@ pub(crate) fn depth_options(depth: &DepthArgs) -> DepthOptions {
     }
 }
 
-/// Run options from a config and the depth flags, with the neural model chosen
-/// (and fetched) as the model flags say.
-pub(crate) fn run_options_from(config: Config, depth: &DepthArgs) -> Result<RunOptions, String> {
+/// Depth options from the depth flags, with the neural model chosen (and
+/// fetched) as the model flags say.
+pub(crate) fn depth_options_with_model(depth: &DepthArgs) -> Result<DepthOptions, String> {
     let mut options = depth_options(depth);
     options.neural = crate::models::neural_choice(depth)?;
+    Ok(options)
+}
+
+/// Run options from a config and the depth flags.
+pub(crate) fn run_options_from(config: Config, depth: &DepthArgs) -> Result<RunOptions, String> {
     Ok(RunOptions {
         config,
-        depth: options,
+        depth: depth_options_with_model(depth)?,
         write_depth_photo: false,
     })
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod depth;
 mod eval;
 mod exit;
 mod models;
@@ -10,7 +11,7 @@ mod run;
 mod stereo;
 mod view;
 
-use args::{BenchArgs, EvalArgs, ModelsCommand, RunArgs, StereoArgs, ViewArgs};
+use args::{BenchArgs, DepthCommandArgs, EvalArgs, ModelsCommand, RunArgs, StereoArgs, ViewArgs};
 use clap::{Parser, Subcommand};
 use photo3d::config::Config;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     Run(RunArgs),
     /// Render one novel view of a photo to PNG.
     View(ViewArgs),
+    /// Write the photo's depth map (any source) as 16-bit PNG, PFM, NPY or OpenEXR.
+    Depth(DepthCommandArgs),
     /// Score view synthesis on a stereo pair against two baselines.
     Eval(EvalArgs),
     /// Views from two eyes: side-by-side or anaglyph PNG, or a wiggle GIF.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run::run(args),
         Command::View(args) => view::view(args),
+        Command::Depth(args) => depth::depth(args),
         Command::Eval(args) => eval::eval(args),
         Command::Stereo(args) => stereo::stereo(args),
         Command::Bench(args) => bench::bench(args),

@@ -108,26 +108,11 @@ fn pick_depth_channel(channels: &[(usize, usize, String)]) -> Option<(usize, usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use exr::prelude::*;
+    use crate::io::depth::write::encode_exr_channels;
 
-    /// Encodes one layer of named f32 channels, `width` × `height`, as an EXR file.
+    /// One layer "ViewLayer" of named f32 channels, as Blender names its layers.
     fn exr_bytes(width: usize, height: usize, channels: Vec<(&str, Vec<f32>)>) -> Vec<u8> {
-        let list: Vec<AnyChannel<FlatSamples>> = channels
-            .into_iter()
-            .map(|(n, v)| AnyChannel::new(n, FlatSamples::F32(v)))
-            .collect();
-        let layer = Layer::new(
-            (width, height),
-            LayerAttributes::named("ViewLayer"),
-            Encoding::FAST_LOSSLESS,
-            AnyChannels::sort(list.into()),
-        );
-        let mut out = Cursor::new(Vec::new());
-        Image::from_layer(layer)
-            .write()
-            .to_buffered(&mut out)
-            .expect("encode EXR");
-        out.into_inner()
+        encode_exr_channels(width, height, "ViewLayer", channels).expect("encode EXR")
     }
 
     fn ramp(n: usize, scale: f32) -> Vec<f32> {

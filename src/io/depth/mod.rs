@@ -1,5 +1,5 @@
 //! Reading user-supplied depth maps (NPY, PFM, OpenEXR, 16/8-bit grayscale images) into a
-//! [`FloatMap`], and writing depth maps as normalised 16-bit PNGs. This file picks the
+//! [`FloatMap`], and writing depth maps in those formats. This file picks the
 //! parser by content; each format has its own file.
 //!
 //! Every parser here takes untrusted bytes: sizes are checked (with overflow-checked
@@ -12,6 +12,7 @@ mod gray;
 mod npy;
 mod pfm;
 mod png16;
+mod write;
 
 use std::fs::File;
 use std::io::Read;
@@ -25,6 +26,7 @@ use gray::parse_depth_image;
 pub use npy::parse_npy;
 pub use pfm::parse_pfm;
 pub use png16::write_depth_png16;
+pub use write::{write_depth_map, DepthFormat, DepthUnits};
 
 /// Reads a depth map, choosing the parser from the content: NPY magic, PFM magic, or
 /// else any grayscale image the image crate decodes (raw values, e.g. 0..65535 for PNG16).
