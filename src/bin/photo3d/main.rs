@@ -32,7 +32,7 @@ enum Command {
     Run(RunArgs),
     /// Render one novel view of a photo to PNG.
     View(ViewArgs),
-    /// Score view synthesis on a stereo pair against two baselines.
+    /// Score view synthesis on a stereo pair or a benchmark folder against baselines.
     Eval(EvalArgs),
     /// Views from two eyes: side-by-side or anaglyph PNG, or a wiggle GIF.
     Stereo(StereoArgs),
