@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 from scipy.stats import spearmanr
 
+from build_scenes import forward_warp, psnr
+
 BLOCK = 5
 SGBM = dict(minDisparity=0, blockSize=BLOCK, P1=8 * 3 * BLOCK**2, P2=32 * 3 * BLOCK**2, disp12MaxDiff=1,
             uniquenessRatio=10, speckleWindowSize=100, speckleRange=2, preFilterCap=63, mode=cv2.STEREO_SGBM_MODE_SGBM_3WAY)
@@ -80,18 +82,11 @@ def disocclusion_mask(disp):
     return mask, covered
 
 
-def forward_warp(left, disp):
+def warp_and_fill(left, disp):
+    """The nearest-pixel forward warp with each hole run on a row filled by a ramp between its two ends."""
+    warped, hit = forward_warp(left, disp)
+    out = warped.astype(np.float64)
     h, w = disp.shape
-    out = np.zeros(left.shape, np.float64)
-    hit = np.zeros((h, w), bool)
-    ys, xs = np.nonzero(np.isfinite(disp))
-    xt = np.round(xs - disp[ys, xs]).astype(int)
-    ok = (xt >= 0) & (xt < w)
-    ys, xs, xt = ys[ok], xs[ok], xt[ok]
-    order = np.argsort(disp[ys, xs], kind="stable")
-    ys, xs, xt = ys[order], xs[order], xt[order]
-    out[ys, xt] = left[ys, xs]
-    hit[ys, xt] = True
     for y in range(h):
         x = 0
         while x < w:
@@ -112,11 +107,6 @@ def forward_warp(left, disp):
     return np.clip(np.round(out), 0, 255)
 
 
-def psnr(a, b, mask):
-    err = ((a.astype(np.float64) - b.astype(np.float64)) ** 2)[mask].mean()
-    return 10 * math.log10(255.0**2 / err)
-
-
 def scene_numbers(folder, ndisp):
     left = cv2.imread(str(folder / "left.png"), cv2.IMREAD_COLOR)
     right = cv2.imread(str(folder / "right.png"), cv2.IMREAD_COLOR)
@@ -124,7 +114,7 @@ def scene_numbers(folder, ndisp):
     valid = np.isfinite(gt)
     rows = np.broadcast_to(np.arange(gt.shape[0])[:, None], gt.shape)
     rho = spearmanr(gt[valid], rows[valid]).statistic
-    warp = forward_warp(left, gt)
+    warp = warp_and_fill(left, gt)
     mask, covered = disocclusion_mask(gt)
     return {
         "sgbm_bad2_percent": round(sgbm_bad2(left, right, gt, ndisp), 2),

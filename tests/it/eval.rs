@@ -1,10 +1,13 @@
 //! View-synthesis evaluation on synthetic layered scenes with known hidden
 //! background: fronto-parallel textured planes at several disparities, seen
-//! by a left and a right camera.
+//! by a left and a right camera; and on a small real pair (Middlebury teddy),
+//! alone and as a benchmark folder through the command line.
 
+use crate::common::{assert_clean_failure, photo3d, stderr};
 use image::{Luma, Rgb, RgbImage};
 use photo3d::config::Config;
-use photo3d::eval::{evaluate, render_right, table};
+use photo3d::eval::bench::load_scene;
+use photo3d::eval::{evaluate, render_right, table, METHODS};
 use photo3d::map::FloatMap;
 use photo3d::render::raster::BACKGROUND;
 
@@ -150,4 +153,76 @@ fn unknown_disparity_is_tolerated() {
     }
     let scores = evaluate(&left, &disparity, &right, &Config::default()).unwrap();
     assert!(scores.methods.iter().all(|m| m.all.psnr.is_finite()));
+}
+
+/// The Middlebury teddy pair at 162×135 (tests/data/teddy_small, see tests/data/README.md).
+fn teddy_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/teddy_small")
+}
+
+#[test]
+fn real_pair_scores_are_finite_and_the_forward_warp_is_faithful() {
+    let scene = load_scene(&teddy_dir()).unwrap();
+    let scores = evaluate(
+        &scene.left,
+        &scene.disparity,
+        &scene.right,
+        &Config::default(),
+    )
+    .unwrap();
+    eprintln!("{}", table(&scores));
+    assert_eq!(scores.methods.len(), METHODS.len());
+    for m in &scores.methods {
+        for s in [m.all, m.covered, m.disoccluded] {
+            assert!(
+                s.psnr.is_finite() && s.ssim.is_finite(),
+                "{}: {s:?}",
+                m.method
+            );
+        }
+        assert!(m.gradient_disoccluded.is_finite());
+    }
+    let by = |name: &str| scores.methods.iter().find(|m| m.method == name).unwrap();
+    let warp = by("forward-warp");
+    assert!(
+        warp.covered.psnr > 27.0,
+        "warp covered {:.2} dB",
+        warp.covered.psnr
+    );
+    assert!(
+        warp.disoccluded.pixels > 500,
+        "mask has {} pixels",
+        warp.disoccluded.pixels
+    );
+    assert!(by("background-extension").disoccluded.psnr > by("black").disoccluded.psnr + 3.0);
+}
+
+#[test]
+fn eval_over_a_folder_prints_means_writes_json_and_saves_pngs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = tmp.path().join("bench").join("teddy");
+    std::fs::create_dir_all(&scene).unwrap();
+    for f in ["left.png", "right.png", "disp.pfm"] {
+        std::fs::copy(teddy_dir().join(f), scene.join(f)).unwrap();
+    }
+    let bench = tmp.path().join("bench");
+    let save = tmp.path().join("save");
+    let out = photo3d(&[
+        "eval",
+        bench.to_str().unwrap(),
+        "--json",
+        "-",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenes"][0]["name"], "teddy");
+    assert_eq!(json["mean"].as_array().unwrap().len(), METHODS.len());
+    assert!(json["held_out_mean"].as_array().unwrap().is_empty());
+    for f in ["mask.png", "ours.png", "ours-error.png", "forward-warp.png"] {
+        assert!(save.join("teddy").join(f).is_file(), "{f} not saved");
+    }
+    std::fs::remove_file(scene.join("disp.pfm")).unwrap();
+    assert_clean_failure(&photo3d(&["eval", bench.to_str().unwrap()]), "disp.pfm");
 }

@@ -68,18 +68,26 @@ pub(crate) enum StereoArg {
 
 #[derive(clap::Args)]
 pub(crate) struct EvalArgs {
+    /// A benchmark folder (with scenes.json) or a folder of scene folders, each holding
+    /// left.png, right.png and disp.pfm; instead of --left/--right/--disparity.
+    #[arg(conflicts_with_all = ["left", "right", "disparity"])]
+    pub(crate) dir: Option<PathBuf>,
     /// Left image of a rectified stereo pair.
-    #[arg(long)]
-    pub(crate) left: PathBuf,
+    #[arg(long, required_unless_present = "dir")]
+    pub(crate) left: Option<PathBuf>,
     /// Left disparity in pixels (PFM as Middlebury writes it, NPY, 16-bit PNG); inf/NaN = unknown.
-    #[arg(long)]
-    pub(crate) disparity: PathBuf,
+    #[arg(long, required_unless_present = "dir")]
+    pub(crate) disparity: Option<PathBuf>,
     /// The real right image.
-    #[arg(long)]
-    pub(crate) right: PathBuf,
+    #[arg(long, required_unless_present = "dir")]
+    pub(crate) right: Option<PathBuf>,
     /// Also write the scores as JSON to this file ("-" for standard output).
     #[arg(long)]
     pub(crate) json: Option<PathBuf>,
+    /// Write each method's render, the disocclusion mask and error maps as PNG here
+    /// (one sub-folder per scene for a benchmark folder).
+    #[arg(long)]
+    pub(crate) save: Option<PathBuf>,
     /// TOML configuration (keys as in `photo3d config`).
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,

@@ -35,7 +35,7 @@ enum Command {
     View(ViewArgs),
     /// Write the photo's depth map (any source) as 16-bit PNG, PFM, NPY or OpenEXR.
     Depth(DepthCommandArgs),
-    /// Score view synthesis on a stereo pair against two baselines.
+    /// Score view synthesis on a stereo pair or a benchmark folder against baselines.
     Eval(EvalArgs),
     /// Views from two eyes: side-by-side or anaglyph PNG, or a wiggle GIF.
     Stereo(StereoArgs),

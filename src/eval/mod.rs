@@ -1,6 +1,7 @@
 //! View-synthesis evaluation: render the right view of a rectified stereo pair
 //! from the left image and its disparity, and score it against the real right
-//! image, overall and in the pixels the left view cannot see.
+//! image, overall, in the pixels the left view sees and in those it cannot;
+//! [`bench`] runs it over a folder of scenes.
 
 use crate::config::Config;
 use crate::depth::DepthKind;
@@ -15,6 +16,9 @@ use crate::render::Camera;
 use image::RgbImage;
 use serde::Serialize;
 
+pub mod bench;
+pub mod methods;
+
 /// PSNR (dB) and SSIM over a set of pixels.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Score {
@@ -23,15 +27,19 @@ pub struct Score {
     pub pixels: usize,
 }
 
-/// Scores of one method.
+/// Scores of one method: over all pixels, the pixels the left view sees
+/// (covered), and the pixels it cannot (disoccluded), where the gradient
+/// similarity also judges texture.
 #[derive(Debug, Clone, Serialize)]
 pub struct MethodScores {
     pub method: &'static str,
     pub all: Score,
+    pub covered: Score,
     pub disoccluded: Score,
+    pub gradient_disoccluded: f64,
 }
 
-/// Our pipeline against the naive stretched mesh and holes left black.
+/// Our pipeline against the baselines on one stereo pair.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
     pub width: u32,
@@ -48,15 +56,35 @@ pub enum EvalError {
     NoDisparity,
 }
 
-/// Renders the right view (x_right = x_left − d) three ways and scores each
-/// against `right`. NaN/inf disparities are unknown: filled for rendering,
-/// left out of the disocclusion mask.
+/// The methods every evaluation renders, in table order.
+pub const METHODS: [&str; 5] = [
+    "ours",
+    "stretch",
+    "black",
+    "background-extension",
+    "forward-warp",
+];
+
+/// Renders the right view (x_right = x_left − d) with every method of [`METHODS`]
+/// and scores each against `right`. NaN/inf disparities are unknown: filled for
+/// our renderer, skipped by the warps, left out of the disocclusion mask.
 pub fn evaluate(
     left: &RgbImage,
     disparity: &FloatMap,
     right: &RgbImage,
     config: &Config,
 ) -> Result<Evaluation, EvalError> {
+    let views = render_all(left, disparity, right, config)?;
+    Ok(score_views(&views, disparity, right))
+}
+
+/// The right view rendered by each method of [`METHODS`], in that order.
+pub fn render_all(
+    left: &RgbImage,
+    disparity: &FloatMap,
+    right: &RgbImage,
+    config: &Config,
+) -> Result<Vec<RgbImage>, EvalError> {
     let (w, h) = left.dimensions();
     if right.dimensions() != (w, h) || disparity.dimensions() != (w, h) {
         let (rw, rh) = right.dimensions();
@@ -64,28 +92,59 @@ pub fn evaluate(
         return Err(EvalError::SizeMismatch(w, h, rw, rh, dw, dh));
     }
     let filled = fill_unknown(disparity).ok_or(EvalError::NoDisparity)?;
-    let mask = disocclusion_mask(disparity);
-    let methods = [
-        ("ours", true, true, crate::render::raster::BACKGROUND),
-        ("stretch", false, false, crate::render::raster::BACKGROUND),
-        ("black", true, false, [0, 0, 0]),
-    ];
-    let scores = methods
+    let background = crate::render::raster::BACKGROUND;
+    Ok(vec![
+        render_right(left, &filled, config, true, true, background),
+        render_right(left, &filled, config, false, false, background),
+        render_right(left, &filled, config, true, false, [0, 0, 0]),
+        methods::background_extension(left, disparity),
+        methods::forward_warp(left, disparity),
+    ])
+}
+
+/// Scores views rendered by [`render_all`] against `right`.
+pub fn score_views(views: &[RgbImage], disparity: &FloatMap, right: &RgbImage) -> Evaluation {
+    let (w, h) = right.dimensions();
+    let (mask, covered) = masks(disparity);
+    let all = vec![true; (w * h) as usize];
+    let truth_luma = luma(right);
+    let methods = METHODS
         .iter()
-        .map(|&(name, cut, inpaint, background)| {
-            let view = render_right(left, &filled, config, cut, inpaint, background);
-            let all = vec![true; (w * h) as usize];
-            MethodScores {
-                method: name,
-                all: score(&view, right, &all),
-                disoccluded: score(&view, right, &mask),
-            }
+        .zip(views)
+        .map(|(&name, view)| MethodScores {
+            method: name,
+            all: score(view, right, &all),
+            covered: score(view, right, &covered),
+            disoccluded: score(view, right, &mask),
+            gradient_disoccluded: methods::gradient_similarity(
+                &luma(view),
+                &truth_luma,
+                w as usize,
+                h as usize,
+                &mask,
+            ),
         })
         .collect();
-    Ok(Evaluation {
+    Evaluation {
         width: w,
         height: h,
-        methods: scores,
+        methods,
+    }
+}
+
+/// Disocclusion mask as a black/white image (white = disoccluded).
+pub fn mask_image(mask: &[bool], w: u32, h: u32) -> image::GrayImage {
+    image::GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([if mask[(y * w + x) as usize] { 255 } else { 0 }])
+    })
+}
+
+/// Per-pixel error of `view` against `truth`: mean absolute channel difference ×4, clipped.
+pub fn error_image(view: &RgbImage, truth: &RgbImage) -> image::GrayImage {
+    image::GrayImage::from_fn(view.width(), view.height(), |x, y| {
+        let (a, b) = (view.get_pixel(x, y).0, truth.get_pixel(x, y).0);
+        let sum: u32 = (0..3).map(|c| a[c].abs_diff(b[c]) as u32).sum();
+        image::Luma([(sum * 4 / 3).min(255) as u8])
     })
 }
 
@@ -155,6 +214,11 @@ fn fill_unknown(disparity: &FloatMap) -> Option<FloatMap> {
 /// (forward warp, each left pixel covering the interval it maps to), leaving
 /// out the columns at the right border that lie outside the left view.
 pub fn disocclusion_mask(disparity: &FloatMap) -> Vec<bool> {
+    masks(disparity).0
+}
+
+/// The disocclusion mask and the covered pixels (those some left pixel's interval lands on).
+fn masks(disparity: &FloatMap) -> (Vec<bool>, Vec<bool>) {
     let (w, h) = (disparity.width() as usize, disparity.height() as usize);
     let mut covered = vec![false; w * h];
     let mut max_d: f32 = 0.0;
@@ -174,7 +238,8 @@ pub fn disocclusion_mask(disparity: &FloatMap) -> Vec<bool> {
         }
     }
     let edge = w.saturating_sub(max_d.ceil() as usize + 1);
-    (0..w * h).map(|i| !covered[i] && i % w < edge).collect()
+    let mask = (0..w * h).map(|i| !covered[i] && i % w < edge).collect();
+    (mask, covered)
 }
 
 /// PSNR over RGB and mean SSIM of luma, over the pixels in `mask`.
@@ -250,13 +315,19 @@ fn ssim_map(a: &[f64], b: &[f64], w: usize, h: usize) -> Vec<f64> {
 /// The scores as an aligned text table.
 pub fn table(eval: &Evaluation) -> String {
     let mut out = format!(
-        "{:<8} {:>9} {:>7} {:>12} {:>10}\n",
-        "method", "PSNR all", "SSIM", "PSNR disocc", "SSIM disocc"
+        "{:<21} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
+        "method", "PSNR all", "covered", "disocc", "SSIM", "SSIM do", "GMS do"
     );
     for m in &eval.methods {
         out += &format!(
-            "{:<8} {:>9.2} {:>7.4} {:>12.2} {:>10.4}\n",
-            m.method, m.all.psnr, m.all.ssim, m.disoccluded.psnr, m.disoccluded.ssim
+            "{:<21} {:>8.2} {:>7.2} {:>7.2} {:>7.4} {:>7.4} {:>7.4}\n",
+            m.method,
+            m.all.psnr,
+            m.covered.psnr,
+            m.disoccluded.psnr,
+            m.all.ssim,
+            m.disoccluded.ssim,
+            m.gradient_disoccluded
         );
     }
     let pixels = eval
