@@ -137,7 +137,34 @@ pub fn sgm(left: &GrayImage, right: &GrayImage, levels: usize, params: &StereoPa
     aggregate_rows(&frame, pen, &mut volume);
     sweep(&frame, pen, &mut volume, false);
     sweep(&frame, pen, &mut volume, true);
-    select(&volume, w, h, levels, params.lr_tolerance)
+    let mut disparity = select(&volume, w, h, levels, params.lr_tolerance);
+    distrust_left_border(&mut disparity, levels);
+    disparity
+}
+
+/// Marks invalid the left-view pixels nearer the left border than the scene's
+/// typical disparity: their match lies outside the right view, so whatever
+/// matched them is a false match that can still pass the left-right check
+/// (streaks along the border). The hole fill then continues the scene from
+/// the right. The typical disparity is the median of the valid matches whose
+/// whole search range lay inside the right view.
+fn distrust_left_border(disp: &mut Disparity, levels: usize) {
+    let w = disp.width;
+    let full_range = levels.saturating_sub(1);
+    let mut trusted: Vec<f32> = (0..disp.values.len())
+        .filter(|&i| disp.valid[i] && i % w >= full_range)
+        .map(|i| disp.values[i])
+        .collect();
+    if trusted.is_empty() {
+        return;
+    }
+    let middle = trusted.len() / 2;
+    let typical = *trusted.select_nth_unstable_by(middle, f32::total_cmp).1;
+    for (i, valid) in disp.valid.iter_mut().enumerate() {
+        if ((i % w) as f32) < typical {
+            *valid = false;
+        }
+    }
 }
 
 /// The census bits of every pixel: one bit per window neighbour darker than the centre.
@@ -588,6 +615,36 @@ pub(crate) mod tests {
             flagged as f32 > 0.7 * occluded.len() as f32,
             "only {flagged} of {} occluded pixels flagged",
             occluded.len()
+        );
+    }
+
+    /// A textured plane at disparity 20 filling the frame: the left view's first
+    /// 20 columns have no match in the right view and must continue the plane,
+    /// not show whatever false match passed the left-right check.
+    #[test]
+    fn the_left_border_band_continues_the_scene() {
+        let (w, h, d) = (160u32, 96u32, 20u32);
+        let left = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([texture(0, x as usize, y as usize)])
+        });
+        let right = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([texture(0, (x + d) as usize, y as usize)])
+        });
+        let rgb = |g: &GrayImage| image::DynamicImage::ImageLuma8(g.clone()).to_rgb8();
+        let params = StereoParams {
+            max_disparity_fraction: 0.25,
+            ..StereoParams::default()
+        };
+        let map = stereo_disparity(&rgb(&left), &rgb(&right), &params).unwrap();
+        let band: Vec<f32> = (8..h - 8)
+            .flat_map(|y| (0..d).map(move |x| (x, y)))
+            .map(|(x, y)| map.get_pixel(x, y)[0])
+            .collect();
+        let off = band.iter().filter(|v| (**v - d as f32).abs() > 1.0).count();
+        assert!(
+            off * 20 <= band.len(),
+            "{off} of {} border pixels off by > 1 px",
+            band.len()
         );
     }
 
