@@ -23,7 +23,7 @@ use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
 use crate::map::FloatMap;
 use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply};
-use crate::output::video::Mp4Writer;
+use crate::output::video::{check_frame_size, Mp4Writer};
 use crate::output::viewer::viewer_html;
 use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
@@ -230,8 +230,19 @@ pub const MIN_WORKING_SIDE: u32 = 16;
 
 /// Refuses a photo so thin that, scaled to the working size, a side falls
 /// under [`MIN_WORKING_SIDE`] (e.g. 4000×3), before any work is spent on it.
-fn check_working_size(photo: &Path, size: (u32, u32), longer_side: u32) -> Result<(), Error> {
+/// With videos to make, the video frame must also fit h264, checked here
+/// rather than after the scene, PLY and GLB are built.
+fn check_working_size(photo: &Path, size: (u32, u32), config: &Config) -> Result<(), Error> {
+    let longer_side = config.longer_side_len;
     let (w, h) = working_size(size.0, size.1, longer_side);
+    if !config.video_postfix.is_empty() {
+        check_frame_size(w & !1, h & !1).map_err(|e| {
+            Error::input(
+                photo,
+                format!("at a longer side of {longer_side} px the videos fail: {e}; lower longer_side_len"),
+            )
+        })?;
+    }
     if w.min(h) >= MIN_WORKING_SIDE {
         return Ok(());
     }
@@ -253,11 +264,7 @@ pub fn load_with_depth(
     observer: &mut dyn FnMut(Event),
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
-    check_working_size(
-        photo,
-        loaded.rgb.dimensions(),
-        options.config.longer_side_len,
-    )?;
+    check_working_size(photo, loaded.rgb.dimensions(), &options.config)?;
     let chosen = timings.stage("depth", observer, |obs| {
         choose_depth(photo, loaded, &options.depth, obs)
     })?;

@@ -152,3 +152,29 @@ fn interrupted_view_writes_nothing() {
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("big.toml")], "{left:?}");
 }
+
+/// A config's video name that leaves the output folder is refused before any
+/// work; a square photo whose video would pass h264's 3840×2160 fails before
+/// the scene is built.
+#[test]
+fn hostile_video_settings_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("square.png");
+    write_photo(&photo, 40, 40);
+    let out = dir.path().join("deep/out");
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "video_postfix = [\"dolly-zoom-in\", \"zoom-in\", \"circle\", \"../../escaped\"]\n",
+    )
+    .unwrap();
+    let args = ["run", photo.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let escaped = photo3d(&[&args[..], &["--config", config.to_str().unwrap()]].concat());
+    assert_clean_failure(&escaped, "video_postfix");
+    assert!(!dir.path().join("escaped.mp4").exists() && !out.exists());
+
+    let big = photo3d(&[&args[..], &["--longer-side-len", "3000"]].concat());
+    assert_clean_failure(&big, "square.png");
+    assert!(stderr(&big).contains("longer_side_len"), "{}", stderr(&big));
+    assert!(!out.exists());
+}
