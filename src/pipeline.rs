@@ -29,7 +29,7 @@ use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::{dolly_zoom, render, trajectory, Camera, Renderer};
 use crate::scene::{Scene, SceneStats};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -212,6 +212,8 @@ pub fn write_video(
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub photo: PathBuf,
+    /// The settings the run used: a re-run with others does not skip it.
+    pub settings: Config,
     pub photo_size: [u32; 2],
     pub working_size: [u32; 2],
     pub depth_source: DepthSource,
@@ -320,6 +322,21 @@ pub fn outputs_complete(out_dir: &Path) -> bool {
     })
 }
 
+/// True when `out_dir` is a folder (not a symlink) whose finished run was of
+/// this `photo` with these `settings` (a re-run skips only that).
+pub fn outputs_complete_for(out_dir: &Path, photo: &Path, settings: &Config) -> bool {
+    let is_folder = std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.is_dir());
+    let report = std::fs::read(out_dir.join("report.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    is_folder
+        && outputs_complete(out_dir)
+        && report.is_some_and(|report| {
+            report["photo"].as_str() == photo.to_str()
+                && Config::deserialize(&report["settings"]).is_ok_and(|s| s == *settings)
+        })
+}
+
 /// Runs the whole job for one photo and writes `out_dir` (replaced as a whole,
 /// and only when every output is complete).
 pub fn run_photo(
@@ -400,6 +417,7 @@ pub fn run_photo(
     let (ww, wh) = scene.prepared.rgb.dimensions();
     let report = Report {
         photo: photo.to_path_buf(),
+        settings: config.clone(),
         photo_size: [pw, ph],
         working_size: [ww, wh],
         depth_source: estimate.source.clone(),
