@@ -216,6 +216,16 @@ impl Config {
                 self.longer_side_len
             ));
         }
+        let longest = crate::output::video::MAX_VIDEO_SIDES.0;
+        if videos > 0 && self.longer_side_len > longest {
+            return Err(format!(
+                "longer_side_len {} is over {longest}, the largest video h264 makes (lower it, or set traj_types = [] for no videos)",
+                self.longer_side_len
+            ));
+        }
+        for name in &self.video_postfix {
+            check_file_stem(name).map_err(|why| format!("video_postfix \"{name}\" {why}"))?;
+        }
         if !(self.depth_threshold > 0.0 && self.depth_threshold.is_finite()) {
             return Err("depth_threshold must be a positive number".into());
         }
@@ -251,6 +261,21 @@ impl Config {
             1
         }
     }
+}
+
+/// Refuses a name that is not a plain file name (a separator, `.`/`..`, a
+/// leading dot, a control character): video names are joined to OUT/<photo>.
+pub fn check_file_stem(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+        return Err("is not a plain file name (no separators or control characters)".into());
+    }
+    if name.starts_with('.') {
+        return Err("starts with a dot".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -293,5 +318,45 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("video_postfix"));
+    }
+
+    #[test]
+    fn video_names_outside_the_folder_are_refused() {
+        for bad in [
+            "../../escaped",
+            "/tmp/x",
+            "a/b",
+            "..",
+            ".hidden",
+            "a\\b",
+            "",
+            "a\nb",
+        ] {
+            let mut c = Config::default();
+            c.video_postfix[0] = bad.into();
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains("video_postfix"), "{bad:?}: {err}");
+        }
+        let mut c = Config::default();
+        c.video_postfix[0] = "dolly-zoom-in v2".into();
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn longer_side_over_the_video_limit_is_refused_only_with_videos() {
+        let c = Config {
+            longer_side_len: 4000,
+            ..Config::default()
+        };
+        assert!(c.validate().unwrap_err().to_string().contains("3840"));
+        let no_videos = Config {
+            traj_types: vec![],
+            x_shift_range: vec![],
+            y_shift_range: vec![],
+            z_shift_range: vec![],
+            video_postfix: vec![],
+            ..c
+        };
+        assert!(no_videos.validate().is_ok());
     }
 }

@@ -17,7 +17,8 @@ pub struct ModelInfo {
     pub file: &'static str,
     /// Where the file is published.
     pub url: &'static str,
-    /// Published size, rounded (the download is checked by its SHA-256, not its size).
+    /// Published size, rounded (the download is checked by its SHA-256; the
+    /// size only caps it, see [`max_download_bytes`]).
     pub approx_bytes: u64,
     /// Lower-case hex SHA-256 of the file.
     pub sha256: &'static str,
@@ -55,6 +56,42 @@ pub const MODELS: [ModelInfo; 2] = [
         architecture: Architecture::MidasV21Small,
     },
 ];
+
+/// Set to 1, lets downloads use plain http to a loopback address (127.0.0.1,
+/// ::1, localhost): for tests with a local server. Everything else is https only.
+pub const ALLOW_LOOPBACK_HTTP_ENV: &str = "PHOTO3D_ALLOW_LOOPBACK_HTTP";
+
+/// A download that receives nothing for this long is abandoned.
+const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Most bytes accepted for `info`: its published size plus 10 % and 1 MiB, so a
+/// wrong or endless server cannot fill the disk before the checksum is checked.
+pub fn max_download_bytes(info: &ModelInfo) -> u64 {
+    info.approx_bytes + info.approx_bytes / 10 + (1 << 20)
+}
+
+/// Refuses a URL that is not https, unless it is http to a loopback host and
+/// `allow_loopback_http` is set.
+pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let loopback = [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://[::1]",
+        "http://localhost:",
+        "http://localhost/",
+    ]
+    .iter()
+    .any(|prefix| url.starts_with(prefix));
+    if loopback && allow_loopback_http {
+        return Ok(());
+    }
+    Err(format!(
+        "only https downloads are allowed (plain http only to a loopback address with {ALLOW_LOOPBACK_HTTP_ENV}=1)"
+    ))
+}
 
 /// Environment variable that replaces the cache folder.
 pub const CACHE_DIR_ENV: &str = "PHOTO3D_CACHE_DIR";
@@ -174,13 +211,28 @@ pub fn fetch(
         url: url.to_string(),
         message,
     };
+    let allow_http = std::env::var(ALLOW_LOOPBACK_HTTP_ENV).is_ok_and(|v| v == "1");
+    check_url(url, allow_http).map_err(download)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        // A redirect to plain http is refused as well, unless testing on loopback.
+        .https_only(!allow_http)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
+        .timeout_per_read(Some(STALL_TIMEOUT))
         .build()
         .into();
     let response = agent.get(url).call().map_err(|e| download(e.to_string()))?;
     let expected = response.body().content_length();
+    let cap = max_download_bytes(info);
+    let too_big = || {
+        download(format!(
+            "more than {cap} bytes, the most expected for {}",
+            info.name
+        ))
+    };
+    if expected.is_some_and(|e| e > cap) {
+        return Err(too_big());
+    }
     let mut reader = response.into_body().into_reader();
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
@@ -195,6 +247,9 @@ pub fn fetch(
         hasher.update(&buffer[..n]);
         file.write_all(&buffer[..n]).map_err(io_err(&part.path))?;
         got += n as u64;
+        if got > cap {
+            return Err(too_big());
+        }
         progress(got, expected);
     }
     if let Some(expected) = expected.filter(|&e| e != got) {
@@ -282,6 +337,16 @@ mod tests {
             "http://127.0.0.1:9/m/midas-v21-small.onnx"
         );
         assert_eq!(model_url(m, None), m.url);
+    }
+
+    #[test]
+    fn only_https_or_allowed_loopback_http_is_fetched() {
+        assert!(check_url("https://example.com/m.onnx", false).is_ok());
+        assert!(check_url("http://example.com/m.onnx", true).is_err());
+        assert!(check_url("http://127.0.0.1.example.com/m", true).is_err());
+        assert!(check_url("http://127.0.0.1:9/m.onnx", false).is_err());
+        assert!(check_url("http://127.0.0.1:9/m.onnx", true).is_ok());
+        assert!(check_url("ftp://127.0.0.1/m.onnx", true).is_err());
     }
 
     #[test]

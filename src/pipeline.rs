@@ -23,13 +23,13 @@ use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
 use crate::map::FloatMap;
 use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply};
-use crate::output::video::Mp4Writer;
+use crate::output::video::{check_frame_size, Mp4Writer};
 use crate::output::viewer::viewer_html;
 use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::{dolly_zoom, render, trajectory, Camera, Renderer};
 use crate::scene::{Scene, SceneStats};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -212,6 +212,8 @@ pub fn write_video(
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub photo: PathBuf,
+    /// The settings the run used: a re-run with others does not skip it.
+    pub settings: Config,
     pub photo_size: [u32; 2],
     pub working_size: [u32; 2],
     pub depth_source: DepthSource,
@@ -230,8 +232,19 @@ pub const MIN_WORKING_SIDE: u32 = 16;
 
 /// Refuses a photo so thin that, scaled to the working size, a side falls
 /// under [`MIN_WORKING_SIDE`] (e.g. 4000×3), before any work is spent on it.
-fn check_working_size(photo: &Path, size: (u32, u32), longer_side: u32) -> Result<(), Error> {
+/// With videos to make, the video frame must also fit h264, checked here
+/// rather than after the scene, PLY and GLB are built.
+fn check_working_size(photo: &Path, size: (u32, u32), config: &Config) -> Result<(), Error> {
+    let longer_side = config.longer_side_len;
     let (w, h) = working_size(size.0, size.1, longer_side);
+    if !config.video_postfix.is_empty() {
+        check_frame_size(w & !1, h & !1).map_err(|e| {
+            Error::input(
+                photo,
+                format!("at a longer side of {longer_side} px the videos fail: {e}; lower longer_side_len"),
+            )
+        })?;
+    }
     if w.min(h) >= MIN_WORKING_SIDE {
         return Ok(());
     }
@@ -253,11 +266,7 @@ pub fn load_with_depth(
     observer: &mut dyn FnMut(Event),
 ) -> Result<(image::RgbImage, DepthEstimate), Error> {
     let loaded = timings.stage("load", observer, |_| load_photo(photo))?;
-    check_working_size(
-        photo,
-        loaded.rgb.dimensions(),
-        options.config.longer_side_len,
-    )?;
+    check_working_size(photo, loaded.rgb.dimensions(), &options.config)?;
     let chosen = timings.stage("depth", observer, |obs| {
         choose_depth(photo, loaded, &options.depth, obs)
     })?;
@@ -311,6 +320,21 @@ pub fn outputs_complete(out_dir: &Path) -> bool {
                     .is_some_and(|name| out_dir.join(name).is_file())
             })
     })
+}
+
+/// True when `out_dir` is a folder (not a symlink) whose finished run was of
+/// this `photo` with these `settings` (a re-run skips only that).
+pub fn outputs_complete_for(out_dir: &Path, photo: &Path, settings: &Config) -> bool {
+    let is_folder = std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.is_dir());
+    let report = std::fs::read(out_dir.join("report.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    is_folder
+        && outputs_complete(out_dir)
+        && report.is_some_and(|report| {
+            report["photo"].as_str() == photo.to_str()
+                && Config::deserialize(&report["settings"]).is_ok_and(|s| s == *settings)
+        })
 }
 
 /// Runs the whole job for one photo and writes `out_dir` (replaced as a whole,
@@ -393,6 +417,7 @@ pub fn run_photo(
     let (ww, wh) = scene.prepared.rgb.dimensions();
     let report = Report {
         photo: photo.to_path_buf(),
+        settings: config.clone(),
         photo_size: [pw, ph],
         working_size: [ww, wh],
         depth_source: estimate.source.clone(),

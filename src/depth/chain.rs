@@ -182,11 +182,24 @@ impl<'a> Context<'a> {
         match estimate {
             Ok(estimate) => Some(estimate),
             Err(why) => {
-                let warning = format!("{why}; using the classical estimate");
-                (self.observer.borrow_mut())(Event::Warning(&warning));
+                self.warn(&format!("{why}; using the classical estimate"));
                 None
             }
         }
+    }
+
+    fn warn(&self, line: &str) {
+        (self.observer.borrow_mut())(Event::Warning(line));
+    }
+
+    /// A source whose data in the photo is malformed: an error when the source
+    /// was named, else one warning and the next source of the chain.
+    fn skip_malformed(&self, error: DepthError) -> Result<Option<DepthEstimate>, DepthError> {
+        if self.options.depth_source.is_some() {
+            return Err(error);
+        }
+        self.warn(&format!("{error}; trying the next depth source"));
+        Ok(None)
     }
 
     fn file(&self) -> Result<Option<DepthEstimate>, DepthError> {
@@ -211,8 +224,17 @@ impl<'a> Context<'a> {
         if self.sbs_right.is_some() {
             return Ok(None);
         }
-        let Some(found) = read_embedded_depth(&self.bytes()?, self.path)? else {
-            return Ok(None);
+        let (w, h) = self.rgb.dimensions();
+        // The map is stored like the photo, before EXIF orientation 5 to 8 swapped its sides.
+        let stored = if self.orientation >= 5 {
+            (h, w)
+        } else {
+            (w, h)
+        };
+        let found = match read_embedded_depth(&self.bytes()?, self.path, stored) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(e) => return self.skip_malformed(e.into()),
         };
         Ok(Some(DepthEstimate {
             map: orient_map(found.depth, self.orientation),
@@ -241,10 +263,13 @@ impl<'a> Context<'a> {
             )
         } else {
             let bytes = self.bytes()?;
-            let views = split_stereo_mpo(&bytes)
-                .map_err(|e| DepthError::input(self.path, format!("corrupt MPO: {e}")))?;
-            let Some(views) = views else {
-                return Ok(None);
+            let views = match split_stereo_mpo(&bytes) {
+                Ok(Some(views)) => views,
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    return self
+                        .skip_malformed(DepthError::input(self.path, format!("corrupt MPO: {e}")))
+                }
             };
             let view = |bytes: &[u8], name: &str| {
                 decode_photo(

@@ -115,9 +115,6 @@ impl DepthError {
     }
 }
 
-/// Largest relative difference of aspect ratio accepted between photo and depth map.
-const ASPECT_TOLERANCE: f64 = 0.02;
-
 /// Reads a user depth map for a photo of `photo_size`; a map of another
 /// resolution but the same aspect ratio is accepted (it is resampled later).
 pub fn depth_from_file(
@@ -130,8 +127,7 @@ pub fn depth_from_file(
     let mut map = read_depth_file(path)?;
     let (dw, dh) = map.dimensions();
     let (pw, ph) = photo_size;
-    let aspect = |w: u32, h: u32| w as f64 / h.max(1) as f64;
-    if dw == 0 || dh == 0 || (aspect(dw, dh) / aspect(pw, ph) - 1.0).abs() > ASPECT_TOLERANCE {
+    if !crate::map::aspect_matches((dw, dh), (pw, ph)) {
         return Err(DepthError::SizeMismatch {
             path: shown,
             depth_w: dw,

@@ -69,6 +69,33 @@ pub struct Disparity {
     pub valid: Vec<bool>,
 }
 
+/// Most cells (pixels × disparity levels) of the matching cost volume: a tall
+/// photo or a large `--max-disparity` is matched smaller rather than refused.
+/// A 960×1280 portrait at the default 1/8 disparity range (147 M) still fits.
+pub const MAX_COST_VOLUME: u64 = 200_000_000;
+
+/// Width, height and disparity levels the pair is matched at: at most
+/// `max_width` wide, then shrunk further until the cost volume fits
+/// [`MAX_COST_VOLUME`].
+fn matching_size(w: u32, h: u32, params: &StereoParams) -> (u32, u32, usize) {
+    let at = |scale: f32| {
+        let mw = ((w as f32 * scale).round() as u32).max(16);
+        let mh = ((h as f32 * scale).round() as u32).max(16);
+        let levels =
+            ((mw as f32 * params.max_disparity_fraction).ceil() as usize).clamp(2, mw as usize);
+        (mw, mh, levels)
+    };
+    let mut scale = (params.max_width.max(16) as f32 / w as f32).min(1.0);
+    let mut size = at(scale);
+    while u64::from(size.0) * u64::from(size.1) * size.2 as u64 > MAX_COST_VOLUME
+        && (size.0, size.1) != (16, 16)
+    {
+        scale *= 0.9;
+        size = at(scale);
+    }
+    size
+}
+
 /// Disparity of the left view at its own size, holes filled: the stereo depth source.
 pub fn stereo_disparity(
     left: &RgbImage,
@@ -87,11 +114,7 @@ pub fn stereo_disparity(
     if w < 16 || h < 16 {
         return Err(StereoError::TooSmall(w, h));
     }
-    let scale = (params.max_width.max(16) as f32 / w as f32).min(1.0);
-    let (mw, mh) = (
-        ((w as f32 * scale).round() as u32).max(16),
-        ((h as f32 * scale).round() as u32).max(16),
-    );
+    let (mw, mh, levels) = matching_size(w, h, params);
     let gray = |img: &RgbImage| {
         let g = imageops::grayscale(img);
         if (mw, mh) == (w, h) {
@@ -100,8 +123,6 @@ pub fn stereo_disparity(
             imageops::resize(&g, mw, mh, FilterType::Triangle)
         }
     };
-    let levels =
-        ((mw as f32 * params.max_disparity_fraction).ceil() as usize).clamp(2, mw as usize);
     let mut disparity = sgm(&gray(left), &gray(right), levels, params);
     fill_disparity_holes(&mut disparity);
     let map = FloatMap::from_raw(mw, mh, disparity.values).unwrap_or_else(|| FloatMap::new(mw, mh));
@@ -476,6 +497,20 @@ fn median3x3(values: &[f32], w: usize, h: usize, x: usize, y: usize) -> f32 {
 
 #[cfg(test)]
 pub(crate) mod tests {
+
+    #[test]
+    fn cost_volume_of_a_tall_photo_is_capped_by_shrinking() {
+        let params = StereoParams::default();
+        let (mw, mh, levels) = matching_size(960, 60_000, &params);
+        assert!(u64::from(mw) * u64::from(mh) * levels as u64 <= MAX_COST_VOLUME);
+        assert!(
+            (f64::from(mh) / f64::from(mw) - 62.5).abs() < 1.0,
+            "{mw}×{mh}"
+        );
+        assert_eq!(matching_size(800, 600, &params), (800, 600, 100));
+        assert_eq!(matching_size(960, 1280, &params), (960, 1280, 120));
+    }
+
     use super::*;
 
     /// A rectified pair of textured fronto-parallel planes, drawn far to near:

@@ -44,18 +44,40 @@ impl StagedDir {
         &self.target
     }
 
-    /// Replaces `target` (and any earlier result there) with the staged folder.
+    /// Replaces `target` (and any earlier result there: a folder, a file or a
+    /// symlink, which is removed, never followed) with the staged folder. A
+    /// stale `.<name>.old` left by a crashed run is removed first.
     pub fn commit(mut self) -> std::io::Result<()> {
-        if self.target.exists() {
-            let old = self.staging.with_extension("old");
-            std::fs::rename(&self.target, &old)?;
+        let old = self.staging.with_extension("old");
+        remove_entry(&old)?;
+        if move_aside(&self.target, &old)? {
             std::fs::rename(&self.staging, &self.target)?;
-            std::fs::remove_dir_all(&old)?;
+            remove_entry(&old)?;
         } else {
             std::fs::rename(&self.staging, &self.target)?;
         }
         self.committed = true;
         Ok(())
+    }
+}
+
+/// Moves whatever is at `path` (without following a symlink) to `aside`;
+/// false when nothing is there.
+fn move_aside(path: &Path, aside: &Path) -> std::io::Result<bool> {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => std::fs::rename(path, aside).map(|_| true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a folder, file or symlink (not its target) at `path`, if any.
+fn remove_entry(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -131,5 +153,37 @@ mod tests {
         stage.commit().unwrap();
         assert!(target.join("new.txt").exists() && !target.join("old.txt").exists());
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    /// OUT/<name> as a file, as a symlink (whose target must survive) or with
+    /// a stale `.<name>.old` folder beside it: commit still replaces it.
+    #[test]
+    fn commit_replaces_a_file_a_symlink_and_ignores_stale_old() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("photo");
+        let commit = || {
+            let stage = StagedDir::create(&target).unwrap();
+            std::fs::write(stage.path().join("new.txt"), "new").unwrap();
+            stage.commit().unwrap();
+            assert!(target.join("new.txt").is_file());
+        };
+        std::fs::write(&target, "a file").unwrap();
+        commit();
+        let stale = root.path().join(".photo.old");
+        std::fs::create_dir(&stale).unwrap();
+        std::fs::write(stale.join("junk"), "x").unwrap();
+        commit();
+        assert!(!stale.exists());
+        #[cfg(unix)]
+        {
+            let elsewhere = root.path().join("elsewhere");
+            std::fs::create_dir(&elsewhere).unwrap();
+            std::fs::write(elsewhere.join("keep.txt"), "keep").unwrap();
+            std::fs::remove_dir_all(&target).unwrap();
+            std::os::unix::fs::symlink(&elsewhere, &target).unwrap();
+            commit();
+            assert!(elsewhere.join("keep.txt").is_file());
+            assert!(!std::fs::symlink_metadata(&target).unwrap().is_symlink());
+        }
     }
 }

@@ -170,15 +170,16 @@ fn named_sources_that_do_not_apply_fail_cleanly() {
             stderr(&result)
         );
     }
-    let (left, right) = pair();
-    let right_jpeg = jpeg(&right);
-    let mut mpo = encode_stereo_mpo(&jpeg(&left), &right_jpeg);
-    // The index still points at the second view, which no longer starts like a JPEG.
-    let second = mpo.len() - right_jpeg.len();
-    mpo[second] = 0;
     let bad = dir.path().join("bad.mpo");
-    std::fs::write(&bad, mpo).unwrap();
-    let result = photo3d(&["run", bad.to_str().unwrap(), "-o", out_arg]);
+    std::fs::write(&bad, corrupt_mpo()).unwrap();
+    let result = photo3d(&[
+        "run",
+        bad.to_str().unwrap(),
+        "-o",
+        out_arg,
+        "--depth-source",
+        "stereo",
+    ]);
     assert_clean_failure(&result, "bad.mpo");
     assert!(
         stderr(&result).contains("corrupt MPO"),
@@ -296,4 +297,77 @@ fn depth_command_writes_estimates_and_depth_photos_at_the_photo_size() {
     ]);
     assert_clean_failure(&result, "depth.jpg");
     assert!(!bad.exists());
+
+/// A stereo MPO whose index still points at the second view, which no longer
+/// starts like a JPEG.
+fn corrupt_mpo() -> Vec<u8> {
+    let (left, right) = pair();
+    let right_jpeg = jpeg(&right);
+    let mut mpo = encode_stereo_mpo(&jpeg(&left), &right_jpeg);
+    let second = mpo.len() - right_jpeg.len();
+    mpo[second] = 0;
+    mpo
+}
+
+/// A depth photo whose GDepth block is damaged (an unknown range format): the
+/// chain warns once and goes on; naming the source makes it an error.
+#[test]
+fn damaged_depth_block_warns_and_falls_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let (left, _) = pair();
+    let depth = photo3d::map::FloatMap::from_pixel(W, H, image::Luma([2.0]));
+    let good = photo3d::io::embedded::gdepth::encode_depth_photo(&left, &depth).unwrap();
+    // Same length, so every JPEG segment length stays right.
+    let at = good.windows(12).position(|w| w == b"RangeInverse").unwrap();
+    let mut damaged = good.clone();
+    damaged[at..at + 12].copy_from_slice(b"RangeInvalid");
+    let photo = dir.path().join("damaged.jpg");
+    std::fs::write(&photo, &damaged).unwrap();
+    let out = dir.path().join("out");
+    let args = ["run", photo.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let result = photo3d(
+        &[
+            &args[..],
+            &["--num-frames", "2", "--longer-side-len", "192"],
+        ]
+        .concat(),
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    let lines: Vec<String> = stderr(&result)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("RangeInvalid"), "{}", lines[0]);
+    let report = read_report(&out.join("damaged"));
+    assert_ne!(report["depth_source"]["kind"], "embedded");
+    assert_eq!(
+        report["warnings"],
+        serde_json::json!([&lines[0]["warning: ".len()..]])
+    );
+    let named = photo3d(&[&args[..], &["--depth-source", "embedded", "--force"]].concat());
+    assert_eq!(named.status.code(), Some(1), "{}", stderr(&named));
+    assert!(
+        stderr(&named).contains("RangeInvalid"),
+        "{}",
+        stderr(&named)
+    );
+
+    let mpo = dir.path().join("bad.mpo");
+    std::fs::write(&mpo, corrupt_mpo()).unwrap();
+    let args = ["run", mpo.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let result = photo3d(
+        &[
+            &args[..],
+            &["--num-frames", "2", "--longer-side-len", "192"],
+        ]
+        .concat(),
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("corrupt MPO"),
+        "{}",
+        stderr(&result)
+    );
 }

@@ -21,6 +21,8 @@ struct Reply {
 /// Serves `reply` to at most `requests` connections on 127.0.0.1; returns the
 /// base URL and the thread (which ends after the last request).
 fn serve(reply: Reply, requests: usize) -> (String, JoinHandle<()>) {
+    // Every download test talks to this server, in process or through the CLI.
+    std::env::set_var(models::ALLOW_LOOPBACK_HTTP_ENV, "1");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
@@ -482,4 +484,24 @@ fn model_file_of_a_named_family_runs_and_a_broken_one_says_so() {
         "{}",
         stderr(&without_arch)
     );
+}
+
+/// A server announcing more than the registry size allows is refused before
+/// the body is read, and nothing is kept.
+#[test]
+fn oversized_download_is_refused() {
+    let info = test_model("0000000000000000000000000000000000000000000000000000000000000000");
+    let (base, server) = serve(
+        Reply {
+            announced: models::max_download_bytes(&info) as usize + 1,
+            body: vec![0; 10],
+        },
+        1,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let url = models::model_url(&info, Some(&base));
+    let err = models::fetch(&info, &url, cache.path(), &mut |_, _| {}).unwrap_err();
+    server.join().unwrap();
+    assert!(err.to_string().contains("the most expected"), "{err}");
+    assert!(files_in(cache.path()).is_empty());
 }

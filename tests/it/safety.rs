@@ -152,3 +152,86 @@ fn interrupted_view_writes_nothing() {
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("big.toml")], "{left:?}");
 }
+
+/// A config's video name that leaves the output folder is refused before any
+/// work; a square photo whose video would pass h264's 3840×2160 fails before
+/// the scene is built.
+#[test]
+fn hostile_video_settings_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("square.png");
+    write_photo(&photo, 40, 40);
+    let out = dir.path().join("deep/out");
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "video_postfix = [\"dolly-zoom-in\", \"zoom-in\", \"circle\", \"../../escaped\"]\n",
+    )
+    .unwrap();
+    let args = ["run", photo.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let escaped = photo3d(&[&args[..], &["--config", config.to_str().unwrap()]].concat());
+    assert_clean_failure(&escaped, "video_postfix");
+    assert!(!dir.path().join("escaped.mp4").exists() && !out.exists());
+
+    let big = photo3d(&[&args[..], &["--longer-side-len", "3000"]].concat());
+    assert_clean_failure(&big, "square.png");
+    assert!(stderr(&big).contains("longer_side_len"), "{}", stderr(&big));
+    assert!(!out.exists());
+}
+
+/// A batch where two photos share a stem, one is named `..png` and one
+/// panics: each gets its own folder inside OUT, the panic is that photo's
+/// one-line error, the batch goes on and exits 1; a re-run skips only what is
+/// complete for the same photo and settings.
+#[test]
+fn batch_names_stay_distinct_and_a_panic_stays_in_its_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    for name in ["a.jpg", "a.png", "..png", "b.png"] {
+        write_photo(&inputs.join(name), 48, 32);
+    }
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", inputs.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend(["--num-frames", "2", "--longer-side-len", "48"]);
+        args.extend(extra);
+        photo3d_env(&args, &[("PHOTO3D_TEST_PANIC_ON", "b.png")])
+    };
+    let first = run(&[]);
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    let err = stderr(&first);
+    assert!(!err.contains("panicked"), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("b.png") && errors[0].contains("PHOTO3D_TEST_PANIC_ON"));
+    assert!(err.contains("3 of 4 photos done, 1 failed"), "{err}");
+    for (folder, photo) in [("a", "a.jpg"), ("a.png", "a.png"), ("_", "..png")] {
+        let report = read_report(&out.join(folder));
+        assert!(
+            report["photo"].as_str().unwrap().ends_with(photo),
+            "{folder}"
+        );
+    }
+    assert!(!out.join("b").exists());
+    // Nothing was staged or written beside OUT.
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside.len(), 2, "{beside:?}");
+
+    let second = run(&[]);
+    assert_eq!(
+        stderr(&second).matches("skipped (complete)").count(),
+        3,
+        "{}",
+        stderr(&second)
+    );
+    let other_settings = run(&["--fps", "25"]);
+    assert!(
+        !stderr(&other_settings).contains("skipped"),
+        "{}",
+        stderr(&other_settings)
+    );
+}

@@ -3,7 +3,7 @@
 use crate::args::{load_config, run_options_from, RunArgs};
 use crate::progress::Observer;
 use photo3d::interrupt;
-use photo3d::pipeline::{outputs_complete, run_photo, RunOptions};
+use photo3d::pipeline::{outputs_complete_for, run_photo, Report, RunOptions};
 use photo3d::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,9 +39,10 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
         eprintln!("warning: Ctrl-C will not clean up: {e}");
     }
     let mut failed = 0;
-    for photo in &photos {
-        let out_dir = args.out.join(output_name(photo));
-        if !args.force && outputs_complete(&out_dir) {
+    let _quiet = QuietPanics::install();
+    for (photo, name) in photos.iter().zip(output_names(&photos)) {
+        let out_dir = args.out.join(name);
+        if !args.force && outputs_complete_for(&out_dir, photo, &options.config) {
             eprintln!(
                 "{}: skipped (complete) → {}",
                 photo.display(),
@@ -50,7 +51,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
             continue;
         }
         let mut observer = Observer::new(args.verbose);
-        match run_photo(photo, &out_dir, &options, &mut |e| observer.on(e)) {
+        match run_isolated(photo, &out_dir, &options, &mut observer) {
             Ok(report) => {
                 observer.finish();
                 eprintln!(
@@ -144,10 +145,95 @@ pub(crate) fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))
 }
 
-/// Output folder name of a photo: its file stem.
-pub(crate) fn output_name(photo: &Path) -> String {
-    photo
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "photo".into())
+/// Set to a photo's file name, makes its run panic: tests use it to check
+/// that a panic stays within its photo.
+const TEST_PANIC_ENV: &str = "PHOTO3D_TEST_PANIC_ON";
+
+/// One photo's run; a panic becomes that photo's one-line error.
+fn run_isolated(
+    photo: &Path,
+    out_dir: &Path,
+    options: &RunOptions,
+    observer: &mut Observer,
+) -> Result<Report, Error> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if std::env::var_os(TEST_PANIC_ENV).is_some_and(|n| photo.file_name() == Some(&n)) {
+            panic!("{TEST_PANIC_ENV} names this photo");
+        }
+        run_photo(photo, out_dir, options, &mut |e| observer.on(e))
+    }));
+    outcome.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        Err(Error::input(
+            photo,
+            format!("internal error (a bug, please report it): {message}"),
+        ))
+    })
+}
+
+/// Silences the default panic message (several lines) while a batch runs: a
+/// caught panic is reported as its photo's one-line error instead.
+struct QuietPanics;
+
+impl QuietPanics {
+    fn install() -> QuietPanics {
+        std::panic::set_hook(Box::new(|_| {}));
+        QuietPanics
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        let _ = std::panic::take_hook();
+    }
+}
+
+/// Output folder names of a batch, distinct and plain: a photo's file stem;
+/// its whole file name when an earlier photo took the stem (a.jpg → a, then
+/// a.png → a.png); then a numbered suffix. Names that would not be a plain
+/// folder name (`..png`, `.png`) get their leading dots replaced by `_`.
+pub(crate) fn output_names(photos: &[PathBuf]) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    photos
+        .iter()
+        .map(|photo| {
+            let plain = |s: Option<&std::ffi::OsStr>| {
+                let text = s
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let dots = text.len() - text.trim_start_matches('.').len();
+                let text = format!("{}{}", "_".repeat(dots), &text[dots..]);
+                (!text.is_empty()).then_some(text)
+            };
+            let stem = plain(photo.file_stem()).unwrap_or_else(|| "photo".into());
+            let file = plain(photo.file_name()).unwrap_or_else(|| stem.clone());
+            let mut candidates = [stem.clone(), file.clone()]
+                .into_iter()
+                .chain((2..).map(|k| format!("{file}-{k}")));
+            let name = candidates.find(|c| !taken.contains(c)).unwrap_or(stem);
+            taken.insert(name.clone());
+            name
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_names_are_distinct_and_plain() {
+        let photos: Vec<PathBuf> = ["x/a.jpg", "y/a.png", "z/a.png", "..png", ".png", "b.png"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(
+            output_names(&photos),
+            ["a", "a.png", "a.png-2", "_", "_png", "b"]
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use exr::prelude::{read, FlatSamples, ReadChannels, ReadLayers};
 
-use super::checks::{checked_pixels, make_map, DepthFileError};
+use super::checks::{checked_pixels, make_map, DepthFileError, MAX_DEPTH_PIXELS};
 use crate::map::FloatMap;
 
 /// The four magic bytes that open every OpenEXR file.
@@ -29,8 +29,19 @@ pub fn parse_exr(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFileError> 
     };
     let meta =
         exr::meta::MetaData::read_from_buffered(Cursor::new(bytes), false).map_err(exr_error)?;
+    let mut samples = 0u64;
     for header in &meta.headers {
-        checked_pixels(header.layer_size.0, header.layer_size.1, name)?;
+        let pixels = checked_pixels(header.layer_size.0, header.layer_size.1, name)? as u64;
+        samples = samples.saturating_add(pixels.saturating_mul(header.channels.list.len() as u64));
+    }
+    // Every channel of every layer is decoded: their total is capped like one map.
+    if samples > MAX_DEPTH_PIXELS {
+        return Err(DepthFileError::Image {
+            path: name.into(),
+            detail: format!(
+                "OpenEXR header declares {samples} samples (pixels × channels over all layers), over the limit of {MAX_DEPTH_PIXELS}"
+            ),
+        });
     }
     let image = read()
         .no_deep_data()
@@ -113,6 +124,26 @@ mod tests {
     /// One layer "ViewLayer" of named f32 channels, as Blender names its layers.
     fn exr_bytes(width: usize, height: usize, channels: Vec<(&str, Vec<f32>)>) -> Vec<u8> {
         encode_exr_channels(width, height, "ViewLayer", channels).expect("encode EXR")
+    }
+
+    /// A 1×1 file with 40 channels whose header then claims 5000×5000 pixels:
+    /// 10⁹ samples, refused from the header before anything is allocated.
+    #[test]
+    fn many_large_channels_are_refused_from_the_header() {
+        let names: Vec<String> = (0..40).map(|i| format!("c{i:02}")).collect();
+        let channels = names.iter().map(|n| (n.as_str(), vec![1.0])).collect();
+        let mut bytes = exr_bytes(1, 1, channels);
+        let key = b"dataWindow\0box2i\0";
+        let at = bytes.windows(key.len()).position(|w| w == key).unwrap() + key.len() + 4;
+        bytes[at + 8..at + 12].copy_from_slice(&4999i32.to_le_bytes());
+        bytes[at + 12..at + 16].copy_from_slice(&4999i32.to_le_bytes());
+        let err = parse_exr(&bytes, Path::new("wide.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("wide.exr: ") && err.contains("samples"),
+            "{err}"
+        );
     }
 
     fn ramp(n: usize, scale: f32) -> Vec<f32> {

@@ -31,8 +31,8 @@ struct Item {
 }
 
 /// The Dynamic Depth map of a JPEG file as real depth; None when the container
-/// directory lists no depth item.
-pub fn read(xmp: &Xmp, file: &[u8]) -> Result<Option<FloatMap>, String> {
+/// directory lists no depth item. `photo` is the stored photo's size.
+pub fn read(xmp: &Xmp, file: &[u8], photo: (u32, u32)) -> Result<Option<FloatMap>, String> {
     let items = directory(xmp)?;
     if !items.iter().any(|i| i.semantic == "Depth") {
         return Ok(None);
@@ -45,7 +45,15 @@ pub fn read(xmp: &Xmp, file: &[u8]) -> Result<Option<FloatMap>, String> {
         None => i.semantic == "Depth",
     };
     // The primary image comes first; every later item sits, in order, at the file's end.
-    let appended: usize = items.iter().skip(1).map(|i| i.length + i.padding).sum();
+    let overflow =
+        || "Container Item:Length and Item:Padding add up past any file size".to_string();
+    let appended = items
+        .iter()
+        .skip(1)
+        .try_fold(0usize, |sum, i| {
+            sum.checked_add(i.length)?.checked_add(i.padding)
+        })
+        .ok_or_else(overflow)?;
     let mut start = file.len().checked_sub(appended).ok_or_else(|| {
         format!(
             "Container directory lists {appended} appended bytes but the file has {}",
@@ -54,6 +62,7 @@ pub fn read(xmp: &Xmp, file: &[u8]) -> Result<Option<FloatMap>, String> {
     })?;
     for item in items.iter().skip(1) {
         if wanted(item) {
+            // `start + length` stays within the file: all appended items fit after `start`.
             let bytes = &file[start..start + item.length];
             if !has_magic(bytes, &item.mime) {
                 return Err(format!(
@@ -61,11 +70,11 @@ pub fn read(xmp: &Xmp, file: &[u8]) -> Result<Option<FloatMap>, String> {
                     item.mime
                 ));
             }
-            return decode_depth_image(bytes, &item.mime, range)
+            return decode_depth_image(bytes, &item.mime, range, photo)
                 .map(Some)
                 .map_err(|e| format!("Dynamic Depth: {e}"));
         }
-        start += item.length + item.padding;
+        start += item.length + item.padding; // cannot overflow: `appended` did not
     }
     Err("DepthMap:DepthURI names no item of the Container directory".into())
 }
@@ -118,7 +127,14 @@ mod tests {
 
     /// A Dynamic Depth JPEG built by hand after the spec's depth-photo profile:
     /// primary JPEG, then a confidence PNG, then the 16-bit depth PNG.
-    fn dynamic_depth_file(depth_values: &[u16], w: u32, h: u32, uri_in_map: bool) -> Vec<u8> {
+    /// `padding` is the confidence item's `Item:Padding` text (3 bytes are written).
+    fn dynamic_depth_file(
+        depth_values: &[u16],
+        w: u32,
+        h: u32,
+        uri_in_map: bool,
+        padding: &str,
+    ) -> Vec<u8> {
         let mut depth_png = Vec::new();
         let raw: Vec<u8> = depth_values.iter().flat_map(|v| v.to_ne_bytes()).collect();
         PngEncoder::new(&mut depth_png)
@@ -148,7 +164,7 @@ mod tests {
   </Camera:DepthMap></Device:Camera></rdf:li></rdf:Seq></Device:Cameras>
  <Device:Container><Container:Directory><rdf:Seq>
   <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary"/></rdf:li>
-  <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" Item:Semantic="Confidence" Item:Length="{}" Item:Padding="3" Item:DataURI="android/confidencemap"/></rdf:li>
+  <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" Item:Semantic="Confidence" Item:Length="{}" Item:Padding="{padding}" Item:DataURI="android/confidencemap"/></rdf:li>
   <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/png" Item:Semantic="Depth" Item:Length="{}" Item:DataURI="android/depthmap"/></rdf:li>
  </rdf:Seq></Container:Directory></Device:Container>
 </rdf:Description></rdf:RDF></x:xmpmeta>"#,
@@ -171,8 +187,8 @@ mod tests {
         let (w, h) = (16, 8);
         let values: Vec<u16> = (0..w * h).map(|i| ((i % w) * 4369) as u16).collect();
         for uri_in_map in [false, true] {
-            let file = dynamic_depth_file(&values, w, h, uri_in_map);
-            let read = read_embedded_depth(&file, Path::new("dd.jpg"))
+            let file = dynamic_depth_file(&values, w, h, uri_in_map, "3");
+            let read = read_embedded_depth(&file, Path::new("dd.jpg"), (w, h))
                 .unwrap()
                 .unwrap();
             assert_eq!(read.format, EmbeddedFormat::DynamicDepth);
@@ -184,11 +200,19 @@ mod tests {
     }
 
     #[test]
+    fn overflowing_item_length_and_padding_are_an_error_not_a_panic() {
+        let values = vec![1000u16; 64];
+        let file = dynamic_depth_file(&values, 8, 8, false, &usize::MAX.to_string());
+        let err = read_embedded_depth(&file, Path::new("dd.jpg"), (8, 8)).unwrap_err();
+        assert!(err.to_string().contains("Item:Padding"), "{err}");
+    }
+
+    #[test]
     fn truncated_container_is_an_error() {
         let values = vec![1000u16; 64];
-        let file = dynamic_depth_file(&values, 8, 8, false);
+        let file = dynamic_depth_file(&values, 8, 8, false, "3");
         let cut = &file[..file.len() - 40];
-        let err = read_embedded_depth(cut, Path::new("dd.jpg")).unwrap_err();
+        let err = read_embedded_depth(cut, Path::new("dd.jpg"), (8, 8)).unwrap_err();
         assert!(
             err.to_string().starts_with("dd.jpg: embedded depth:"),
             "{err}"

@@ -23,8 +23,9 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The GDepth depth map of a photo's XMP as real depth; None when there is no `GDepth:Data`.
-pub fn read(xmp: &Xmp) -> Result<Option<FloatMap>, String> {
+/// The GDepth depth map of a photo's XMP as real depth; None when there is no
+/// `GDepth:Data`. `photo` is the stored photo's size, to check the map against.
+pub fn read(xmp: &Xmp, photo: (u32, u32)) -> Result<Option<FloatMap>, String> {
     let Some(data) = xmp.property(GDEPTH_NS, "Data") else {
         return Ok(None);
     };
@@ -36,7 +37,7 @@ pub fn read(xmp: &Xmp) -> Result<Option<FloatMap>, String> {
     let bytes = BASE64
         .decode(text)
         .map_err(|e| format!("GDepth:Data is not base64: {e}"))?;
-    decode_depth_image(&bytes, mime, range)
+    decode_depth_image(&bytes, mime, range, photo)
         .map(Some)
         .map_err(|e| format!("GDepth: {e}"))
 }
@@ -134,7 +135,7 @@ mod tests {
         assert!(extended_segments >= 2, "PNG should span segments");
         let photo = image::load_from_memory(&jpeg).unwrap();
         assert_eq!((photo.width(), photo.height()), (320, 240));
-        let read = read_embedded_depth(&jpeg, Path::new("rt.jpg"))
+        let read = read_embedded_depth(&jpeg, Path::new("rt.jpg"), (320, 240))
             .unwrap()
             .unwrap();
         assert_eq!(read.format, EmbeddedFormat::Gdepth);
@@ -150,6 +151,16 @@ mod tests {
                 b[0]
             );
         }
+    }
+
+    /// A 1×400,000 depth map (a few KB of PNG) in a 32×24 photo is refused from
+    /// its header, before it is decoded or resized to the photo.
+    #[test]
+    fn depth_map_of_another_aspect_is_refused() {
+        let depth = FloatMap::from_pixel(1, 400_000, image::Luma([2.0]));
+        let jpeg = encode_depth_photo(&RgbImage::new(32, 24), &depth).unwrap();
+        let err = read_embedded_depth(&jpeg, Path::new("tall.jpg"), (32, 24)).unwrap_err();
+        assert!(err.to_string().contains("aspect ratios differ"), "{err}");
     }
 
     /// A depth photo built by hand from Google's published layout
@@ -210,7 +221,7 @@ mod tests {
             .unwrap();
         // SOI, then the XMP segments, then the rest of the encoder's stream.
         let file = [&main[..2], &app1.concat(), &main[2..]].concat();
-        let read = read_embedded_depth(&file, Path::new("hand.jpg"))
+        let read = read_embedded_depth(&file, Path::new("hand.jpg"), (w, h))
             .unwrap()
             .unwrap();
         assert_eq!(read.depth.dimensions(), (w, h));

@@ -38,10 +38,12 @@ pub enum EmbeddedError {
 }
 
 /// Reads the depth embedded in a photo file's bytes: GDepth first, then
-/// Dynamic Depth. None when the photo carries neither.
+/// Dynamic Depth. None when the photo carries neither. `photo` is the photo's
+/// size as stored (before EXIF orientation): the map must have its aspect ratio.
 pub fn read_embedded_depth(
     bytes: &[u8],
     path: &Path,
+    photo: (u32, u32),
 ) -> Result<Option<EmbeddedDepth>, EmbeddedError> {
     let xmp_error = |source| EmbeddedError::Xmp {
         path: path.to_path_buf(),
@@ -55,13 +57,13 @@ pub fn read_embedded_depth(
         path: path.to_path_buf(),
         detail,
     };
-    if let Some(depth) = gdepth::read(&xmp).map_err(invalid)? {
+    if let Some(depth) = gdepth::read(&xmp, photo).map_err(invalid)? {
         return Ok(Some(EmbeddedDepth {
             depth,
             format: EmbeddedFormat::Gdepth,
         }));
     }
-    Ok(dynamic_depth::read(&xmp, bytes)
+    Ok(dynamic_depth::read(&xmp, bytes, photo)
         .map_err(invalid)?
         .map(|depth| EmbeddedDepth {
             depth,

@@ -2,7 +2,7 @@
 //! inverse) and the decoding of their PNG/JPEG depth images to real depth.
 
 use crate::map::FloatMap;
-use image::{ImageFormat, ImageReader, Limits};
+use image::{GenericImageView, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 
 /// Largest embedded depth image accepted, in pixels (half the limit for depth
@@ -89,13 +89,24 @@ impl Range {
     }
 }
 
-/// Decodes a PNG or JPEG depth image and converts its values to depth.
-pub fn decode_depth_image(bytes: &[u8], mime: &str, range: Range) -> Result<FloatMap, String> {
+/// Decodes a PNG or JPEG depth image and converts its values to depth. Its
+/// header's size is checked first, against the pixel limit and against the
+/// aspect ratio of the photo as stored (`photo`, before EXIF orientation).
+pub fn decode_depth_image(
+    bytes: &[u8],
+    mime: &str,
+    range: Range,
+    photo: (u32, u32),
+) -> Result<FloatMap, String> {
     let format = match mime {
         "image/png" => ImageFormat::Png,
         "image/jpeg" => ImageFormat::Jpeg,
         other => return Err(format!("unsupported depth image type \"{other}\"")),
     };
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| format!("cannot read the {mime} depth image's header: {e}"))?;
+    check_size((w, h), photo)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_EMBEDDED_DEPTH_PIXELS * 8);
@@ -103,10 +114,9 @@ pub fn decode_depth_image(bytes: &[u8], mime: &str, range: Range) -> Result<Floa
     let image = reader
         .decode()
         .map_err(|e| format!("cannot decode the {mime} depth image: {e}"))?;
-    if u64::from(image.width()) * u64::from(image.height()) > MAX_EMBEDDED_DEPTH_PIXELS {
-        return Err("depth image is too large".into());
+    if image.dimensions() != (w, h) {
+        return Err("the depth image's size differs from its header's".into());
     }
-    let (w, h) = (image.width(), image.height());
     let values: Vec<f32> = match image {
         image::DynamicImage::ImageLuma16(_) | image::DynamicImage::ImageLumaA16(_) => image
             .to_luma16()
@@ -126,4 +136,53 @@ pub fn decode_depth_image(bytes: &[u8], mime: &str, range: Range) -> Result<Floa
         .map(|v| range.format.depth(v, range.near, range.far))
         .collect();
     FloatMap::from_raw(w, h, depth).ok_or_else(|| "depth image has no pixels".into())
+}
+
+/// Refuses a depth image of `size` over the pixel limit or of another aspect
+/// ratio than the photo's.
+fn check_size(size: (u32, u32), photo: (u32, u32)) -> Result<(), String> {
+    let (w, h) = size;
+    if u64::from(w) * u64::from(h) > MAX_EMBEDDED_DEPTH_PIXELS {
+        return Err(format!(
+            "the depth image is {w}×{h}, over {MAX_EMBEDDED_DEPTH_PIXELS} pixels"
+        ));
+    }
+    if !crate::map::aspect_matches(size, photo) {
+        return Err(format!(
+            "the depth image is {w}×{h} but the photo is {}×{}; the aspect ratios differ",
+            photo.0, photo.1
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::codecs::png::PngEncoder;
+    use image::ImageEncoder;
+
+    /// A 4×3 grey PNG whose header then claims `w`×`h` (its CRC fixed).
+    fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&[0u8; 12], 4, 3, image::ExtendedColorType::L8)
+            .unwrap();
+        // Signature (8), IHDR length (4), "IHDR" (4), width, height, ..., CRC at 29.
+        png[16..20].copy_from_slice(&w.to_be_bytes());
+        png[20..24].copy_from_slice(&h.to_be_bytes());
+        let crc = crc32fast::hash(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn header_over_the_pixel_limit_is_refused_before_decoding() {
+        let range = Range::parse(Some("RangeLinear"), Some("1"), Some("2")).unwrap();
+        let err = decode_depth_image(&png_claiming(40_000, 30_000), "image/png", range, (4, 3))
+            .unwrap_err();
+        assert!(err.contains("over 50000000 pixels"), "{err}");
+        let ok = decode_depth_image(&png_claiming(4, 3), "image/png", range, (40, 30)).unwrap();
+        assert_eq!(ok.dimensions(), (4, 3));
+    }
 }

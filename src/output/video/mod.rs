@@ -10,7 +10,7 @@ mod yuv;
 
 pub use error::VideoError;
 pub use gif::GifWriter;
-pub use mp4::Mp4Writer;
+pub use mp4::{check_frame_size, Mp4Writer, MAX_VIDEO_SIDES};
 
 #[cfg(test)]
 mod tests {

@@ -42,6 +42,20 @@ pub struct Mp4Writer {
     frames: u64,
 }
 
+/// Longest and shortest video frame side that openh264 encodes.
+pub const MAX_VIDEO_SIDES: (u32, u32) = (3840, 2160);
+
+/// Refuses a frame size over [`MAX_VIDEO_SIDES`] (either orientation).
+pub fn check_frame_size(width: u32, height: u32) -> Result<(), String> {
+    let (long, short) = MAX_VIDEO_SIDES;
+    if width.max(height) > long || width.min(height) > short {
+        return Err(format!(
+            "h264 frame size {width}x{height} is larger than {long}x{short}"
+        ));
+    }
+    Ok(())
+}
+
 impl Mp4Writer {
     /// Starts an MP4 at `path`; width and height must be even and at most 3840x2160 (openh264's
     /// limit). The index is written by `finish`, so until then the file is unplayable: write to a
@@ -57,11 +71,7 @@ impl Mp4Writer {
                 "h264 needs a non-empty even frame size, got {width}x{height}"
             )));
         }
-        if width.max(height) > 3840 || width.min(height) > 2160 {
-            return Err(bad(format!(
-                "h264 frame size {width}x{height} is larger than 3840x2160"
-            )));
-        }
+        check_frame_size(width, height).map_err(bad)?;
         if fps == 0 || fps > 1000 {
             return Err(bad(format!("frame rate {fps} is outside 1..=1000")));
         }
