@@ -297,6 +297,7 @@ fn depth_command_writes_estimates_and_depth_photos_at_the_photo_size() {
     ]);
     assert_clean_failure(&result, "depth.jpg");
     assert!(!bad.exists());
+}
 
 /// A stereo MPO whose index still points at the second view, which no longer
 /// starts like a JPEG.
