@@ -26,12 +26,34 @@ impl Architecture {
     /// Network input size (width, height) for a photo of `width`×`height`.
     pub fn input_size(self, width: u32, height: u32) -> (u32, u32) {
         match self {
-            // preprocessor_config.json: size 518×518, keep_aspect_ratio, ensure_multiple_of 14.
-            Architecture::DepthAnythingV2 => keep_aspect_multiple(width, height, 518, 14),
+            // preprocessor_config.json: size 518×518, keep_aspect_ratio, ensure_multiple_of 14;
+            // then at most MAX_PATCHES patches, so a panorama is shrunk, not made a huge input.
+            Architecture::DepthAnythingV2 => cap_patches(
+                keep_aspect_multiple(width, height, 518, 14),
+                14,
+                MAX_PATCHES,
+            ),
             // The ONNX graph has a fixed input; the photo is squashed to it.
             Architecture::MidasV21Small => (256, 256),
         }
     }
+}
+
+/// Most 14×14 patches given to Depth Anything: four times a 518×518 input
+/// (e.g. 2072×518), enough for any photo up to 4:1; attention cost grows with
+/// the square of the patch count, so longer panoramas are shrunk to this.
+const MAX_PATCHES: u32 = 4 * 37 * 37;
+
+/// `size` (multiples of `patch`) shrunk, keeping its aspect, to at most
+/// `max_patches` patches.
+fn cap_patches(size: (u32, u32), patch: u32, max_patches: u32) -> (u32, u32) {
+    let patches = (size.0 / patch) as f64 * (size.1 / patch) as f64;
+    if patches <= max_patches as f64 {
+        return size;
+    }
+    let scale = (max_patches as f64 / patches).sqrt();
+    let side = |s: u32| ((s / patch) as f64 * scale).floor().max(1.0) as u32 * patch;
+    (side(size.0), side(size.1))
 }
 
 /// The output size rule of the DPT image processor: scale both sides by the
@@ -235,6 +257,26 @@ mod tests {
             assert!((aspect - 1.0).abs() < 0.1, "{w}×{h} → {iw}×{ih}");
         }
         assert_eq!(Architecture::MidasV21Small.input_size(4000, 30), (256, 256));
+    }
+
+    #[test]
+    fn a_panorama_is_shrunk_to_the_patch_limit() {
+        // 60:1 would otherwise be 31080×518, over 82,000 patches.
+        for (w, h) in [(60_000, 1000), (1000, 60_000), (100_000, 10)] {
+            let (iw, ih) = Architecture::DepthAnythingV2.input_size(w, h);
+            assert_eq!((iw % 14, ih % 14), (0, 0), "{w}×{h} → {iw}×{ih}");
+            assert!((iw / 14) * (ih / 14) <= MAX_PATCHES, "{w}×{h} → {iw}×{ih}");
+        }
+        let (iw, ih) = Architecture::DepthAnythingV2.input_size(60_000, 1000);
+        assert!(
+            (iw as f64 / ih as f64 / 60.0 - 1.0).abs() < 0.1,
+            "{iw}×{ih}"
+        );
+        // Up to 4:1 nothing changes.
+        assert_eq!(
+            Architecture::DepthAnythingV2.input_size(2072, 518),
+            (2072, 518)
+        );
     }
 
     #[test]
