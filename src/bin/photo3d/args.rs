@@ -6,7 +6,9 @@ use photo3d::config::Config;
 use photo3d::depth::chain::{DepthOptions, SourceChoice};
 use photo3d::depth::stereo::StereoParams;
 use photo3d::depth::{DepthKind, HolePolicy};
+use photo3d::output::motion::VideoFormats;
 use photo3d::pipeline::RunOptions;
+use photo3d::render::parallax::Parallax;
 use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
@@ -229,6 +231,17 @@ pub(crate) struct RunArgs {
     /// Triangle budget of mesh.glb (overrides the config).
     #[arg(long)]
     pub(crate) glb_triangles: Option<usize>,
+    /// Camera paths for the videos (TOML `[[path]]` tables, as `photo3d config --paths` prints);
+    /// replaces the config's motions. May be given more than once.
+    #[arg(long = "path", value_name = "FILE.toml")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Motion amount: `auto` scales each path down until no frame shows a hole
+    /// (never above 1), a number uses that multiple of the path's motion.
+    #[arg(long, default_value = "auto", value_parser = parse_parallax)]
+    pub(crate) parallax: Parallax,
+    /// Video files to write, comma-separated: mp4, gif (small, looping), png (frame folder).
+    #[arg(long, default_value = "mp4", value_parser = VideoFormats::parse)]
+    pub(crate) format: VideoFormats,
     /// Redo photos whose output folder is already complete (normally skipped).
     #[arg(long)]
     pub(crate) force: bool,
@@ -247,6 +260,17 @@ pub(crate) enum KindArg {
 pub(crate) enum HolesArg {
     Reject,
     Fill,
+}
+
+/// `auto` or a positive number.
+fn parse_parallax(text: &str) -> Result<Parallax, String> {
+    if text == "auto" {
+        return Ok(Parallax::Auto);
+    }
+    match text.parse::<f32>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Parallax::Amount(v)),
+        _ => Err(format!("expected auto or a number >= 0, got {text:?}")),
+    }
 }
 
 /// The config file's settings, or the defaults.
@@ -295,5 +319,6 @@ pub(crate) fn run_options_from(config: Config, depth: &DepthArgs) -> Result<RunO
         config,
         depth: options,
         write_depth_photo: false,
+        ..RunOptions::default()
     })
 }
