@@ -48,9 +48,13 @@ pub(crate) struct StereoArgs {
     /// How to show the two views.
     #[arg(long, value_enum, default_value = "sbs")]
     pub(crate) format: StereoArg,
-    /// Eye separation: the nearest surface shifts by this percent of the width between views.
-    #[arg(long, default_value_t = 3.0)]
+    /// Eye separation (divergence): the nearest surface shifts by this percent of the width between views.
+    #[arg(long, visible_alias = "divergence", default_value_t = 3.0)]
     pub(crate) baseline: f32,
+    /// Convergence plane, 0..1: 0 puts the screen at infinity (parallel eyes),
+    /// 1 at the nearest surface; between them linearly in inverse depth.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) convergence: f32,
     /// Output file (default stereo-<format>.png, or .gif for wiggle).
     #[arg(short, long)]
     pub(crate) out: Option<PathBuf>,
@@ -64,6 +68,10 @@ pub(crate) struct StereoArgs {
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum StereoArg {
     Sbs,
+    /// Side by side with the right eye's view on the left, for free viewing cross-eyed.
+    CrossEye,
+    /// The left eye's view above the right one.
+    TopBottom,
     Anaglyph,
     Wiggle,
 }
