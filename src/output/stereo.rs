@@ -21,12 +21,11 @@ fn nearest_depth(scene: &Scene) -> f32 {
         .iter()
         .map(|p| p[2])
         .fold(f32::INFINITY, f32::min);
-    let nearest = if nearest.is_finite() && nearest > 0.0 {
+    if nearest.is_finite() && nearest > 0.0 {
         nearest
     } else {
         1.0
-    };
-    nearest
+    }
 }
 
 /// Left and right eye views, each camera half the separation from the
