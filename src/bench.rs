@@ -9,10 +9,11 @@ use crate::depth::{classical_depth, DepthEstimate};
 use crate::error::Error;
 use crate::grid::resize_map;
 use crate::io::photo::load_photo;
+use crate::output::motion::VideoFormats;
 use crate::output::video::Mp4Writer;
-use crate::pipeline::{build_scene, video_camera, write_video};
+use crate::pipeline::{build_scene, video_cameras, write_video};
 use crate::progress::{Event, Timings};
-use crate::render::{trajectory, Renderer};
+use crate::render::{path::config_paths, Renderer};
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -110,18 +111,13 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     drop((rgb, depth));
     let peak_scene = peak_rss();
 
-    let shift = [
-        config.x_shift_range[0],
-        config.y_shift_range[0],
-        config.z_shift_range[0],
-    ];
-    let poses = trajectory(&config.traj_types[0], shift, config.num_frames);
+    let first = &config_paths(&config)[0];
+    let poses = video_cameras(&scene, &config, first, 1.0);
     let samples = config.samples_per_side();
     let mut renderer = Renderer::default();
     let (start, cpu_start) = (Instant::now(), cpu_seconds().unwrap_or(0.0));
-    for t in &poses {
-        let camera = video_camera(&scene, &config, 0, *t);
-        std::hint::black_box(renderer.render(&scene.mesh, &camera, samples));
+    for camera in &poses {
+        std::hint::black_box(renderer.render(&scene.mesh, camera, samples));
     }
     let render_seconds = start.elapsed().as_secs_f64();
     let render_cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_start;
@@ -131,9 +127,8 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     let (encode, video, encode_note) = match Mp4Writer::create(&path, w & !1, h & !1, config.fps) {
         Ok(mut writer) => {
             let mut encode_seconds = 0.0;
-            for t in &poses {
-                let camera = video_camera(&scene, &config, 0, *t);
-                let frame = renderer.render(&scene.mesh, &camera, samples);
+            for camera in &poses {
+                let frame = renderer.render(&scene.mesh, camera, samples);
                 let start = Instant::now();
                 writer.push(&frame)?;
                 encode_seconds += start.elapsed().as_secs_f64();
@@ -142,7 +137,11 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
             writer.finish()?;
             encode_seconds += start.elapsed().as_secs_f64();
             let start = Instant::now();
-            write_video(&scene, &config, 0, &path, &mut |_| {})?;
+            let dir = scratch_path("d");
+            std::fs::create_dir_all(&dir).map_err(|e| Error::output(&dir, e))?;
+            let formats = VideoFormats::default();
+            write_video(&scene, &config, first, 1.0, formats, &dir, &mut |_| {})?;
+            let _ = std::fs::remove_dir_all(&dir);
             let video_seconds = start.elapsed().as_secs_f64();
             (
                 Some((poses.len(), encode_seconds)),

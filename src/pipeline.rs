@@ -23,11 +23,14 @@ use crate::io::staging::StagedDir;
 use crate::ldi::Ldi;
 use crate::map::FloatMap;
 use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply};
-use crate::output::video::{check_frame_size, Mp4Writer};
+use crate::output::motion::{VideoFormats, VideoSinks};
+use crate::output::video::check_frame_size;
 use crate::output::viewer::viewer_html;
 use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
-use crate::render::{dolly_zoom, render, trajectory, Camera, Renderer};
+use crate::render::parallax::{safe_scale, Parallax};
+use crate::render::path::{config_paths, CameraPath, Pose};
+use crate::render::{dolly_zoom, render, Camera, Renderer};
 use crate::scene::{Scene, SceneStats};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -41,6 +44,10 @@ pub struct RunOptions {
     pub depth: DepthOptions,
     /// Also write depth-photo.jpg: the working-size photo with GDepth depth.
     pub write_depth_photo: bool,
+    /// Camera paths of the videos; empty means the config's motions.
+    pub paths: Vec<CameraPath>,
+    pub parallax: Parallax,
+    pub formats: VideoFormats,
 }
 
 /// What mesh.glb holds, for the report.
@@ -142,62 +149,90 @@ pub fn build_scene(
     }
 }
 
-/// The camera of frame `k` of video `index` of the config.
-pub fn video_camera(scene: &Scene, config: &Config, index: usize, translation: [f32; 3]) -> Camera {
+/// The camera of one frame of a path: the cropped video frame, moved and
+/// turned by `pose`, with the path's field of view.
+pub fn video_camera(scene: &Scene, config: &Config, path: &CameraPath, pose: &Pose) -> Camera {
     let (w, h) = scene.prepared.rgb.dimensions();
     let base =
         Camera::original(&scene.prepared.intrinsics, w & !1, h & !1).cropped(config.crop_border);
-    let zoom = if config.video_postfix[index].contains("dolly") {
-        dolly_zoom(scene.prepared.mean_loc_depth, translation)
+    let zoom = if path.dolly_zoom {
+        dolly_zoom(scene.prepared.mean_loc_depth, pose.translation)
+    } else if let Some(fov) = pose.fov {
+        base.width as f32 / (2.0 * base.fx) / (fov.to_radians() / 2.0).tan()
     } else {
         1.0
     };
-    base.posed(translation, zoom)
+    base.posed(pose.translation, zoom).rotated(pose.rotation)
 }
 
-/// Renders video `index` of the config to an MP4 at `path`.
+/// The cameras of every frame of a path at parallax `scale`.
+pub fn video_cameras(scene: &Scene, config: &Config, path: &CameraPath, scale: f32) -> Vec<Camera> {
+    path.poses(config.num_frames, config.fps, scale)
+        .iter()
+        .map(|pose| video_camera(scene, config, path, pose))
+        .collect()
+}
+
+/// The largest parallax (at most 1) for which no frame of `path` shows a hole.
+pub fn safe_parallax(scene: &Scene, config: &Config, path: &CameraPath) -> f32 {
+    safe_scale(&scene.mesh, &|scale| {
+        video_cameras(scene, config, path, scale)
+    })
+}
+
+/// One video of the run, for report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct VideoReport {
+    pub name: String,
+    /// Multiple of the path's motion used.
+    pub parallax: f32,
+    /// The largest multiple (up to 1) that leaves no hole in any frame.
+    pub safe_parallax: f32,
+    pub frames: usize,
+    pub files: Vec<String>,
+}
+
+/// Renders `path` at parallax `scale` into the files `formats` asks for in
+/// `dir`; returns their names.
+#[allow(clippy::too_many_arguments)]
 pub fn write_video(
     scene: &Scene,
     config: &Config,
-    index: usize,
-    path: &Path,
+    path: &CameraPath,
+    scale: f32,
+    formats: VideoFormats,
+    dir: &Path,
     observer: &mut dyn FnMut(Event),
-) -> Result<(), Error> {
-    let shift = [
-        config.x_shift_range[index],
-        config.y_shift_range[index],
-        config.z_shift_range[index],
-    ];
-    let poses = trajectory(&config.traj_types[index], shift, config.num_frames);
+) -> Result<Vec<String>, Error> {
+    let cameras = video_cameras(scene, config, path, scale);
     let (w, h) = scene.prepared.rgb.dimensions();
-    let mut writer = Mp4Writer::create(path, w & !1, h & !1, config.fps)?;
-    let name = &config.video_postfix[index];
+    let (mut sinks, files) =
+        VideoSinks::create(dir, &path.name, (w & !1, h & !1), config.fps, formats)?;
     let mut renderer = Renderer::default();
     // Frame k+1 is rendered while frame k is encoded on a second thread.
     std::thread::scope(|scope| {
         let (frames, queue) = std::sync::mpsc::sync_channel::<image::RgbImage>(1);
         let encoder = scope.spawn(move || -> Result<(), Error> {
             for frame in queue {
-                writer.push(&frame)?;
+                sinks.push(&frame)?;
             }
-            writer.finish()?;
+            sinks.finish()?;
             Ok(())
         });
         let mut interrupted = Ok(());
-        for (k, t) in poses.iter().enumerate() {
+        for (k, camera) in cameras.iter().enumerate() {
             if let Err(err) = interrupt::check() {
                 interrupted = Err(Error::from(err));
                 break;
             }
-            let camera = video_camera(scene, config, index, *t);
-            let frame = renderer.render(&scene.mesh, &camera, config.samples_per_side());
+            let frame = renderer.render(&scene.mesh, camera, config.samples_per_side());
             if frames.send(frame).is_err() {
                 break; // The encoder stopped on an error, returned below.
             }
             observer(Event::Frames {
-                video: name,
+                video: &path.name,
                 done: k + 1,
-                total: poses.len(),
+                total: cameras.len(),
             });
         }
         drop(frames);
@@ -205,6 +240,48 @@ pub fn write_video(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         interrupted.and(encoded)
+    })?;
+    Ok(files)
+}
+
+/// Chooses a path's parallax, warns when a fixed amount exceeds the safe one,
+/// and writes its video files.
+fn write_path(
+    scene: &Scene,
+    options: &RunOptions,
+    path: &CameraPath,
+    dir: &Path,
+    observer: &mut dyn FnMut(Event),
+) -> Result<VideoReport, Error> {
+    let config = &options.config;
+    let safe = safe_parallax(scene, config, path);
+    let parallax = match options.parallax {
+        Parallax::Auto => safe,
+        Parallax::Amount(amount) => {
+            if amount > safe {
+                observer(Event::Warning(&format!(
+                    "{}: parallax {amount} exceeds the safe {safe:.2}; frames will show filled holes",
+                    path.name
+                )));
+            }
+            amount
+        }
+    };
+    let files = write_video(
+        scene,
+        config,
+        path,
+        parallax,
+        options.formats,
+        dir,
+        observer,
+    )?;
+    Ok(VideoReport {
+        name: path.name.clone(),
+        parallax,
+        safe_parallax: safe,
+        frames: config.num_frames.max(1),
+        files,
     })
 }
 
@@ -223,6 +300,7 @@ pub struct Report {
     pub timings: Timings,
     pub total_seconds: f64,
     pub outputs: Vec<String>,
+    pub videos: Vec<VideoReport>,
     /// Every warning line of the run (e.g. a named model that could not be used).
     pub warnings: Vec<String>,
 }
@@ -305,7 +383,7 @@ pub fn render_view(
 }
 
 /// True when `out_dir` holds a finished run: a report.json whose list of
-/// outputs is non-empty and names only files that exist (so a re-run can skip it).
+/// outputs is non-empty and names only files (or frame folders) that exist (so a re-run can skip it).
 pub fn outputs_complete(out_dir: &Path) -> bool {
     let Ok(bytes) = std::fs::read(out_dir.join("report.json")) else {
         return false;
@@ -317,7 +395,7 @@ pub fn outputs_complete(out_dir: &Path) -> bool {
         !outputs.is_empty()
             && outputs.iter().all(|name| {
                 name.as_str()
-                    .is_some_and(|name| out_dir.join(name).is_file())
+                    .is_some_and(|name| out_dir.join(name).exists())
             })
     })
 }
@@ -403,13 +481,18 @@ pub fn run_photo(
         std::fs::write(&path, viewer_html(&glb.bytes, &title)).map_err(|e| Error::output(&path, e))
     })?;
     outputs.push("viewer.html".to_string());
-    for (index, name) in config.video_postfix.iter().enumerate() {
-        let file = format!("{name}.mp4");
-        let path = stage.path().join(&file);
-        timings.stage(&format!("video {name}"), observer, |obs| {
-            write_video(&scene, config, index, &path, obs)
+    let paths = if options.paths.is_empty() {
+        config_paths(config)
+    } else {
+        options.paths.clone()
+    };
+    let mut videos = Vec::new();
+    for path in &paths {
+        let video = timings.stage(&format!("video {}", path.name), observer, |obs| {
+            write_path(&scene, options, path, stage.path(), obs)
         })?;
-        outputs.push(file);
+        outputs.extend(video.files.iter().cloned());
+        videos.push(video);
     }
     interrupt::check()?;
     outputs.push("report.json".to_string());
@@ -432,6 +515,7 @@ pub fn run_photo(
         total_seconds: timings.total(),
         timings,
         outputs,
+        videos,
         warnings,
     };
     let json_path = stage.path().join("report.json");

@@ -1,9 +1,10 @@
-//! Camera poses and the reference's camera paths.
+//! Camera poses: intrinsics, crop, translation, rotation and the dolly zoom.
 
 use crate::prepare::Intrinsics;
 
-/// A pinhole view of the mesh: identity rotation, camera centre at −`translation`
-/// (the reference's convention), and pixel intrinsics of the output image.
+/// A pinhole view of the mesh: camera centre at −`translation` (the reference's
+/// convention), a world-to-camera `rotation` (rows: right, down, forward), and
+/// pixel intrinsics of the output image.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Camera {
     pub width: u32,
@@ -13,7 +14,11 @@ pub struct Camera {
     pub cx: f32,
     pub cy: f32,
     pub translation: [f32; 3],
+    pub rotation: [[f32; 3]; 3],
 }
+
+/// The rotation that leaves the photo's own viewing direction.
+pub const IDENTITY: [[f32; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
 
 impl Camera {
     /// The photo's own camera at the working size; renders the input photo back.
@@ -26,7 +31,13 @@ impl Camera {
             cx: k.cx,
             cy: k.cy,
             translation: [0.0; 3],
+            rotation: IDENTITY,
         }
+    }
+
+    /// The same camera turned by the world-to-camera `rotation`.
+    pub fn rotated(&self, rotation: [[f32; 3]; 3]) -> Camera {
+        Camera { rotation, ..*self }
     }
 
     /// Camera moved to centre −`t`, with focal length scaled by `zoom` about the principal point.
@@ -60,8 +71,10 @@ impl Camera {
     }
 }
 
-/// Translations t_k of one of the reference's paths with amplitude `shift`.
-pub fn trajectory(kind: &str, shift: [f32; 3], frames: usize) -> Vec<[f32; 3]> {
+/// Translations t_k of one of the reference's paths with amplitude `shift`:
+/// the reference's own formulas, which the path presets must reproduce.
+#[cfg(test)]
+pub(crate) fn trajectory(kind: &str, shift: [f32; 3], frames: usize) -> Vec<[f32; 3]> {
     let n = frames.max(1);
     (0..n)
         .map(|k| match kind {

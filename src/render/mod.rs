@@ -1,8 +1,10 @@
-//! Novel views of the mesh: camera paths and a CPU rasterizer.
+//! Novel views of the mesh: cameras, camera paths and a CPU rasterizer.
 
 pub mod camera;
 pub mod holes;
+pub mod parallax;
+pub mod path;
 pub mod raster;
 
-pub use camera::{dolly_zoom, trajectory, Camera};
+pub use camera::{dolly_zoom, Camera};
 pub use raster::{render, Renderer};

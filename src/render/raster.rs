@@ -80,6 +80,11 @@ impl Renderer {
         image
     }
 
+    /// Per output pixel of the last render: how many samples hit a surface.
+    pub fn hits(&self) -> &[u16] {
+        &self.hits
+    }
+
     /// Renders like `render`, but leaves `background` where no surface is hit.
     pub fn render_over(
         &mut self,
@@ -192,13 +197,20 @@ fn samples_per_side(samples: u32) -> u32 {
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
 /// near plane get inv_z = 0 and their triangles are skipped.
 fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
-    let t = camera.translation;
+    let (t, r) = (camera.translation, camera.rotation);
+    let identity = r == super::camera::IDENTITY;
     screen.resize(mesh.positions.len(), ScreenVertex::default());
     screen
         .par_iter_mut()
         .zip(mesh.positions.par_iter())
         .for_each(|(v, p)| {
-            let (x, y, z) = (p[0] + t[0], p[1] + t[1], p[2] + t[2]);
+            let c = [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
+            // The identity skips the products so that unrotated views stay bit-exact.
+            let [x, y, z] = if identity {
+                c
+            } else {
+                r.map(|row| row[0] * c[0] + row[1] * c[1] + row[2] * c[2])
+            };
             *v = if z <= NEAR_PLANE {
                 ScreenVertex::default()
             } else {
@@ -420,6 +432,7 @@ mod tests {
             cx: 20.0,
             cy: 20.0,
             translation: [0.0; 3],
+            rotation: crate::render::camera::IDENTITY,
         }
     }
 

@@ -319,3 +319,48 @@ fn stereo_writes_sbs_anaglyph_and_wiggle() {
     let bad = photo3d(&["stereo", photo.to_str().unwrap(), "--baseline", "0"]);
     assert!(!bad.status.success() && stderr(&bad).contains("--baseline"));
 }
+
+#[test]
+fn stereo_writes_cross_eye_and_top_bottom_with_divergence_and_convergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("small.toml");
+    std::fs::write(&cfg, "longer_side_len = 120\n").unwrap();
+    let photo = example_photo();
+    let (w, h) = (120, 80);
+    let stereo = |format: &str, file: &str, extra: &[&str]| {
+        let out = dir.path().join(file);
+        let mut args = vec![
+            "stereo",
+            photo.to_str().unwrap(),
+            "--format",
+            format,
+            "--config",
+            cfg.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let result = photo3d(&args);
+        assert!(result.status.success(), "{format}: {}", stderr(&result));
+        image::open(&out).unwrap().to_rgb8()
+    };
+    let sbs = stereo("sbs", "s.png", &["--divergence", "4"]);
+    let cross = stereo("cross-eye", "c.png", &["--divergence", "4"]);
+    assert_eq!(cross.dimensions(), (2 * w, h));
+    // Cross-eye is side-by-side with the eyes swapped.
+    let half = |img: &image::RgbImage, x| image::imageops::crop_imm(img, x, 0, w, h).to_image();
+    assert_eq!(half(&cross, 0), half(&sbs, w));
+    assert_eq!(half(&cross, w), half(&sbs, 0));
+
+    let tb = stereo(
+        "top-bottom",
+        "t.png",
+        &["--divergence", "4", "--convergence", "1"],
+    );
+    assert_eq!(tb.dimensions(), (w, 2 * h));
+    let top = image::imageops::crop_imm(&tb, 0, 0, w, h).to_image();
+    // Converging on the nearest surface moves the left view against the parallel one.
+    assert_ne!(top, half(&sbs, 0));
+    let bad = photo3d(&["stereo", photo.to_str().unwrap(), "--convergence", "2"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("--convergence"));
+}

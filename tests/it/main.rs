@@ -9,6 +9,7 @@ mod depth_sources;
 mod eval;
 mod glb_viewer;
 mod neural;
+mod paths;
 mod safety;
 mod synthetic;
 mod video_ffprobe;

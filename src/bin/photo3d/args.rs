@@ -6,7 +6,9 @@ use photo3d::config::Config;
 use photo3d::depth::chain::{DepthOptions, SourceChoice};
 use photo3d::depth::stereo::StereoParams;
 use photo3d::depth::{DepthKind, HolePolicy};
+use photo3d::output::motion::VideoFormats;
 use photo3d::pipeline::RunOptions;
+use photo3d::render::parallax::Parallax;
 use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
@@ -46,9 +48,13 @@ pub(crate) struct StereoArgs {
     /// How to show the two views.
     #[arg(long, value_enum, default_value = "sbs")]
     pub(crate) format: StereoArg,
-    /// Eye separation: the nearest surface shifts by this percent of the width between views.
-    #[arg(long, default_value_t = 3.0)]
+    /// Eye separation (divergence): the nearest surface shifts by this percent of the width between views.
+    #[arg(long, visible_alias = "divergence", default_value_t = 3.0)]
     pub(crate) baseline: f32,
+    /// Convergence plane, 0..1: 0 puts the screen at infinity (parallel eyes),
+    /// 1 at the nearest surface; between them linearly in inverse depth.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) convergence: f32,
     /// Output file (default stereo-<format>.png, or .gif for wiggle).
     #[arg(short, long)]
     pub(crate) out: Option<PathBuf>,
@@ -62,6 +68,10 @@ pub(crate) struct StereoArgs {
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum StereoArg {
     Sbs,
+    /// Side by side with the right eye's view on the left, for free viewing cross-eyed.
+    CrossEye,
+    /// The left eye's view above the right one.
+    TopBottom,
     Anaglyph,
     Wiggle,
 }
@@ -250,6 +260,17 @@ pub(crate) struct RunArgs {
     /// Triangle budget of mesh.glb (overrides the config).
     #[arg(long)]
     pub(crate) glb_triangles: Option<usize>,
+    /// Camera paths for the videos (TOML `[[path]]` tables, as `photo3d config --paths` prints);
+    /// replaces the config's motions. May be given more than once.
+    #[arg(long = "path", value_name = "FILE.toml")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Motion amount: `auto` scales each path down until no frame shows a hole
+    /// (never above 1), a number uses that multiple of the path's motion.
+    #[arg(long, default_value = "auto", value_parser = parse_parallax)]
+    pub(crate) parallax: Parallax,
+    /// Video files to write, comma-separated: mp4, gif (small, looping), png (frame folder).
+    #[arg(long, default_value = "mp4", value_parser = VideoFormats::parse)]
+    pub(crate) format: VideoFormats,
     /// Redo photos whose output folder is already complete (normally skipped).
     #[arg(long)]
     pub(crate) force: bool,
@@ -268,6 +289,17 @@ pub(crate) enum KindArg {
 pub(crate) enum HolesArg {
     Reject,
     Fill,
+}
+
+/// `auto` or a positive number.
+fn parse_parallax(text: &str) -> Result<Parallax, String> {
+    if text == "auto" {
+        return Ok(Parallax::Auto);
+    }
+    match text.parse::<f32>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Parallax::Amount(v)),
+        _ => Err(format!("expected auto or a number >= 0, got {text:?}")),
+    }
 }
 
 /// The config file's settings, or the defaults.
@@ -321,5 +353,6 @@ pub(crate) fn run_options_from(config: Config, depth: &DepthArgs) -> Result<RunO
         config,
         depth: depth_options_with_model(depth)?,
         write_depth_photo: false,
+        ..RunOptions::default()
     })
 }

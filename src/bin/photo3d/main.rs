@@ -39,8 +39,12 @@ enum Command {
     Eval(EvalArgs),
     /// Views from two eyes: side-by-side or anaglyph PNG, or a wiggle GIF.
     Stereo(StereoArgs),
-    /// Print the default configuration as TOML.
-    Config,
+    /// Print the default configuration as TOML (or, with --paths, the camera path presets).
+    Config {
+        /// Print the four motions as `[[path]]` tables for `photo3d run --path`.
+        #[arg(long)]
+        paths: bool,
+    },
     /// List or download the neural depth models.
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -51,8 +55,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Config => {
-            print!("{}", Config::default_toml());
+        Command::Config { paths } => {
+            if paths {
+                let presets = photo3d::render::path::config_paths(&Config::default());
+                print!(
+                    "{}",
+                    photo3d::render::path::PathFile { paths: presets }.to_toml()
+                );
+            } else {
+                print!("{}", Config::default_toml());
+            }
             ExitCode::SUCCESS
         }
         Command::Run(args) => run::run(args),

@@ -4,6 +4,7 @@ use crate::args::{load_config, run_options_from, RunArgs};
 use crate::progress::Observer;
 use photo3d::interrupt;
 use photo3d::pipeline::{outputs_complete_for, run_photo, Report, RunOptions};
+use photo3d::render::path::PathFile;
 use photo3d::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -106,8 +107,15 @@ pub(crate) fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
     config
         .validate()
         .map_err(|e| format!("invalid settings: {e}"))?;
+    let mut paths = Vec::new();
+    for file in &args.paths {
+        paths.extend(PathFile::read(file).map_err(|e| e.to_string())?.paths);
+    }
     Ok(RunOptions {
         write_depth_photo: args.write_depth_photo,
+        paths,
+        parallax: args.parallax,
+        formats: args.format,
         ..run_options_from(config, &args.depth)?
     })
 }
