@@ -203,7 +203,7 @@ fn viewer_in_chromium_matches_cpu_render() {
     let scene = scene();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("viewer.html");
-    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic")).unwrap();
+    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic", 1.0, &[])).unwrap();
     if let Ok(out) = std::env::var("PHOTO3D_TEST_OUT") {
         std::fs::copy(&page, Path::new(&out).join("viewer.html")).unwrap();
     }
@@ -275,7 +275,7 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
     );
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("viewer.html");
-    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic")).unwrap();
+    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic", 1.0, &[])).unwrap();
     if let Ok(out) = std::env::var("PHOTO3D_TEST_OUT") {
         std::fs::copy(&page, Path::new(&out).join("viewer_near_disc.html")).unwrap();
     }
