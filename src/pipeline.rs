@@ -25,7 +25,7 @@ use crate::map::FloatMap;
 use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply};
 use crate::output::motion::{VideoFormats, VideoSinks};
 use crate::output::video::check_frame_size;
-use crate::output::viewer::viewer_html;
+use crate::output::viewer::{viewer_html, ViewerPath};
 use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::parallax::{safe_scale, Parallax};
@@ -475,12 +475,6 @@ pub fn run_photo(
         Ok::<_, Error>(glb)
     })?;
     outputs.push("mesh.glb".to_string());
-    timings.stage("write_viewer", observer, |_| {
-        let path = stage.path().join("viewer.html");
-        let title = photo.file_stem().unwrap_or_default().to_string_lossy();
-        std::fs::write(&path, viewer_html(&glb.bytes, &title)).map_err(|e| Error::output(&path, e))
-    })?;
-    outputs.push("viewer.html".to_string());
     let paths = if options.paths.is_empty() {
         config_paths(config)
     } else {
@@ -494,6 +488,24 @@ pub fn run_photo(
         outputs.extend(video.files.iter().cloned());
         videos.push(video);
     }
+    // The viewer comes after the videos: its drag is limited by their safe
+    // parallax, and it plays their paths.
+    timings.stage("write_viewer", observer, |_| {
+        let path = stage.path().join("viewer.html");
+        let title = photo.file_stem().unwrap_or_default().to_string_lossy();
+        let safe = videos.iter().map(|v| v.safe_parallax).fold(1.0, f32::min);
+        let played: Vec<ViewerPath> = paths
+            .iter()
+            .zip(&videos)
+            .map(|(p, v)| {
+                let cameras = video_cameras(&scene, config, p, v.parallax);
+                ViewerPath::new(&p.name, config.fps, &cameras, scene.prepared.intrinsics.fx)
+            })
+            .collect();
+        let page = viewer_html(&glb.bytes, &title, safe, &played);
+        std::fs::write(&path, page).map_err(|e| Error::output(&path, e))
+    })?;
+    outputs.push("viewer.html".to_string());
     interrupt::check()?;
     outputs.push("report.json".to_string());
     let (pw, ph) = rgb.dimensions();

@@ -8,7 +8,7 @@ use photo3d::depth::DepthKind;
 use photo3d::depth::{DepthEstimate, DepthSource};
 use photo3d::map::FloatMap;
 use photo3d::mesh::glb::encode_glb;
-use photo3d::output::viewer::viewer_html;
+use photo3d::output::viewer::{viewer_html, LIMITS};
 use photo3d::pipeline::build_scene;
 use photo3d::progress::Timings;
 use photo3d::render::{render, Camera};
@@ -26,6 +26,14 @@ const VIEW_SCALE: u32 = 3;
 /// A near disc with stripes in front of a far plane with a checker over a
 /// gradient: a discontinuity all round, an inpainted layer behind it.
 fn scene() -> Scene {
+    scene_with(Config {
+        longer_side_len: W,
+        ..Config::default()
+    })
+}
+
+/// The synthetic scene built with `config`.
+fn scene_with(config: Config) -> Scene {
     let near = |x: u32, y: u32| (x as f32 - 90.0).hypot(y as f32 - 60.0) < 30.0;
     let rgb = RgbImage::from_fn(W, H, |x, y| {
         if near(x, y) {
@@ -48,10 +56,6 @@ fn scene() -> Scene {
         map: depth,
         kind: DepthKind::Depth,
         source: DepthSource::Classical,
-    };
-    let config = Config {
-        longer_side_len: W,
-        ..Config::default()
     };
     build_scene(
         &rgb,
@@ -199,7 +203,7 @@ fn viewer_in_chromium_matches_cpu_render() {
     let scene = scene();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("viewer.html");
-    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic")).unwrap();
+    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic", 1.0, &[])).unwrap();
     if let Ok(out) = std::env::var("PHOTO3D_TEST_OUT") {
         std::fs::copy(&page, Path::new(&out).join("viewer.html")).unwrap();
     }
@@ -239,4 +243,54 @@ fn viewer_in_chromium_matches_cpu_render() {
         wrong_pose > 2.0 * error,
         "test cannot tell poses apart: {wrong_pose:.2} vs {error:.2}"
     );
+}
+
+/// Pixels of exactly the viewer's clear colour (grey 128).
+fn clear_colour_pixels(image: &RgbImage) -> usize {
+    image.pixels().filter(|p| p.0 == [128, 128, 128]).count()
+}
+
+#[test]
+fn viewer_at_the_largest_drag_shows_no_clear_colour() {
+    let Some(browser) = chromium() else {
+        have("chromium", false);
+        return;
+    };
+    // Little inpainted behind the disc and no border beyond the photo: the
+    // largest drag looks past every surface the mesh holds.
+    let scene = scene_with(Config {
+        longer_side_len: W,
+        background_thickness: 2,
+        background_thickness_2: 2,
+        extrapolate_border: false,
+        ..Config::default()
+    });
+    // The synthetic photo holds no pixel of the clear colour, so any such
+    // pixel in a screenshot is one no surface and no backdrop covered.
+    let photo = &scene.prepared.rgb;
+    assert_eq!(
+        clear_colour_pixels(photo),
+        0,
+        "photo has clear-colour pixels"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("viewer.html");
+    std::fs::write(&page, viewer_html(&glb_of(&scene), "synthetic", 1.0, &[])).unwrap();
+    if let Ok(out) = std::env::var("PHOTO3D_TEST_OUT") {
+        std::fs::copy(&page, Path::new(&out).join("viewer_near_disc.html")).unwrap();
+    }
+    // The corner of the drag, moved back: the far plane slides out of the
+    // photo's rectangle and the disc uncovers the most.
+    let l = LIMITS;
+    for (name, t) in [
+        ("back", [l[0], l[1], l[2]]),
+        ("forward", [-l[0], l[1], -l[2]]),
+    ] {
+        let fragment = format!("pose={},{},{}&autoplay=0", t[0], t[1], t[2]);
+        let shot = screenshot(browser, &page, &fragment, dir.path());
+        save_for_review(&shot, &format!("viewer_largest_drag_{name}.png"));
+        let grey = clear_colour_pixels(&shot);
+        eprintln!("largest drag {name} {t:?}: {grey} clear-colour pixels");
+        assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
+    }
 }
