@@ -13,7 +13,7 @@ use crate::output::motion::VideoFormats;
 use crate::output::video::Mp4Writer;
 use crate::pipeline::{build_scene, video_cameras, write_video};
 use crate::progress::{Event, Timings};
-use crate::render::{path::config_paths, Renderer};
+use crate::render::Renderer;
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -111,7 +111,7 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     drop((rgb, depth));
     let peak_scene = peak_rss();
 
-    let first = &config_paths(&config)[0];
+    let first = &config.camera_paths()[0];
     let poses = video_cameras(&scene, &config, first, 1.0);
     let samples = config.samples_per_side();
     let mut renderer = Renderer::default();

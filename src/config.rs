@@ -1,6 +1,7 @@
 //! Pipeline settings. Keys mirror the reference's `argument.yml` so its users
 //! can carry their settings over; unknown keys are an error.
 
+use crate::render::path::{motion_paths, Motion};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -139,6 +140,22 @@ pub enum SettingsError {
 }
 
 impl Config {
+    /// The video motions as camera paths (the presets `photo3d config --paths` prints).
+    pub fn camera_paths(&self) -> Vec<crate::render::path::CameraPath> {
+        let motions: Vec<Motion> = (0..self.traj_types.len())
+            .map(|i| Motion {
+                kind: &self.traj_types[i],
+                shift: [
+                    self.x_shift_range[i],
+                    self.y_shift_range[i],
+                    self.z_shift_range[i],
+                ],
+                name: &self.video_postfix[i],
+            })
+            .collect();
+        motion_paths(&motions)
+    }
+
     /// Reads a TOML config; missing keys keep their defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
@@ -281,6 +298,37 @@ pub fn check_file_stem(name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presets_reproduce_the_reference_motions_exactly() {
+        let config = Config::default();
+        let text = crate::render::path::PathFile {
+            paths: config.camera_paths(),
+        }
+        .to_toml();
+        let read = crate::render::path::PathFile::parse(&text).unwrap();
+        assert_eq!(read.paths.len(), 4);
+        for (i, path) in read.paths.iter().enumerate() {
+            let shift = [
+                config.x_shift_range[i],
+                config.y_shift_range[i],
+                config.z_shift_range[i],
+            ];
+            let old = crate::render::camera::trajectory(&config.traj_types[i], shift, 240);
+            let new = path.poses(240, 40, 1.0);
+            for (k, (t, pose)) in old.iter().zip(&new).enumerate() {
+                // Bit-exact, so every rendered frame is byte-identical.
+                assert_eq!(
+                    t.map(|v| (v + 0.0).to_bits()),
+                    pose.translation.map(|v| (v + 0.0).to_bits()),
+                    "{} frame {k}",
+                    path.name
+                );
+                assert_eq!(pose.rotation, crate::render::camera::IDENTITY);
+            }
+        }
+        assert!(read.paths[0].dolly_zoom && !read.paths[1].dolly_zoom);
+    }
 
     #[test]
     fn default_round_trips_through_toml() {

@@ -29,7 +29,7 @@ use crate::output::viewer::{viewer_html, ViewerPath};
 use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::parallax::{safe_scale, Parallax};
-use crate::render::path::{config_paths, CameraPath, Pose};
+use crate::render::path::{CameraPath, Pose};
 use crate::render::{dolly_zoom, render, Camera, Renderer};
 use crate::scene::{Scene, SceneStats};
 use serde::{Deserialize, Serialize};
@@ -476,7 +476,7 @@ pub fn run_photo(
     })?;
     outputs.push("mesh.glb".to_string());
     let paths = if options.paths.is_empty() {
-        config_paths(config)
+        config.camera_paths()
     } else {
         options.paths.clone()
     };

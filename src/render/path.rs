@@ -4,7 +4,6 @@
 //! and changed.
 
 use super::camera::IDENTITY;
-use crate::config::Config;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -352,21 +351,25 @@ pub fn rotation(angles: [f32; 3]) -> [[f32; 3]; 3] {
     ]
 }
 
-/// The reference's four motions (and any others in the config) as paths.
-pub fn config_paths(config: &Config) -> Vec<CameraPath> {
-    (0..config.traj_types.len())
-        .map(|i| {
-            // The config gives translations t; the camera centre is −t.
-            let centre = [
-                -config.x_shift_range[i],
-                -config.y_shift_range[i],
-                -config.z_shift_range[i],
-            ];
+/// One motion as the reference's settings list it: trajectory type, camera
+/// translation t (the camera centre is −t) and video name.
+pub struct Motion<'a> {
+    pub kind: &'a str,
+    pub shift: [f32; 3],
+    pub name: &'a str,
+}
+
+/// The reference's motions as paths (see `Config::camera_paths`).
+pub fn motion_paths(motions: &[Motion]) -> Vec<CameraPath> {
+    motions
+        .iter()
+        .map(|motion| {
+            let centre = motion.shift.map(|t| -t);
             let key = |position| Key {
                 position,
                 ..Key::default()
             };
-            let (keys, orbit, looped) = match config.traj_types[i].as_str() {
+            let (keys, orbit, looped) = match motion.kind {
                 "circle" => (
                     Vec::new(),
                     Some(Orbit {
@@ -380,10 +383,10 @@ pub fn config_paths(config: &Config) -> Vec<CameraPath> {
                 _ => (vec![key(centre.map(|c| -c)), key(centre)], None, false),
             };
             CameraPath {
-                name: config.video_postfix[i].clone(),
+                name: motion.name.to_string(),
                 easing: Easing::Linear,
                 looped,
-                dolly_zoom: config.video_postfix[i].contains("dolly"),
+                dolly_zoom: motion.name.contains("dolly"),
                 orbit,
                 keys,
             }
@@ -394,38 +397,6 @@ pub fn config_paths(config: &Config) -> Vec<CameraPath> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::camera::trajectory;
-
-    #[test]
-    fn presets_reproduce_the_reference_motions_exactly() {
-        let config = Config::default();
-        let text = PathFile {
-            paths: config_paths(&config),
-        }
-        .to_toml();
-        let read = PathFile::parse(&text).unwrap();
-        assert_eq!(read.paths.len(), 4);
-        for (i, path) in read.paths.iter().enumerate() {
-            let shift = [
-                config.x_shift_range[i],
-                config.y_shift_range[i],
-                config.z_shift_range[i],
-            ];
-            let old = trajectory(&config.traj_types[i], shift, 240);
-            let new = path.poses(240, 40, 1.0);
-            for (k, (t, pose)) in old.iter().zip(&new).enumerate() {
-                // Bit-exact, so every rendered frame is byte-identical.
-                assert_eq!(
-                    t.map(|v| (v + 0.0).to_bits()),
-                    pose.translation.map(|v| (v + 0.0).to_bits()),
-                    "{} frame {k}",
-                    path.name
-                );
-                assert_eq!(pose.rotation, IDENTITY);
-            }
-        }
-        assert!(read.paths[0].dolly_zoom && !read.paths[1].dolly_zoom);
-    }
 
     #[test]
     fn keys_ease_and_loops_close() {

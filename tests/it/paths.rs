@@ -4,7 +4,6 @@ use crate::common::{example_photo, photo3d, read_report, stderr};
 use photo3d::config::Config;
 use photo3d::pipeline::{photo_scene, safe_parallax, video_cameras, RunOptions};
 use photo3d::render::parallax::{has_hole, HOLE_SIDE};
-use photo3d::render::path::config_paths;
 use photo3d::render::Renderer;
 use std::path::Path;
 
@@ -36,7 +35,7 @@ fn auto_parallax_leaves_no_hole_in_any_frame_of_a_real_photo() {
     let scene = photo_scene(&photo, &options).unwrap();
     let samples = config.samples_per_side();
     let mut reduced = 0;
-    for path in config_paths(&config) {
+    for path in config.camera_paths() {
         let safe = safe_parallax(&scene, &config, &path);
         assert!((0.0..=1.0).contains(&safe), "{}: {safe}", path.name);
         let cameras = video_cameras(&scene, &config, &path, safe);
@@ -50,7 +49,7 @@ fn auto_parallax_leaves_no_hole_in_any_frame_of_a_real_photo() {
         }
     }
     // Four times the motion must uncover what the inpainting never filled.
-    let circle = &config_paths(&config)[2];
+    let circle = &config.camera_paths()[2];
     assert!(any_hole(
         &scene,
         &video_cameras(&scene, &config, circle, 4.0),

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Config { paths } => {
             if paths {
-                let presets = photo3d::render::path::config_paths(&Config::default());
+                let presets = Config::default().camera_paths();
                 print!(
                     "{}",
                     photo3d::render::path::PathFile { paths: presets }.to_toml()

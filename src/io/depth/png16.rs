@@ -5,7 +5,6 @@ use std::io::Cursor;
 use std::path::Path;
 
 use super::checks::DepthFileError;
-use super::write::normalised_u16;
 use crate::map::FloatMap;
 use image::{ImageBuffer, ImageFormat, Luma};
 
@@ -39,4 +38,28 @@ pub(super) fn encode_png16(width: u32, height: u32, values: Vec<u16>) -> Result<
             .join(" ")
     })?;
     Ok(out.into_inner())
+}
+
+/// The finite values of `map` scaled to 0..65535 (a constant map, or one with
+/// no finite value, becomes all zeros; NaN/inf become 0).
+pub(super) fn normalised_u16(map: &FloatMap) -> Vec<u16> {
+    let (lo, hi) = map
+        .as_raw()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let range = f64::from(hi) - f64::from(lo);
+    map.as_raw()
+        .iter()
+        .map(|&v| {
+            if v.is_finite() && range > 0.0 {
+                // In 0..=65535 by construction; `as` saturates anyway.
+                ((f64::from(v) - f64::from(lo)) / range * 65_535.0).round() as u16
+            } else {
+                0
+            }
+        })
+        .collect()
 }
