@@ -169,17 +169,49 @@ fn window_median(
     Some(*m)
 }
 
-/// Cuts every link whose disparity jump exceeds `threshold`, then cuts intact
-/// links squeezed between two cut ones (the reference's spur rule).
-pub fn find_cuts(depth: &[f32], w: usize, h: usize, threshold: f32) -> Cuts {
-    let jump = |a: usize, b: usize| (1.0 / depth[a] - 1.0 / depth[b]).abs() > threshold;
+/// Steepest slope, in thresholds per pixel, that [`CutRule::Step`] takes for a
+/// smooth surface rather than a step.
+const MAX_SLOPE_STEPS: f32 = 4.0;
+
+/// When a link between two neighbouring pixels is a depth discontinuity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutRule {
+    /// The disparity jump exceeds the threshold (the reference's rule, for
+    /// smooth monocular estimates).
+    Jump,
+    /// The jump also differs by more than the threshold from the slope on
+    /// both sides: a steep but smooth surface (a floor seen at a grazing
+    /// angle in a measured map) stays whole, a step between surfaces is cut.
+    Step,
+}
+
+/// Cuts every link whose disparity change breaks the surface by `rule`, then
+/// cuts intact links squeezed between two cut ones (the reference's spur rule).
+pub fn find_cuts(depth: &[f32], w: usize, h: usize, threshold: f32, rule: CutRule) -> Cuts {
+    let q = |i: usize| 1.0 / depth[i];
+    // The link from i to i + step, at coordinate c of an axis of n pixels.
+    let cut = |i: usize, step: usize, c: usize, n: usize| {
+        let jump = q(i + step) - q(i);
+        if jump.abs() <= threshold || rule == CutRule::Jump {
+            return jump.abs() > threshold;
+        }
+        let before = (c >= 1).then(|| q(i) - q(i - step));
+        let after = (c + 2 < n).then(|| q(i + 2 * step) - q(i + step));
+        // A side continues the link's slope when the jump is within the
+        // threshold of it; a side that is itself a step predicts nothing.
+        !before
+            .into_iter()
+            .chain(after)
+            .filter(|s| s.abs() <= MAX_SLOPE_STEPS * threshold)
+            .any(|s| (jump - s).abs() <= threshold)
+    };
     let mut right = vec![false; w * h];
     let mut down = vec![false; w * h];
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
-            right[i] = x + 1 < w && jump(i, i + 1);
-            down[i] = y + 1 < h && jump(i, i + w);
+            right[i] = x + 1 < w && cut(i, 1, x, w);
+            down[i] = y + 1 < h && cut(i, w, y, h);
         }
     }
     let (spur_right, spur_down) = (right.clone(), down.clone());
@@ -457,10 +489,30 @@ mod tests {
     }
 
     #[test]
+    fn step_rule_keeps_a_steep_slope_whole_and_cuts_a_step() {
+        let (w, h) = (12, 3);
+        // Disparity rising 0.1 per column (a steep floor), then a 0.5 step at column 8.
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| {
+                let x = (i % w) as f32;
+                1.0 / (0.5 + 0.1 * x + if x >= 8.0 { 0.5 } else { 0.0 })
+            })
+            .collect();
+        let cut_columns = |rule| {
+            let cuts = find_cuts(&depth, w, h, 0.04, rule);
+            (0..w - 1)
+                .filter(|&x| cuts.right[w + x])
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cut_columns(CutRule::Step), [7]);
+        assert_eq!(cut_columns(CutRule::Jump).len(), w - 1);
+    }
+
+    #[test]
     fn square_gives_one_closed_near_curve() {
         let (w, h) = (40, 40);
         let depth = square_scene(w, h, 10, 30);
-        let cuts = find_cuts(&depth, w, h, 0.04);
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
         assert_eq!(cuts.count(), 4 * 20);
         let edges = link_near_edges(&depth, &cuts);
         assert_eq!(edges.count, 1);
@@ -475,14 +527,14 @@ mod tests {
         let depth: Vec<f32> = (0..w * h)
             .map(|i| 1.0 / (1.0 + 0.01 * (i % w) as f32))
             .collect();
-        assert_eq!(find_cuts(&depth, w, h, 0.04).count(), 0);
+        assert_eq!(find_cuts(&depth, w, h, 0.04, CutRule::Jump).count(), 0);
     }
 
     #[test]
     fn small_island_is_merged_into_surroundings() {
         let (w, h) = (30, 30);
         let mut depth = square_scene(w, h, 12, 15);
-        let mut cuts = find_cuts(&depth, w, h, 0.04);
+        let mut cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
         assert!(cuts.count() > 0);
         merge_small_surfaces(&mut depth, &mut cuts, 200);
         assert_eq!(cuts.count(), 0);
@@ -493,12 +545,12 @@ mod tests {
     fn short_edges_are_dropped_long_kept() {
         let (w, h) = (40, 40);
         let depth = square_scene(w, h, 5, 8);
-        let mut cuts = find_cuts(&depth, w, h, 0.04);
+        let mut cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
         let edges = link_near_edges(&depth, &cuts);
         drop_short_edges(&depth, &mut cuts, &edges, 12);
         assert_eq!(cuts.count(), 0);
         let depth = square_scene(w, h, 5, 30);
-        let mut cuts = find_cuts(&depth, w, h, 0.04);
+        let mut cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
         let edges = link_near_edges(&depth, &cuts);
         drop_short_edges(&depth, &mut cuts, &edges, 12);
         assert_eq!(cuts.count(), 4 * 25);

@@ -188,7 +188,7 @@ mod tests {
         let depth: Vec<f32> = (0..w * h)
             .map(|i| if i % w < 2 { 1.0 } else { 5.0 })
             .collect();
-        let cuts = find_cuts(&depth, w, h, 0.04);
+        let cuts = find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
         let mut ldi = Ldi::from_grid(
             &depth,
             &vec![[0; 3]; w * h],

@@ -4,9 +4,9 @@
 use crate::config::Config;
 use crate::depth::chain::{choose_depth, DepthOptions};
 use crate::depth::DepthKind;
-use crate::depth::{DepthEstimate, DepthSource};
+use crate::depth::{DepthEstimate, DepthOrigin, DepthSource};
 use crate::edges::{
-    drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
+    drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth, CutRule,
 };
 use crate::error::Error;
 use crate::inpaint::{
@@ -69,23 +69,40 @@ pub fn build_scene(
     observer: &mut dyn FnMut(Event),
 ) -> Scene {
     let prepared = timings.stage("prepare", observer, |_| {
-        prepare(rgb, &depth.map, depth.kind, config.longer_side_len)
+        prepare(
+            rgb,
+            &depth.map,
+            depth.kind,
+            depth.source.origin(),
+            config.longer_side_len,
+        )
     });
     let (w, h) = (
         prepared.rgb.width() as usize,
         prepared.rgb.height() as usize,
     );
+    // A measured map is kept exact: the median sharpening, the slope-blind cut
+    // rule and the redrawn colour band all exist to hide a monocular estimate's
+    // soft, misplaced edges, and they move or repaint a measured one's true edges.
+    let measured = depth.source.origin() == DepthOrigin::Measured;
     let mut sharp = prepared.depth.clone();
-    timings.stage("sharpen", observer, |_| {
-        sharpen_depth(
-            &mut sharp,
-            w,
-            h,
-            config.depth_threshold,
-            &config.filter_size,
-            config.sparse_iter,
-        )
-    });
+    if !measured {
+        timings.stage("sharpen", observer, |_| {
+            sharpen_depth(
+                &mut sharp,
+                w,
+                h,
+                config.depth_threshold,
+                &config.filter_size,
+                config.sparse_iter,
+            )
+        });
+    }
+    let cut_rule = if measured {
+        CutRule::Step
+    } else {
+        CutRule::Jump
+    };
     let frame = if config.extrapolate_border {
         config.extrapolation_thickness
     } else {
@@ -94,7 +111,7 @@ pub fn build_scene(
     let (canvas, cuts, edges) = timings.stage("discontinuities", observer, |_| {
         let mut canvas = extend_frame(&prepared.rgb, &sharp, frame);
         let (cw, ch) = (canvas.width, canvas.height);
-        let mut cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold);
+        let mut cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold, cut_rule);
         merge_small_surfaces(&mut canvas.depth, &mut cuts, config.min_component_size);
         let edges = link_near_edges(&canvas.depth, &cuts);
         drop_short_edges(&canvas.depth, &mut cuts, &edges, config.redundant_number);
@@ -111,7 +128,11 @@ pub fn build_scene(
         first: Thickness {
             background: config.background_thickness,
             context: config.context_thickness,
-            band: config.depth_edge_dilate,
+            band: if measured {
+                0
+            } else {
+                config.depth_edge_dilate
+            },
         },
         second: Thickness {
             background: config.background_thickness_2,

@@ -1,6 +1,6 @@
 //! Brings photo and depth to the working size and the reference's depth scale.
 
-use crate::depth::DepthKind;
+use crate::depth::{DepthKind, DepthOrigin};
 use crate::filter::blur::mean3x3;
 use crate::grid::resize_map;
 use crate::map::FloatMap;
@@ -72,7 +72,13 @@ pub fn working_size(width: u32, height: u32, longer_side: u32) -> (u32, u32) {
 
 /// Resizes the photo and converts the map to the reference's depth scale.
 /// The map must be finite; it may have any size (it is resampled to the photo).
-pub fn prepare(rgb: &RgbImage, map: &FloatMap, kind: DepthKind, longer_side: u32) -> Prepared {
+pub fn prepare(
+    rgb: &RgbImage,
+    map: &FloatMap,
+    kind: DepthKind,
+    origin: DepthOrigin,
+    longer_side: u32,
+) -> Prepared {
     let original = rgb.dimensions();
     let (w, h) = working_size(original.0, original.1, longer_side);
     let photo = if (w, h) == original {
@@ -80,7 +86,7 @@ pub fn prepare(rgb: &RgbImage, map: &FloatMap, kind: DepthKind, longer_side: u32
     } else {
         imageops::resize(rgb, w, h, FilterType::Triangle)
     };
-    let (disparity, disparity_map) = normalized_disparity(map, kind);
+    let (disparity, disparity_map) = normalized_disparity(map, kind, origin);
     let disparity = if disparity.dimensions() == (w, h) {
         disparity
     } else {
@@ -99,37 +105,55 @@ pub fn prepare(rgb: &RgbImage, map: &FloatMap, kind: DepthKind, longer_side: u32
     }
 }
 
-/// Disparity shifted to start at 0, box-blurred 3×3 and scaled to max 3 (reference §1).
-fn normalized_disparity(map: &FloatMap, kind: DepthKind) -> (FloatMap, DisparityMapping) {
+/// Disparity scaled to max [`DISPARITY_SCALE`] (reference §1): an estimate is
+/// shifted to start at 0 and box-blurred 3×3 (its farthest values then meet
+/// [`DISPARITY_FLOOR`]); a measurement is mapped exactly onto
+/// [`DISPARITY_FLOOR`]..[`DISPARITY_SCALE`], so no value is clamped or blurred.
+fn normalized_disparity(
+    map: &FloatMap,
+    kind: DepthKind,
+    origin: DepthOrigin,
+) -> (FloatMap, DisparityMapping) {
     let mut disp = match kind {
         DepthKind::Disparity => map.clone(),
-        DepthKind::Depth => {
-            let positive_min = map
-                .pixels()
-                .map(|p| p[0])
-                .filter(|&d| d > 0.0)
-                .fold(f32::INFINITY, f32::min);
-            let floor = if positive_min.is_finite() {
-                positive_min
-            } else {
-                1.0
-            };
-            FloatMap::from_fn(map.width(), map.height(), |x, y| {
-                Luma([1.0 / map.get_pixel(x, y)[0].max(floor)])
-            })
-        }
+        DepthKind::Depth => inverse_depth(map),
     };
     let min = disp.pixels().map(|p| p[0]).fold(f32::INFINITY, f32::min);
     disp.pixels_mut().for_each(|p| p[0] -= min);
-    let mut blurred = mean3x3(&disp);
-    let max = blurred.pixels().map(|p| p[0]).fold(0.0, f32::max);
+    let (mut disp, floor) = match origin {
+        DepthOrigin::Estimated => (mean3x3(&disp), 0.0),
+        DepthOrigin::Measured => (disp, DISPARITY_FLOOR),
+    };
+    let max = disp.pixels().map(|p| p[0]).fold(0.0, f32::max);
     let scale = if max > 0.0 {
-        DISPARITY_SCALE / max
+        (DISPARITY_SCALE - floor) / max
     } else {
         0.0
     };
-    blurred.pixels_mut().for_each(|p| p[0] *= scale);
-    (blurred, DisparityMapping { offset: min, scale })
+    disp.pixels_mut().for_each(|p| p[0] = p[0] * scale + floor);
+    let offset = if scale > 0.0 {
+        min - floor / scale
+    } else {
+        min
+    };
+    (disp, DisparityMapping { offset, scale })
+}
+
+/// 1 / depth, with zero or negative depths raised to the smallest positive one.
+fn inverse_depth(map: &FloatMap) -> FloatMap {
+    let positive_min = map
+        .pixels()
+        .map(|p| p[0])
+        .filter(|&d| d > 0.0)
+        .fold(f32::INFINITY, f32::min);
+    let floor = if positive_min.is_finite() {
+        positive_min
+    } else {
+        1.0
+    };
+    FloatMap::from_fn(map.width(), map.height(), |x, y| {
+        Luma([1.0 / map.get_pixel(x, y)[0].max(floor)])
+    })
 }
 
 #[cfg(test)]
@@ -155,7 +179,13 @@ mod tests {
     fn disparity_maps_to_reference_depth_range() {
         // A map at twice the photo's resolution, resampled on the way.
         let map = FloatMap::from_fn(80, 40, |x, _| Luma([x as f32]));
-        let p = prepare(&RgbImage::new(40, 20), &map, DepthKind::Disparity, 40);
+        let p = prepare(
+            &RgbImage::new(40, 20),
+            &map,
+            DepthKind::Disparity,
+            DepthOrigin::Estimated,
+            40,
+        );
         let near = p.depth.get_pixel(39, 10)[0];
         let far = p.depth.get_pixel(0, 10)[0];
         assert!((1.0 / 3.0 - 1e-4..0.4).contains(&near), "near {near}");
@@ -165,14 +195,55 @@ mod tests {
     #[test]
     fn depth_kind_inverts_order() {
         let map = FloatMap::from_fn(40, 20, |x, _| Luma([1.0 + x as f32]));
-        let p = prepare(&RgbImage::new(40, 20), &map, DepthKind::Depth, 40);
+        let p = prepare(
+            &RgbImage::new(40, 20),
+            &map,
+            DepthKind::Depth,
+            DepthOrigin::Estimated,
+            40,
+        );
         assert!(p.depth.get_pixel(0, 10)[0] < p.depth.get_pixel(39, 10)[0]);
     }
 
     #[test]
     fn constant_map_is_flat_and_finite() {
         let map = FloatMap::from_pixel(10, 10, image::Luma([5.0]));
-        let p = prepare(&RgbImage::new(10, 10), &map, DepthKind::Depth, 10);
+        let p = prepare(
+            &RgbImage::new(10, 10),
+            &map,
+            DepthKind::Depth,
+            DepthOrigin::Estimated,
+            10,
+        );
         assert!(p.depth.pixels().all(|v| v[0] == 20.0));
+    }
+
+    #[test]
+    fn measured_disparity_is_mapped_exactly_without_blur_or_clamping() {
+        let map = FloatMap::from_fn(20, 4, |x, _| Luma([if x < 10 { 4.0 } else { 20.0 }]));
+        let p = prepare(
+            &RgbImage::new(20, 4),
+            &map,
+            DepthKind::Disparity,
+            DepthOrigin::Measured,
+            20,
+        );
+        let m = p.disparity_map;
+        for x in 0..20 {
+            let d = map.get_pixel(x, 1)[0];
+            let working = 1.0 / p.depth.get_pixel(x, 1)[0];
+            assert!((working - m.scale * (d - m.offset)).abs() < 1e-5, "x = {x}");
+        }
+        // The step stays one pixel wide, and the far side is not clamped to the floor.
+        assert!((1.0 / p.depth.get_pixel(9, 1)[0] - DISPARITY_FLOOR).abs() < 1e-5);
+        assert!((1.0 / p.depth.get_pixel(10, 1)[0] - DISPARITY_SCALE).abs() < 1e-5);
+        let estimated = prepare(
+            &RgbImage::new(20, 4),
+            &map,
+            DepthKind::Disparity,
+            DepthOrigin::Estimated,
+            20,
+        );
+        assert!(1.0 / estimated.depth.get_pixel(10, 1)[0] < DISPARITY_SCALE - 0.5);
     }
 }

@@ -22,6 +22,17 @@ pub enum DepthKind {
     Disparity,
 }
 
+/// How much the depth map can be trusted, which decides how it is conditioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepthOrigin {
+    /// A monocular estimate: smoothed 3×3 and floored as the reference does,
+    /// which hides its pixel noise.
+    Estimated,
+    /// A measurement (a depth file, a depth photo, a stereo pair): kept exact,
+    /// so edges stay where they were measured and no far value is clamped.
+    Measured,
+}
+
 /// Where the depth of a run came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]
@@ -53,6 +64,16 @@ impl DepthSource {
             DepthSource::Stereo { .. } => "stereo",
             DepthSource::Classical => "classical",
             DepthSource::Neural { .. } => "neural",
+        }
+    }
+
+    /// Whether the depth was measured (kept exact) or estimated (smoothed as the reference does).
+    pub fn origin(&self) -> DepthOrigin {
+        match self {
+            DepthSource::File { .. }
+            | DepthSource::Embedded { .. }
+            | DepthSource::Stereo { .. } => DepthOrigin::Measured,
+            DepthSource::Classical | DepthSource::Neural { .. } => DepthOrigin::Estimated,
         }
     }
 }

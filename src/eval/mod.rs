@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::depth::DepthKind;
 use crate::depth::{DepthEstimate, DepthSource};
 use crate::filter::blur::gaussian_blur_ssim;
-use crate::grid::propagate_mean;
+use crate::filter::fill::fill_from_far_side;
 use crate::map::FloatMap;
 use crate::pipeline::build_scene;
 use crate::progress::Timings;
@@ -173,7 +173,11 @@ pub fn render_right(
     let estimate = DepthEstimate {
         map: disparity.clone(),
         kind: DepthKind::Disparity,
-        source: DepthSource::Classical,
+        // The true disparity is a measurement: kept exact, as a depth file is.
+        // Its path is never reported by an evaluation.
+        source: DepthSource::File {
+            path: std::path::PathBuf::new(),
+        },
     };
     let scene = build_scene(
         left,
@@ -194,20 +198,10 @@ pub fn render_right(
     render_over(&scene.mesh, &camera, config.samples_per_side(), background)
 }
 
-/// Unknown disparities replaced from their neighbours; None if none is known.
+/// Unknown disparities filled from the far side of each occlusion; None if none is known.
 fn fill_unknown(disparity: &FloatMap) -> Option<FloatMap> {
-    let (w, h) = (disparity.width() as usize, disparity.height() as usize);
-    let mut values: Vec<[f32; 1]> = disparity.pixels().map(|p| [p[0]]).collect();
-    let mut known: Vec<bool> = values.iter().map(|v| v[0].is_finite()).collect();
-    if !known.iter().any(|&k| k) {
-        return None;
-    }
-    propagate_mean(w, h, &mut values, &mut known, &vec![true; w * h]);
-    FloatMap::from_raw(
-        w as u32,
-        h as u32,
-        values.into_iter().map(|v| v[0]).collect(),
-    )
+    let mut filled = disparity.clone();
+    fill_from_far_side(&mut filled).map(|_| filled)
 }
 
 /// Right-view pixels that no left pixel with known disparity lands on

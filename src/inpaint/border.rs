@@ -166,7 +166,13 @@ mod tests {
         });
         let depth = FloatMap::from_pixel(w as u32, h as u32, image::Luma([5.0]));
         let canvas = extend_frame(&rgb, &depth, f);
-        let cuts = find_cuts(&canvas.depth, canvas.width, canvas.height, 0.04);
+        let cuts = find_cuts(
+            &canvas.depth,
+            canvas.width,
+            canvas.height,
+            0.04,
+            crate::edges::CutRule::Jump,
+        );
         let mut ldi = Ldi::from_grid(&canvas.depth, &canvas.colour, &canvas.origin, &cuts, f);
         synthesize_frame(&mut ldi, 32);
         let top_row: Vec<[u8; 3]> = (f..f + w).map(|x| ldi.colour[x]).collect();

@@ -69,7 +69,7 @@ mod tests {
     /// columns are hidden by foreground nodes at depth `front`, the rest is context.
     fn ramp_patch(w: usize, h: usize, front: f32) -> (Ldi, Region) {
         let depth: Vec<f32> = (0..w * h).map(|i| 10.0 + (i / w) as f32).collect();
-        let cuts = find_cuts(&depth, w, h, 1.0);
+        let cuts = find_cuts(&depth, w, h, 1.0, crate::edges::CutRule::Jump);
         let mut ldi = Ldi::from_grid(
             &depth,
             &vec![[0; 3]; w * h],

@@ -252,7 +252,7 @@ pub(super) fn step_scene(w: usize, h: usize, split: usize) -> Ldi {
             (false, false) => [0, 0, 200],
         })
         .collect();
-    let cuts = find_cuts(&depth, w, h, 0.04);
+    let cuts = find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
     Ldi::from_grid(&depth, &colour, &vec![origin::ORIGINAL; w * h], &cuts, 0)
 }
 
@@ -323,7 +323,7 @@ mod tests {
             &vec![5.0; w * h],
             &ldi.colour,
             &ldi.origin,
-            &crate::edges::find_cuts(&vec![5.0; w * h], w, h, 0.04),
+            &crate::edges::find_cuts(&vec![5.0; w * h], w, h, 0.04, crate::edges::CutRule::Jump),
             0,
         );
         assert!(RegionGrower::new(&flat, None)

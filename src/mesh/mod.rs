@@ -41,8 +41,9 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
         let node = node as usize;
         let (x, y) = ldi.position(node);
         let z = ldi.depth[node];
-        let c = x as f32 - frame + 0.5;
-        let r = y as f32 - frame + 0.5;
+        let [dx, dy] = edge_offset(&ldi.links[node]);
+        let c = x as f32 - frame + 0.5 + dx;
+        let r = y as f32 - frame + 0.5 + dy;
         vertex_of[node] = mesh.positions.len() as u32;
         mesh.positions
             .push([z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]);
@@ -59,6 +60,21 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
         }
     }
     mesh
+}
+
+/// Where a node sits inside its pixel: at the centre, or half a pixel out
+/// towards a side where its surface ends (a cut or the frame) while it goes
+/// on across the other side. So a surface covers its edge pixels whole, as the
+/// photo does, instead of stopping at their centres: two layers on either side
+/// of a cut meet at the pixel border with no gap, and a near object keeps its
+/// full width in a new view.
+fn edge_offset(links: &[u32; 4]) -> [f32; 2] {
+    let side = |minus: usize, plus: usize| match (links[minus] == NONE, links[plus] == NONE) {
+        (true, false) => -0.5,
+        (false, true) => 0.5,
+        _ => 0.0,
+    };
+    [side(LEFT, RIGHT), side(UP, DOWN)]
 }
 
 /// The LDI node of each mesh vertex: pixels in order, visible layer first
@@ -119,7 +135,7 @@ mod tests {
     use crate::ldi::origin;
 
     fn ldi_of(depth: &[f32], w: usize, h: usize) -> Ldi {
-        let cuts = find_cuts(depth, w, h, 0.04);
+        let cuts = find_cuts(depth, w, h, 0.04, crate::edges::CutRule::Jump);
         Ldi::from_grid(
             depth,
             &vec![[0; 3]; w * h],
@@ -158,6 +174,27 @@ mod tests {
                 z.iter().all(|&d| d == z[0]),
                 "triangle spans the jump: {z:?}"
             );
+        }
+    }
+
+    #[test]
+    fn layers_meet_at_the_pixel_border_of_a_cut() {
+        let (w, h) = (6, 3);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if i % w < 3 { 1.0 } else { 8.0 })
+            .collect();
+        let ldi = ldi_of(&depth, w, h);
+        let k = Intrinsics::reference((6, 3), (6, 3));
+        let mesh = build_mesh(&ldi, &k, (6, 3));
+        // Back to the image column each vertex projects to.
+        let column = |v: usize| {
+            let p = mesh.positions[v];
+            p[0] / p[2] * k.fx + k.cx
+        };
+        let row: Vec<f32> = (w..2 * w).map(column).collect();
+        let expected = [0.0, 1.5, 3.0, 3.0, 4.5, 6.0];
+        for (got, want) in row.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-4, "{row:?}");
         }
     }
 }
