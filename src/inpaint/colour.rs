@@ -13,6 +13,13 @@ const R: i64 = 2;
 const DISPARITY_WEIGHT: f32 = 500.0;
 /// PatchMatch search and vote rounds per pyramid level.
 const ROUNDS: usize = 4;
+/// Share of the copied texture in the fill; the rest is the smooth diffusion of
+/// the context. Where the background is unseen, a copied texture is right in
+/// kind but rarely in phase, and a smooth fill is right on average: their
+/// errors are nearly independent, so the mean errs least. Measured on the
+/// real-scene benchmark's tuning scenes (disoccluded PSNR, mean): texture alone
+/// 20.34 dB, smooth alone 20.69, shares 0.35/0.5/0.65 21.43/21.45/21.28.
+const TEXTURE_SHARE: f32 = 0.5;
 /// Coarsest pyramid level is at least this many pixels on its shorter side.
 const MIN_LEVEL_SIDE: usize = 12;
 
@@ -30,9 +37,28 @@ struct Level {
 }
 
 /// Colour for every hole and band pixel, drawn from context pixels outside
-/// the band only (never from the foreground that hides the hole).
+/// the band only (never from the foreground that hides the hole): the mean
+/// of a texture synthesis and a smooth continuation (see [`TEXTURE_SHARE`]).
 pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
     let base = base_level(region, ldi, depth);
+    let mut smooth = base.clone();
+    initialize_by_diffusion(&mut smooth);
+    let texture = synthesize(base, region);
+    texture
+        .iter()
+        .zip(&smooth.colour)
+        .map(|(t, s)| {
+            std::array::from_fn(|k| {
+                let v = TEXTURE_SHARE * t[k] + (1.0 - TEXTURE_SHARE) * s[k];
+                v.round().clamp(0.0, 255.0) as u8
+            })
+        })
+        .collect()
+}
+
+/// Multi-scale PatchMatch from the coarsest level's diffusion down to `base`:
+/// the context's texture continued into the hole.
+fn synthesize(base: Level, region: &Region) -> Vec<[f32; 3]> {
     let mut pyramid = vec![base];
     let max_ring = region.ring.iter().copied().max().unwrap_or(0) as usize;
     while pyramid.len() < 5 {
@@ -81,11 +107,7 @@ pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
             upsample_colour(&coarser[0], &mut finer[level - 1]);
         }
     }
-    pyramid[0]
-        .colour
-        .iter()
-        .map(|c| c.map(|v| v.round().clamp(0.0, 255.0) as u8))
-        .collect()
+    pyramid.swap_remove(0).colour
 }
 
 /// Patch arrays at full resolution: context colours and disparity, and the
