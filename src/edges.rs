@@ -234,6 +234,68 @@ pub fn find_cuts(depth: &[f32], w: usize, h: usize, threshold: f32, rule: CutRul
     }
 }
 
+/// How much nearer in colour to the near object than to the background a
+/// far-side pixel must be to join the object (sum of channel differences).
+/// Tuning scenes of the real-scene benchmark, disoccluded PSNR of ours: 0.5
+/// 21.82 dB, 0.75 22.17, 1.0 22.07 (21.45 without snapping).
+const SNAP_COLOUR_RATIO: f32 = 0.75;
+
+/// Moves each cut off a colour edge onto it: a far-side pixel beside a cut
+/// whose colour is clearly nearer the near pixel's than the next far pixel's is a
+/// mixed edge pixel of the near object (the depth edge ran one pixel wide of
+/// the colour edge), so it takes the near pixel's depth. Left where it was,
+/// it would trail the object as a thin ghost outline when the view moves.
+/// Returns how many pixels moved; cuts must be found again afterwards.
+pub fn snap_cuts_to_colour(depth: &mut [f32], colour: &[[u8; 3]], cuts: &Cuts) -> usize {
+    let (w, h) = (cuts.width, cuts.height);
+    let source = depth.to_vec();
+    let distance = |a: usize, b: usize| -> i32 {
+        (0..3)
+            .map(|k| (i32::from(colour[a][k]) - i32::from(colour[b][k])).abs())
+            .sum()
+    };
+    let mut moved = 0;
+    let mut snap = |near: usize, far: usize, beyond: Option<usize>| {
+        let Some(beyond) = beyond else { return };
+        let far_continues = cuts_between(cuts, far, beyond) == Some(false);
+        let mixed = (distance(far, near) as f32) < SNAP_COLOUR_RATIO * distance(far, beyond) as f32;
+        if far_continues && mixed && depth[far] == source[far] {
+            depth[far] = source[near];
+            moved += 1;
+        }
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            for (cut, step, c, n) in [(&cuts.right, 1, x, w), (&cuts.down, w, y, h)] {
+                if !cut[i] {
+                    continue;
+                }
+                let j = i + step;
+                // Depth: larger = farther.
+                if source[i] < source[j] {
+                    snap(i, j, (c + 2 < n).then(|| j + step));
+                } else {
+                    snap(j, i, (c >= 1).then(|| i - step));
+                }
+            }
+        }
+    }
+    moved
+}
+
+/// Whether the link between 4-neighbours `a` and `b` is cut (None if they are not neighbours).
+fn cuts_between(cuts: &Cuts, a: usize, b: usize) -> Option<bool> {
+    let (lo, hi) = (a.min(b), a.max(b));
+    if hi - lo == 1 && lo % cuts.width + 1 < cuts.width {
+        Some(cuts.right[lo])
+    } else if hi - lo == cuts.width {
+        Some(cuts.down[lo])
+    } else {
+        None
+    }
+}
+
 /// Union-find over pixel indices.
 pub struct DisjointSets {
     parent: Vec<u32>,
@@ -486,6 +548,45 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn mixed_edge_pixel_joins_the_object_it_resembles() {
+        // Near red object at columns 0..4 (depth 1), far grey wall (depth 8);
+        // column 4 is far in depth but red in colour: the depth edge ran one pixel wide.
+        let (w, h) = (10, 3);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if i % w < 4 { 1.0 } else { 8.0 })
+            .collect();
+        let colour: Vec<[u8; 3]> = (0..w * h)
+            .map(|i| {
+                if i % w < 5 {
+                    [200, 30, 20]
+                } else {
+                    [90, 90, 90]
+                }
+            })
+            .collect();
+        let mut snapped = depth.clone();
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        assert_eq!(snap_cuts_to_colour(&mut snapped, &colour, &cuts), h);
+        for y in 0..h {
+            assert_eq!(snapped[y * w + 4], 1.0);
+            assert_eq!(snapped[y * w + 5], 8.0);
+        }
+        // A far pixel that looks like the wall stays where it is.
+        let wall: Vec<[u8; 3]> = (0..w * h)
+            .map(|i| {
+                if i % w < 4 {
+                    [200, 30, 20]
+                } else {
+                    [90, 90, 90]
+                }
+            })
+            .collect();
+        let mut kept = depth.clone();
+        assert_eq!(snap_cuts_to_colour(&mut kept, &wall, &cuts), 0);
+        assert_eq!(kept, depth);
     }
 
     #[test]

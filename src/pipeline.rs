@@ -6,7 +6,8 @@ use crate::depth::chain::{choose_depth, DepthOptions};
 use crate::depth::DepthKind;
 use crate::depth::{DepthEstimate, DepthOrigin, DepthSource};
 use crate::edges::{
-    drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth, CutRule,
+    drop_short_edges, find_cuts, link_near_edges, merge_small_surfaces, sharpen_depth,
+    snap_cuts_to_colour, CutRule,
 };
 use crate::error::Error;
 use crate::inpaint::{
@@ -112,6 +113,9 @@ pub fn build_scene(
         let mut canvas = extend_frame(&prepared.rgb, &sharp, frame);
         let (cw, ch) = (canvas.width, canvas.height);
         let mut cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold, cut_rule);
+        if snap_cuts_to_colour(&mut canvas.depth, &canvas.colour, &cuts) > 0 {
+            cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold, cut_rule);
+        }
         merge_small_surfaces(&mut canvas.depth, &mut cuts, config.min_component_size);
         let edges = link_near_edges(&canvas.depth, &cuts);
         drop_short_edges(&canvas.depth, &mut cuts, &edges, config.redundant_number);
