@@ -261,6 +261,23 @@ fn flags_override_config_file() {
     }
 }
 
+/// `photo3d stereo PHOTO --format FORMAT --config CFG -o OUT EXTRA…`, which must succeed.
+fn run_stereo(photo: &Path, cfg: &Path, format: &str, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "stereo",
+        photo.to_str().unwrap(),
+        "--format",
+        format,
+        "--config",
+        cfg.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let result = photo3d(&args);
+    assert!(result.status.success(), "{format}: {}", stderr(&result));
+}
+
 #[test]
 fn stereo_writes_sbs_anaglyph_and_wiggle() {
     let dir = tempfile::tempdir().unwrap();
@@ -270,18 +287,7 @@ fn stereo_writes_sbs_anaglyph_and_wiggle() {
     let (w, h) = (120, 80);
     for (format, file) in [("sbs", "s.png"), ("anaglyph", "a.png"), ("wiggle", "w.gif")] {
         let out = dir.path().join(file);
-        let args = [
-            "stereo",
-            photo.to_str().unwrap(),
-            "--format",
-            format,
-            "--config",
-            cfg.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        let result = photo3d(&args);
-        assert!(result.status.success(), "{format}: {}", stderr(&result));
+        run_stereo(&photo, &cfg, format, &out, &[]);
         if format == "wiggle" {
             use image::AnimationDecoder;
             let decoder = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(
@@ -329,19 +335,7 @@ fn stereo_writes_cross_eye_and_top_bottom_with_divergence_and_convergence() {
     let (w, h) = (120, 80);
     let stereo = |format: &str, file: &str, extra: &[&str]| {
         let out = dir.path().join(file);
-        let mut args = vec![
-            "stereo",
-            photo.to_str().unwrap(),
-            "--format",
-            format,
-            "--config",
-            cfg.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        args.extend(extra);
-        let result = photo3d(&args);
-        assert!(result.status.success(), "{format}: {}", stderr(&result));
+        run_stereo(&photo, &cfg, format, &out, extra);
         image::open(&out).unwrap().to_rgb8()
     };
     let sbs = stereo("sbs", "s.png", &["--divergence", "4"]);
