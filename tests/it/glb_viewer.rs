@@ -216,12 +216,12 @@ fn viewer_in_chromium_matches_cpu_render() {
         &format!("pose={},{},{}&autoplay=0", t[0], t[1], t[2]),
         dir.path(),
     );
-    let (vw, vh) = (W * VIEW_SCALE, H * VIEW_SCALE);
-    assert_eq!(shot.dimensions(), (vw, vh), "screenshot size");
-    let mut k = scene.prepared.intrinsics;
-    let s = VIEW_SCALE as f32;
-    (k.fx, k.fy, k.cx, k.cy) = (k.fx * s, k.fy * s, k.cx * s, k.cy * s);
-    let camera = Camera::original(&k, vw, vh);
+    assert_eq!(
+        shot.dimensions(),
+        (W * VIEW_SCALE, H * VIEW_SCALE),
+        "screenshot size"
+    );
+    let camera = view_camera(&scene);
     let expected = render(&scene.mesh, &camera.posed(t, 1.0), 2);
     let unmoved = render(&scene.mesh, &camera, 2);
     save_for_review(&shot, "viewer_chromium.png");
@@ -245,6 +245,20 @@ fn viewer_in_chromium_matches_cpu_render() {
     );
 }
 
+/// The photo's camera at the browser window's size.
+fn view_camera(scene: &Scene) -> Camera {
+    let mut k = scene.prepared.intrinsics;
+    let s = VIEW_SCALE as f32;
+    (k.fx, k.fy, k.cx, k.cy) = (k.fx * s, k.fy * s, k.cx * s, k.cy * s);
+    Camera::original(&k, W * VIEW_SCALE, H * VIEW_SCALE)
+}
+
+/// Pixels coloured like the disc or half way to it: the far plane's blue is
+/// at least 120, the disc's at most 50.
+fn disc_pixels(image: &RgbImage) -> usize {
+    image.pixels().filter(|p| p.0[2] < 100).count()
+}
+
 /// Pixels of exactly the viewer's clear colour (grey 128).
 fn clear_colour_pixels(image: &RgbImage) -> usize {
     image.pixels().filter(|p| p.0 == [128, 128, 128]).count()
@@ -266,7 +280,7 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
         ..Config::default()
     });
     // The synthetic photo holds no pixel of the clear colour, so any such
-    // pixel in a screenshot is one no surface and no backdrop covered.
+    // pixel in a screenshot is one that no surface covered and the fill missed.
     let photo = &scene.prepared.rgb;
     assert_eq!(
         clear_colour_pixels(photo),
@@ -279,6 +293,7 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
     if let Ok(out) = std::env::var("PHOTO3D_TEST_OUT") {
         std::fs::copy(&page, Path::new(&out).join("viewer_near_disc.html")).unwrap();
     }
+    let camera = view_camera(&scene);
     // The corner of the drag, moved back: the far plane slides out of the
     // photo's rectangle and the disc uncovers the most.
     let l = LIMITS;
@@ -290,7 +305,17 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
         let shot = screenshot(browser, &page, &fragment, dir.path());
         save_for_review(&shot, &format!("viewer_largest_drag_{name}.png"));
         let grey = clear_colour_pixels(&shot);
-        eprintln!("largest drag {name} {t:?}: {grey} clear-colour pixels");
+        // The fill takes the far plane's colours: the disc covers no more of
+        // the screenshot than of the CPU render at the same pose.
+        let disc = disc_pixels(&shot);
+        let expected = disc_pixels(&render(&scene.mesh, &camera.posed(t, 1.0), 2));
+        eprintln!(
+            "largest drag {name} {t:?}: {grey} clear-colour pixels, disc colours {disc} (CPU {expected})"
+        );
         assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
+        assert!(
+            disc * 100 <= expected * 103,
+            "{name}: the fill spreads the disc: {disc} pixels vs {expected}"
+        );
     }
 }
