@@ -8,7 +8,7 @@ use photo3d::depth::DepthKind;
 use photo3d::depth::{DepthEstimate, DepthSource};
 use photo3d::map::FloatMap;
 use photo3d::mesh::glb::encode_glb;
-use photo3d::output::viewer::{viewer_html, LIMITS};
+use photo3d::output::viewer::{viewer_html, ViewerPath, LIMITS};
 use photo3d::pipeline::build_scene;
 use photo3d::progress::Timings;
 use photo3d::render::{render, Camera};
@@ -135,6 +135,18 @@ fn chromium() -> Option<&'static str> {
 
 /// Screenshot of `page` at `fragment` in headless Chromium (software WebGL).
 fn screenshot(browser: &str, page: &Path, fragment: &str, dir: &Path) -> RgbImage {
+    screenshot_after(browser, page, fragment, dir, 10_000)
+}
+
+/// Screenshot of `page` at `fragment` after `budget_ms` of the browser's
+/// virtual time (animations advance by it, not by the clock).
+fn screenshot_after(
+    browser: &str,
+    page: &Path,
+    fragment: &str,
+    dir: &Path,
+    budget_ms: u32,
+) -> RgbImage {
     let shot = dir.join("shot.png");
     let mut child = Command::new(browser)
         .args([
@@ -149,8 +161,8 @@ fn screenshot(browser: &str, page: &Path, fragment: &str, dir: &Path) -> RgbImag
             "--no-first-run",
             "--hide-scrollbars",
             "--force-device-scale-factor=1",
-            "--virtual-time-budget=10000",
         ])
+        .arg(format!("--virtual-time-budget={budget_ms}"))
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!(
@@ -318,4 +330,44 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
             "{name}: the fill spreads the disc: {disc} pixels vs {expected}"
         );
     }
+}
+
+#[test]
+fn viewer_plays_a_path_of_the_run() {
+    let Some(browser) = chromium() else {
+        have("chromium", false);
+        return;
+    };
+    let scene = scene();
+    let k = scene.prepared.intrinsics;
+    let camera = Camera::original(&k, W, H);
+    // A sideways swing, 4 s a loop: about a quarter loop apart at the two shots.
+    let frames = 40;
+    let cameras: Vec<Camera> = (0..frames)
+        .map(|i| {
+            let phase = std::f32::consts::TAU * i as f32 / frames as f32;
+            camera.posed([0.02 * phase.sin(), 0.01 * phase.cos(), 0.0], 1.0)
+        })
+        .collect();
+    let path = ViewerPath::new("swing", 10, &cameras, k.fx);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("viewer.html");
+    std::fs::write(
+        &page,
+        viewer_html(&glb_of(&scene), "synthetic", 1.0, &[path]),
+    )
+    .unwrap();
+    // Auto-play off: only the path can move the view.
+    let shots: Vec<RgbImage> = [1000, 2500]
+        .into_iter()
+        .map(|ms| screenshot_after(browser, &page, "play=1&autoplay=0", dir.path(), ms))
+        .collect();
+    for (shot, name) in shots.iter().zip(["early", "late"]) {
+        save_for_review(shot, &format!("viewer_play_{name}.png"));
+        let grey = clear_colour_pixels(shot);
+        assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
+    }
+    let moved = mean_abs_diff(&shots[0], &shots[1]);
+    eprintln!("playback: the two shots differ by MAD {moved:.2}");
+    assert!(moved > 2.0, "the path did not play: MAD {moved:.2}");
 }
