@@ -48,6 +48,12 @@ pub fn parse_exr(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFileError> 
             .map(|c| c.sample_type.bytes_per_sample() as u64)
             .sum();
         sample_bytes = sample_bytes.saturating_add(pixels.saturating_mul(pixel_bytes));
+        // A tile is decoded whole, however far it reaches past the image.
+        if let exr::meta::BlockDescription::Tiles(tiles) = &header.blocks {
+            let (w, h) = (tiles.tile_size.0 as u64, tiles.tile_size.1 as u64);
+            let tile = w.saturating_mul(h).saturating_mul(pixel_bytes);
+            sample_bytes = sample_bytes.saturating_add(tile);
+        }
     }
     // Every channel of every layer is decoded: their total is capped like one map.
     if samples > MAX_DEPTH_PIXELS {
@@ -226,6 +232,20 @@ mod tests {
         let small = parse_exr(&empty_dwab(300, 200), Path::new("small.exr")).expect("reads");
         assert_eq!(small.dimensions(), (300, 200));
         assert!(small.pixels().all(|p| p.0[0] == 0.0));
+    }
+
+    /// Found by the fuzzer (-rss_limit_mb=1024): an 8×6 tiled image whose
+    /// tiles are 64 × 150,994,976 pixels took 1.68 GB to fail.
+    #[test]
+    fn tiles_the_file_cannot_pay_for_are_refused_from_the_header() {
+        let bytes = include_bytes!("../../../fuzz/findings/exr-oom-huge-tile.exr");
+        let err = parse_exr(bytes, Path::new("tile.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("tile.exr: ") && err.contains("times the file's"),
+            "{err}"
+        );
     }
 
     fn ramp(n: usize, scale: f32) -> Vec<f32> {
