@@ -78,15 +78,23 @@ pub fn parse_exr(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFileError> 
             ),
         });
     }
-    let image = read()
-        .no_deep_data()
-        .largest_resolution_level()
-        .all_channels()
-        .all_layers()
-        .all_attributes()
-        .non_parallel()
-        .from_buffered(Cursor::new(bytes))
-        .map_err(exr_error)?;
+    // The exr crate asserts on some malformed block layouts (found by
+    // fuzzing): a panic there is this file's error, not the end of a batch.
+    let decoded = std::panic::catch_unwind(|| {
+        read()
+            .no_deep_data()
+            .largest_resolution_level()
+            .all_channels()
+            .all_layers()
+            .all_attributes()
+            .non_parallel()
+            .from_buffered(Cursor::new(bytes))
+    })
+    .map_err(|_| DepthFileError::Image {
+        path: name.into(),
+        detail: "bad OpenEXR file: its blocks do not match its header".to_string(),
+    })?;
+    let image = decoded.map_err(exr_error)?;
 
     let channels: Vec<(usize, usize, String)> = image
         .layer_data
@@ -246,6 +254,16 @@ mod tests {
             err.starts_with("tile.exr: ") && err.contains("times the file's"),
             "{err}"
         );
+    }
+
+    /// Found by the fuzzer: a block layout the exr crate asserts on.
+    #[test]
+    fn a_decoder_panic_is_this_files_error() {
+        let bytes = include_bytes!("../../../fuzz/findings/exr-panic-block-layout.exr");
+        let err = parse_exr(bytes, Path::new("panic.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("panic.exr: "), "{err}");
     }
 
     fn ramp(n: usize, scale: f32) -> Vec<f32> {
