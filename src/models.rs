@@ -125,6 +125,13 @@ pub enum ModelError {
         expected: String,
         actual: String,
     },
+    #[error("{path}: cached model {name} failed verification (SHA-256 is {actual}, expected {expected}); not used, fetch it again with `photo3d models fetch {name}`")]
+    CachedChecksum {
+        path: PathBuf,
+        name: String,
+        expected: String,
+        actual: String,
+    },
     #[error("model {name} is not in the cache ({path}) and --offline forbids fetching it")]
     Offline { name: String, path: PathBuf },
 }
@@ -169,7 +176,75 @@ pub fn cached_path(info: &ModelInfo, cache: &Path) -> PathBuf {
     cache.join(info.file)
 }
 
-/// The cached model, fetched first when missing (unless `offline`).
+/// Path of the record beside a cached model of when it was last verified.
+fn record_path(info: &ModelInfo, cache: &Path) -> PathBuf {
+    cache.join(format!(".{}.verified", info.file))
+}
+
+/// The record's line for `path` as it is now: size, modification time in
+/// nanoseconds since 1970 and `sha256`.
+fn record_line(path: &Path, sha256: &str) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    Ok(format!("{} {mtime} {sha256}\n", meta.len()))
+}
+
+/// Records that the cached file of `info` in `cache` holds `info.sha256` as it
+/// is now, so later runs hash it again only when its size or modification time
+/// change. Tests also use it to stand tiny models in for the real ones.
+pub fn record_verified(info: &ModelInfo, cache: &Path) -> Result<(), ModelError> {
+    let record = record_path(info, cache);
+    let io_err = |source| ModelError::Io {
+        path: record.clone(),
+        source,
+    };
+    let line = record_line(&cached_path(info, cache), info.sha256).map_err(io_err)?;
+    std::fs::write(&record, line).map_err(io_err)
+}
+
+/// The cached file of `info`, or None when it is not in `cache`. It is hashed
+/// again unless its record matches its size and modification time; a file
+/// whose hash is not the registry's is an error and is not used.
+pub fn verified_cached(info: &ModelInfo, cache: &Path) -> Result<Option<PathBuf>, ModelError> {
+    let path = cached_path(info, cache);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let recorded = std::fs::read_to_string(record_path(info, cache)).ok();
+    if recorded.is_some() && recorded == record_line(&path, info.sha256).ok() {
+        return Ok(Some(path));
+    }
+    let actual = hash_file(&path).map_err(|source| ModelError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    if actual != info.sha256 {
+        return Err(ModelError::CachedChecksum {
+            path,
+            name: info.name.to_string(),
+            expected: info.sha256.to_string(),
+            actual,
+        });
+    }
+    // The file is verified either way; without a record (a read-only cache)
+    // the next run hashes it again.
+    let _ = record_verified(info, cache);
+    Ok(Some(path))
+}
+
+/// Lower-case hex SHA-256 of the file at `path`.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut File::open(path)?, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+/// The cached model (verified, see [`verified_cached`]), fetched first when
+/// missing (unless `offline`). A cached file that fails verification is an
+/// error offline and fetched again otherwise.
 pub fn ensure_model(
     info: &ModelInfo,
     cache: &Path,
@@ -177,15 +252,16 @@ pub fn ensure_model(
     offline: bool,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<PathBuf, ModelError> {
-    let path = cached_path(info, cache);
-    if path.is_file() {
-        return Ok(path);
-    }
-    if offline {
-        return Err(ModelError::Offline {
-            name: info.name.to_string(),
-            path,
-        });
+    match verified_cached(info, cache) {
+        Ok(Some(path)) => return Ok(path),
+        Err(e) if offline => return Err(e),
+        _ if offline => {
+            return Err(ModelError::Offline {
+                name: info.name.to_string(),
+                path: cached_path(info, cache),
+            })
+        }
+        _ => {}
     }
     fetch(info, &model_url(info, base), cache, progress)
 }
@@ -270,7 +346,13 @@ pub fn fetch(
     file.sync_all().map_err(io_err(&part.path))?;
     drop(file);
     part.commit(&target)?;
+    record_verified(info, cache)?;
     Ok(target)
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -316,6 +316,9 @@ pub struct Report {
     pub photo: PathBuf,
     /// The settings the run used: a re-run with others does not skip it.
     pub settings: Config,
+    /// [`RunOptions::digest`] of the run: a re-run with another depth source,
+    /// model, path, parallax or format does not skip it either.
+    pub options_digest: String,
     pub photo_size: [u32; 2],
     pub working_size: [u32; 2],
     pub depth_source: DepthSource,
@@ -425,9 +428,17 @@ pub fn outputs_complete(out_dir: &Path) -> bool {
     })
 }
 
+impl RunOptions {
+    /// SHA-256 (hex) of everything in these options, settings and depth
+    /// options included, in their debug form: equal options give equal digests.
+    pub fn digest(&self) -> String {
+        crate::models::sha256_hex(format!("{self:?}").as_bytes())
+    }
+}
+
 /// True when `out_dir` is a folder (not a symlink) whose finished run was of
-/// this `photo` with these `settings` (a re-run skips only that).
-pub fn outputs_complete_for(out_dir: &Path, photo: &Path, settings: &Config) -> bool {
+/// this `photo` with these `options` (a re-run skips only that).
+pub fn outputs_complete_for(out_dir: &Path, photo: &Path, options: &RunOptions) -> bool {
     let is_folder = std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.is_dir());
     let report = std::fs::read(out_dir.join("report.json"))
         .ok()
@@ -436,7 +447,8 @@ pub fn outputs_complete_for(out_dir: &Path, photo: &Path, settings: &Config) -> 
         && outputs_complete(out_dir)
         && report.is_some_and(|report| {
             report["photo"].as_str() == photo.to_str()
-                && Config::deserialize(&report["settings"]).is_ok_and(|s| s == *settings)
+                && Config::deserialize(&report["settings"]).is_ok_and(|s| s == options.config)
+                && report["options_digest"].as_str() == Some(&options.digest())
         })
 }
 
@@ -538,6 +550,7 @@ pub fn run_photo(
     let report = Report {
         photo: photo.to_path_buf(),
         settings: config.clone(),
+        options_digest: options.digest(),
         photo_size: [pw, ph],
         working_size: [ww, wh],
         depth_source: estimate.source.clone(),

@@ -12,7 +12,8 @@ const TEMPLATE: &str = include_str!("viewer.html");
 /// parallax: twice the reference's x/y amplitude, its full z amplitude. The page
 /// scales it by the run's smallest safe parallax.
 pub const LIMITS: [f32; 3] = [0.03, 0.03, MAX_SHIFT];
-/// Auto-play amplitudes: the reference's circle video.
+/// Auto-play amplitudes at full parallax: the reference's circle video. The
+/// page scales them by the run's smallest safe parallax, as the drag.
 pub const CIRCLE: [f32; 3] = [-0.015, -0.015, -0.05];
 /// Seconds of one auto-play loop (240 frames at 40 fps, as the reference's video).
 pub const PERIOD: f32 = 6.0;
@@ -49,9 +50,12 @@ impl ViewerPath {
 }
 
 /// The viewer page for `glb` (bytes from `encode_glb`), titled `title`, its drag
-/// limited to `safe_parallax` of [`LIMITS`], playing `paths` on request.
+/// and auto-play circle limited to `safe_parallax` of [`LIMITS`] and
+/// [`CIRCLE`], playing `paths` on request.
 pub fn viewer_html(glb: &[u8], title: &str, safe_parallax: f32, paths: &[ViewerPath]) -> String {
-    let limits = LIMITS.map(|l| l * safe_parallax.clamp(0.0, 1.0));
+    let safe = safe_parallax.clamp(0.0, 1.0);
+    let limits = LIMITS.map(|l| l * safe);
+    let circle = CIRCLE.map(|c| c * safe);
     // JSON is valid JavaScript; "</" is escaped so no name can end the script.
     let paths = serde_json::to_string(paths)
         .unwrap_or_else(|_| "[]".to_string())
@@ -60,7 +64,7 @@ pub fn viewer_html(glb: &[u8], title: &str, safe_parallax: f32, paths: &[ViewerP
         .replace("__TITLE__", &escape_html(title))
         .replace("__LIMITS__", &format!("{limits:?}"))
         .replace("__PATHS__", &paths)
-        .replace("__CIRCLE__", &format!("{CIRCLE:?}"))
+        .replace("__CIRCLE__", &format!("{circle:?}"))
         .replace("__PERIOD__", &format!("{PERIOD:?}"))
         .replace("__GLB_BASE64__", &base64(glb))
 }
@@ -135,6 +139,8 @@ mod motion_tests {
         let page = viewer_html(b"glTF", "t", 0.5, &[path]);
         let half = LIMITS.map(|l| l * 0.5);
         assert!(page.contains(&format!("const LIMIT = {half:?};")));
+        let circle = CIRCLE.map(|c| c * 0.5);
+        assert!(page.contains(&format!("const CIRCLE = {circle:?};")));
         assert!(page.contains("\"name\":\"swing<\\/script>\""));
         assert!(page.contains("[0.5,-0.25,0.125,1.0,0.0,0.0,0.0,1.0,0.0,0.0,0.0,1.0,2.0]"));
     }

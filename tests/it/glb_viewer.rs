@@ -8,7 +8,7 @@ use photo3d::depth::DepthKind;
 use photo3d::depth::{DepthEstimate, DepthSource};
 use photo3d::map::FloatMap;
 use photo3d::mesh::glb::encode_glb;
-use photo3d::output::viewer::{viewer_html, LIMITS};
+use photo3d::output::viewer::{viewer_html, ViewerPath, LIMITS};
 use photo3d::pipeline::build_scene;
 use photo3d::progress::Timings;
 use photo3d::render::{render, Camera};
@@ -135,6 +135,18 @@ fn chromium() -> Option<&'static str> {
 
 /// Screenshot of `page` at `fragment` in headless Chromium (software WebGL).
 fn screenshot(browser: &str, page: &Path, fragment: &str, dir: &Path) -> RgbImage {
+    screenshot_after(browser, page, fragment, dir, 10_000)
+}
+
+/// Screenshot of `page` at `fragment` after `budget_ms` of the browser's
+/// virtual time (animations advance by it, not by the clock).
+fn screenshot_after(
+    browser: &str,
+    page: &Path,
+    fragment: &str,
+    dir: &Path,
+    budget_ms: u32,
+) -> RgbImage {
     let shot = dir.join("shot.png");
     let mut child = Command::new(browser)
         .args([
@@ -149,8 +161,8 @@ fn screenshot(browser: &str, page: &Path, fragment: &str, dir: &Path) -> RgbImag
             "--no-first-run",
             "--hide-scrollbars",
             "--force-device-scale-factor=1",
-            "--virtual-time-budget=10000",
         ])
+        .arg(format!("--virtual-time-budget={budget_ms}"))
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!(
@@ -216,12 +228,12 @@ fn viewer_in_chromium_matches_cpu_render() {
         &format!("pose={},{},{}&autoplay=0", t[0], t[1], t[2]),
         dir.path(),
     );
-    let (vw, vh) = (W * VIEW_SCALE, H * VIEW_SCALE);
-    assert_eq!(shot.dimensions(), (vw, vh), "screenshot size");
-    let mut k = scene.prepared.intrinsics;
-    let s = VIEW_SCALE as f32;
-    (k.fx, k.fy, k.cx, k.cy) = (k.fx * s, k.fy * s, k.cx * s, k.cy * s);
-    let camera = Camera::original(&k, vw, vh);
+    assert_eq!(
+        shot.dimensions(),
+        (W * VIEW_SCALE, H * VIEW_SCALE),
+        "screenshot size"
+    );
+    let camera = view_camera(&scene);
     let expected = render(&scene.mesh, &camera.posed(t, 1.0), 2);
     let unmoved = render(&scene.mesh, &camera, 2);
     save_for_review(&shot, "viewer_chromium.png");
@@ -245,6 +257,20 @@ fn viewer_in_chromium_matches_cpu_render() {
     );
 }
 
+/// The photo's camera at the browser window's size.
+fn view_camera(scene: &Scene) -> Camera {
+    let mut k = scene.prepared.intrinsics;
+    let s = VIEW_SCALE as f32;
+    (k.fx, k.fy, k.cx, k.cy) = (k.fx * s, k.fy * s, k.cx * s, k.cy * s);
+    Camera::original(&k, W * VIEW_SCALE, H * VIEW_SCALE)
+}
+
+/// Pixels coloured like the disc or half way to it: the far plane's blue is
+/// at least 120, the disc's at most 50.
+fn disc_pixels(image: &RgbImage) -> usize {
+    image.pixels().filter(|p| p.0[2] < 100).count()
+}
+
 /// Pixels of exactly the viewer's clear colour (grey 128).
 fn clear_colour_pixels(image: &RgbImage) -> usize {
     image.pixels().filter(|p| p.0 == [128, 128, 128]).count()
@@ -266,7 +292,7 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
         ..Config::default()
     });
     // The synthetic photo holds no pixel of the clear colour, so any such
-    // pixel in a screenshot is one no surface and no backdrop covered.
+    // pixel in a screenshot is one that no surface covered and the fill missed.
     let photo = &scene.prepared.rgb;
     assert_eq!(
         clear_colour_pixels(photo),
@@ -279,6 +305,7 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
     if let Ok(out) = std::env::var("PHOTO3D_TEST_OUT") {
         std::fs::copy(&page, Path::new(&out).join("viewer_near_disc.html")).unwrap();
     }
+    let camera = view_camera(&scene);
     // The corner of the drag, moved back: the far plane slides out of the
     // photo's rectangle and the disc uncovers the most.
     let l = LIMITS;
@@ -290,7 +317,57 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
         let shot = screenshot(browser, &page, &fragment, dir.path());
         save_for_review(&shot, &format!("viewer_largest_drag_{name}.png"));
         let grey = clear_colour_pixels(&shot);
-        eprintln!("largest drag {name} {t:?}: {grey} clear-colour pixels");
+        // The fill takes the far plane's colours: the disc covers no more of
+        // the screenshot than of the CPU render at the same pose.
+        let disc = disc_pixels(&shot);
+        let expected = disc_pixels(&render(&scene.mesh, &camera.posed(t, 1.0), 2));
+        eprintln!(
+            "largest drag {name} {t:?}: {grey} clear-colour pixels, disc colours {disc} (CPU {expected})"
+        );
+        assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
+        assert!(
+            disc * 100 <= expected * 103,
+            "{name}: the fill spreads the disc: {disc} pixels vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn viewer_plays_a_path_of_the_run() {
+    let Some(browser) = chromium() else {
+        have("chromium", false);
+        return;
+    };
+    let scene = scene();
+    let k = scene.prepared.intrinsics;
+    let camera = Camera::original(&k, W, H);
+    // A sideways swing, 4 s a loop: about a quarter loop apart at the two shots.
+    let frames = 40;
+    let cameras: Vec<Camera> = (0..frames)
+        .map(|i| {
+            let phase = std::f32::consts::TAU * i as f32 / frames as f32;
+            camera.posed([0.02 * phase.sin(), 0.01 * phase.cos(), 0.0], 1.0)
+        })
+        .collect();
+    let path = ViewerPath::new("swing", 10, &cameras, k.fx);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("viewer.html");
+    std::fs::write(
+        &page,
+        viewer_html(&glb_of(&scene), "synthetic", 1.0, &[path]),
+    )
+    .unwrap();
+    // Auto-play off: only the path can move the view.
+    let shots: Vec<RgbImage> = [1000, 2500]
+        .into_iter()
+        .map(|ms| screenshot_after(browser, &page, "play=1&autoplay=0", dir.path(), ms))
+        .collect();
+    for (shot, name) in shots.iter().zip(["early", "late"]) {
+        save_for_review(shot, &format!("viewer_play_{name}.png"));
+        let grey = clear_colour_pixels(shot);
         assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
     }
+    let moved = mean_abs_diff(&shots[0], &shots[1]);
+    eprintln!("playback: the two shots differ by MAD {moved:.2}");
+    assert!(moved > 2.0, "the path did not play: MAD {moved:.2}");
 }

@@ -106,7 +106,13 @@ fn fetch_verifies_and_keeps_a_good_download() {
     server.join().unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), body);
     assert_eq!(last, (body.len() as u64, Some(body.len() as u64)));
-    assert_eq!(files_in(cache.path()), vec![path.clone()]);
+    // The model and the record of its verification, nothing else.
+    let mut kept = files_in(cache.path());
+    kept.sort();
+    assert_eq!(
+        kept,
+        vec![cache.path().join(".test-model.onnx.verified"), path.clone()]
+    );
     // Once cached, ensure_model needs no server, even offline.
     let again = models::ensure_model(&info, cache.path(), None, true, &mut |_, _| {}).unwrap();
     assert_eq!(again, path);
@@ -209,6 +215,18 @@ fn models_list_and_fetch_on_the_command_line() {
         ],
     );
     server.join().unwrap();
+    // Without a terminal, no progress bar: one line of what was received.
+    let received: Vec<_> = stderr(&fetch)
+        .lines()
+        .filter(|l| l.contains("received"))
+        .map(String::from)
+        .collect();
+    assert_eq!(received.len(), 1, "{}", stderr(&fetch));
+    assert!(
+        received[0].starts_with("midas-v21-small: received 300 of 300 bytes in "),
+        "{}",
+        received[0]
+    );
     assert_clean_failure(&fetch, "midas-v21-small.onnx");
     assert!(stderr(&fetch).contains("SHA-256"), "{}", stderr(&fetch));
     assert!(files_in(cache.path()).is_empty());
@@ -360,6 +378,15 @@ fn run_with_model(cache: &Path, out: &Path) -> std::process::Output {
     )
 }
 
+/// Puts the tiny Depth Anything model in `cache` as the registry's, with the
+/// record a verified download leaves (its checksum cannot match the real one).
+fn cache_tiny_model(cache: &Path) -> PathBuf {
+    let path = models::cached_path(&MODELS[0], cache);
+    std::fs::copy(data("tiny_depth_anything.onnx"), &path).unwrap();
+    models::record_verified(&MODELS[0], cache).unwrap();
+    path
+}
+
 fn warning_lines(out: &std::process::Output) -> Vec<String> {
     stderr(out)
         .lines()
@@ -385,11 +412,7 @@ fn run_uses_a_cached_model_and_falls_back_without_one() {
         serde_json::json!([warnings[0]["warning: ".len()..]])
     );
 
-    std::fs::copy(
-        data("tiny_depth_anything.onnx"),
-        cache.path().join("depth-anything-v2-small.onnx"),
-    )
-    .unwrap();
+    cache_tiny_model(cache.path());
     // A fresh output folder: a complete one would be skipped.
     let out = tempfile::tempdir().unwrap();
     let cached = run_with_model(cache.path(), out.path());
@@ -415,11 +438,7 @@ fn run_uses_a_cached_model_unasked_and_tips_when_none_is_cached() {
     assert!(tips[0].contains("photo3d models fetch"), "{}", tips[0]);
     assert_eq!(report_source(out.path())["kind"], "classical");
 
-    std::fs::copy(
-        data("tiny_depth_anything.onnx"),
-        cache.path().join("depth-anything-v2-small.onnx"),
-    )
-    .unwrap();
+    cache_tiny_model(cache.path());
     let out = tempfile::tempdir().unwrap();
     let cached = run_with_flags(cache.path(), out.path(), &[]);
     assert!(cached.status.success(), "{}", stderr(&cached));
@@ -504,4 +523,74 @@ fn oversized_download_is_refused() {
     server.join().unwrap();
     assert!(err.to_string().contains("the most expected"), "{err}");
     assert!(files_in(cache.path()).is_empty());
+}
+
+#[test]
+fn a_cached_model_changed_since_its_verification_is_not_used() {
+    let cache = tempfile::tempdir().unwrap();
+    let path = cache_tiny_model(cache.path());
+    let out = tempfile::tempdir().unwrap();
+    let good = run_with_model(cache.path(), out.path());
+    assert!(warning_lines(&good).is_empty(), "{}", stderr(&good));
+    assert_eq!(report_source(out.path())["kind"], "neural");
+
+    // Same size, other bytes, a later modification time.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    for flags in [
+        &["--model", "depth-anything-v2-small", "--offline"][..],
+        &[][..],
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let changed = run_with_flags(cache.path(), out.path(), flags);
+        assert!(changed.status.success(), "{}", stderr(&changed));
+        let warnings = warning_lines(&changed);
+        assert_eq!(warnings.len(), 1, "{}", stderr(&changed));
+        assert!(
+            warnings[0].contains("failed verification"),
+            "{}",
+            warnings[0]
+        );
+        assert_eq!(report_source(out.path())["kind"], "classical");
+    }
+}
+
+#[test]
+fn a_verified_cached_model_is_hashed_again_only_when_it_changes() {
+    let body = model_bytes();
+    let sha: &'static str = Box::leak(sha256_hex(&body).into_boxed_str());
+    let info = test_model(sha);
+    let cache = tempfile::tempdir().unwrap();
+    let path = models::cached_path(&info, cache.path());
+    assert!(models::verified_cached(&info, cache.path())
+        .unwrap()
+        .is_none());
+    std::fs::write(&path, &body).unwrap();
+    // No record yet: hashed, found good, recorded.
+    assert_eq!(
+        models::verified_cached(&info, cache.path()).unwrap(),
+        Some(path.clone())
+    );
+    // Size and mtime unchanged: the record is trusted.
+    let mut bytes = body.clone();
+    bytes[0] ^= 0xff;
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut &file, &bytes).unwrap();
+    file.set_modified(mtime).unwrap();
+    assert!(models::verified_cached(&info, cache.path()).is_ok());
+    // mtime changed: hashed again, and the damage is found.
+    file.set_modified(mtime + std::time::Duration::from_secs(1))
+        .unwrap();
+    let err = models::verified_cached(&info, cache.path()).unwrap_err();
+    assert!(matches!(err, ModelError::CachedChecksum { .. }), "{err}");
 }

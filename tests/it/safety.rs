@@ -82,6 +82,40 @@ fn sigterm_leaves_no_partial_output() {
 }
 
 #[test]
+fn rerun_with_another_depth_source_is_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("a.png");
+    write_photo(&photo, 48, 32);
+    // A depth map: near in the middle, far at the sides.
+    let depth = dir.path().join("depth.png");
+    image::GrayImage::from_fn(48, 32, |x, _| {
+        image::Luma([(255 - 8 * x.abs_diff(24)) as u8])
+    })
+    .save(&depth)
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", photo.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend(["--num-frames", "2", "--longer-side-len", "48"]);
+        args.extend(extra);
+        let result = photo3d(&args);
+        assert!(result.status.success(), "{}", stderr(&result));
+        stderr(&result)
+    };
+    let with_depth = ["--depth", depth.to_str().unwrap()];
+    let kind = || read_report(&out.join("a"))["depth_source"]["kind"].clone();
+    assert!(!run(&[]).contains("skipped"));
+    assert_eq!(kind(), "classical");
+    let changed = run(&with_depth);
+    assert!(!changed.contains("skipped"), "{changed}");
+    assert_eq!(kind(), "file");
+    assert!(run(&with_depth).contains("skipped (complete)"));
+    let named = run(&["--depth-source", "classical"]);
+    assert!(!named.contains("skipped"), "{named}");
+    assert_eq!(kind(), "classical");
+}
+
+#[test]
 fn rerun_skips_complete_outputs_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let inputs = dir.path().join("in");

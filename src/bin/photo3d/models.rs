@@ -59,7 +59,10 @@ pub(crate) fn fetch_with_progress(
     if let Some(bar) = &bar {
         bar.set_message(info.name);
     }
+    let started = std::time::Instant::now();
+    let mut received = None;
     let result = models::ensure_model(info, cache, base.as_deref(), offline, &mut |done, total| {
+        received = Some((done, total));
         if let Some(bar) = &bar {
             if let Some(total) = total {
                 bar.set_length(total);
@@ -69,6 +72,16 @@ pub(crate) fn fetch_with_progress(
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    // The bar (drawn at most a few times a second) is for terminals; one line
+    // stays after any download.
+    if let Some((done, total)) = received {
+        let total = total.map_or(String::new(), |t| format!(" of {t}"));
+        eprintln!(
+            "{}: received {done}{total} bytes in {:.1} s",
+            info.name,
+            started.elapsed().as_secs_f64()
+        );
     }
     result.map_err(|e| e.to_string())
 }
@@ -104,11 +117,19 @@ pub(crate) fn neural_choice(depth: &DepthArgs) -> Result<Option<NeuralChoice>, S
             }))
         }
         None => {
+            // The first model in the cache; one that fails verification is
+            // not used, and the chain says why.
             let cached = models::cache_dir().ok().and_then(|cache| {
                 MODELS
                     .iter()
-                    .map(|info| (info, models::cached_path(info, &cache)))
-                    .find(|(_, path)| path.is_file())
+                    .find_map(|info| match models::verified_cached(info, &cache) {
+                        Ok(None) => None,
+                        Ok(Some(path)) => Some(NeuralChoice::Ready(model_file(info, path))),
+                        Err(e) => Some(NeuralChoice::Unavailable {
+                            name: info.name.to_string(),
+                            why: e.to_string(),
+                        }),
+                    })
             });
             if cached.is_none() && may_use_a_model(depth) {
                 let first = &MODELS[0];
@@ -118,7 +139,7 @@ pub(crate) fn neural_choice(depth: &DepthArgs) -> Result<Option<NeuralChoice>, S
                     first.approx_bytes as f64 / 1e6
                 );
             }
-            Ok(cached.map(|(info, path)| NeuralChoice::Ready(model_file(info, path))))
+            Ok(cached)
         }
     }
 }

@@ -43,7 +43,7 @@ pub(crate) fn run(args: RunArgs) -> ExitCode {
     let _quiet = QuietPanics::install();
     for (photo, name) in photos.iter().zip(output_names(&photos)) {
         let out_dir = args.out.join(name);
-        if !args.force && outputs_complete_for(&out_dir, photo, &options.config) {
+        if !args.force && outputs_complete_for(&out_dir, photo, &options) {
             eprintln!(
                 "{}: skipped (complete) → {}",
                 photo.display(),

@@ -17,6 +17,14 @@ pub const EXR_MAGIC: [u8; 4] = [0x76, 0x2f, 0x31, 0x01];
 /// first: dedicated depth channels before luminance and red.
 const DEPTH_CHANNELS: [&str; 7] = ["z", "depth", "distance", "disparity", "v", "y", "r"];
 
+/// Most bytes of decoded samples per byte of an OpenEXR file beyond
+/// [`FREE_EXR_SAMPLE_BYTES`]: twice deflate's largest expansion.
+const MAX_EXR_EXPANSION: u64 = 2048;
+
+/// Decoded samples any OpenEXR file may declare, whatever its size: 16 M
+/// float samples, so small constant maps still open.
+const FREE_EXR_SAMPLE_BYTES: u64 = 64 << 20;
+
 /// Parses an OpenEXR file and returns its depth channel as a [`FloatMap`].
 ///
 /// The channel is the first by [`DEPTH_CHANNELS`] order, or the only channel of a
@@ -30,9 +38,22 @@ pub fn parse_exr(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFileError> 
     let meta =
         exr::meta::MetaData::read_from_buffered(Cursor::new(bytes), false).map_err(exr_error)?;
     let mut samples = 0u64;
+    let mut sample_bytes = 0u64;
     for header in &meta.headers {
         let pixels = checked_pixels(header.layer_size.0, header.layer_size.1, name)? as u64;
-        samples = samples.saturating_add(pixels.saturating_mul(header.channels.list.len() as u64));
+        let channels = &header.channels.list;
+        samples = samples.saturating_add(pixels.saturating_mul(channels.len() as u64));
+        let pixel_bytes: u64 = channels
+            .iter()
+            .map(|c| c.sample_type.bytes_per_sample() as u64)
+            .sum();
+        sample_bytes = sample_bytes.saturating_add(pixels.saturating_mul(pixel_bytes));
+        // A tile is decoded whole, however far it reaches past the image.
+        if let exr::meta::BlockDescription::Tiles(tiles) = &header.blocks {
+            let (w, h) = (tiles.tile_size.0 as u64, tiles.tile_size.1 as u64);
+            let tile = w.saturating_mul(h).saturating_mul(pixel_bytes);
+            sample_bytes = sample_bytes.saturating_add(tile);
+        }
     }
     // Every channel of every layer is decoded: their total is capped like one map.
     if samples > MAX_DEPTH_PIXELS {
@@ -43,15 +64,37 @@ pub fn parse_exr(bytes: &[u8], name: &Path) -> Result<FloatMap, DepthFileError> 
             ),
         });
     }
-    let image = read()
-        .no_deep_data()
-        .largest_resolution_level()
-        .all_channels()
-        .all_layers()
-        .all_attributes()
-        .non_parallel()
-        .from_buffered(Cursor::new(bytes))
-        .map_err(exr_error)?;
+    // Compressed chunks expand at most about a thousandfold (deflate's limit),
+    // but an empty DWA chunk stands for a whole block of zeros: a 1 KB file
+    // could decode to 400 MB. Beyond a small allowance, the samples must be
+    // paid for in bytes of the file.
+    let paid = (bytes.len() as u64).saturating_mul(MAX_EXR_EXPANSION);
+    if sample_bytes > FREE_EXR_SAMPLE_BYTES.max(paid) {
+        return Err(DepthFileError::Image {
+            path: name.into(),
+            detail: format!(
+                "OpenEXR header declares {sample_bytes} bytes of samples, more than {MAX_EXR_EXPANSION} times the file's {} bytes",
+                bytes.len()
+            ),
+        });
+    }
+    // The exr crate asserts on some malformed block layouts (found by
+    // fuzzing): a panic there is this file's error, not the end of a batch.
+    let decoded = std::panic::catch_unwind(|| {
+        read()
+            .no_deep_data()
+            .largest_resolution_level()
+            .all_channels()
+            .all_layers()
+            .all_attributes()
+            .non_parallel()
+            .from_buffered(Cursor::new(bytes))
+    })
+    .map_err(|_| DepthFileError::Image {
+        path: name.into(),
+        detail: "bad OpenEXR file: its blocks do not match its header".to_string(),
+    })?;
+    let image = decoded.map_err(exr_error)?;
 
     let channels: Vec<(usize, usize, String)> = image
         .layer_data
@@ -144,6 +187,83 @@ mod tests {
             err.starts_with("wide.exr: ") && err.contains("samples"),
             "{err}"
         );
+    }
+
+    /// An OpenEXR file of `width` × `height` float `Z` samples in DWAB
+    /// chunks of 256 lines, every chunk empty (which the exr crate decodes as
+    /// a block of zeros).
+    fn empty_dwab(width: i32, height: i32) -> Vec<u8> {
+        let attribute = |name: &str, kind: &str, value: &[u8]| {
+            let mut a = [name.as_bytes(), b"\0", kind.as_bytes(), b"\0"].concat();
+            a.extend_from_slice(&(value.len() as i32).to_le_bytes());
+            a.extend_from_slice(value);
+            a
+        };
+        let ints = |v: &[i32]| v.iter().flat_map(|i| i.to_le_bytes()).collect::<Vec<u8>>();
+        let window = ints(&[0, 0, width - 1, height - 1]);
+        // Channel Z: float (2), linear 0, 3 reserved, sampling 1 × 1.
+        let channels = [&b"Z\0"[..], &ints(&[2, 0, 1, 1]), b"\0"].concat();
+        let mut file = [0x76, 0x2f, 0x31, 0x01, 2, 0, 0, 0].to_vec();
+        file.extend(attribute("channels", "chlist", &channels));
+        file.extend(attribute("compression", "compression", &[9]));
+        file.extend(attribute("dataWindow", "box2i", &window));
+        file.extend(attribute("displayWindow", "box2i", &window));
+        file.extend(attribute("lineOrder", "lineOrder", &[0]));
+        file.extend(attribute("pixelAspectRatio", "float", &1f32.to_le_bytes()));
+        file.extend(attribute("screenWindowCenter", "v2f", &[0; 8]));
+        file.extend(attribute("screenWindowWidth", "float", &1f32.to_le_bytes()));
+        file.push(0);
+        let chunks = (height + 255) / 256;
+        let table_end = file.len() as u64 + 8 * chunks as u64;
+        for c in 0..chunks as u64 {
+            file.extend((table_end + 8 * c).to_le_bytes());
+        }
+        for c in 0..chunks {
+            file.extend(ints(&[256 * c, 0]));
+        }
+        file
+    }
+
+    /// 917 bytes that decoded to a 100 M pixel map (845 MB peak in a run).
+    #[test]
+    fn samples_the_file_cannot_pay_for_are_refused_from_the_header() {
+        let bytes = empty_dwab(10_000, 9_999);
+        assert!(bytes.len() < 1000);
+        let err = parse_exr(&bytes, Path::new("empty.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("empty.exr: ") && err.contains("times the file's"),
+            "{err}"
+        );
+        // Within the allowance the same kind of file still opens, as zeros.
+        let small = parse_exr(&empty_dwab(300, 200), Path::new("small.exr")).expect("reads");
+        assert_eq!(small.dimensions(), (300, 200));
+        assert!(small.pixels().all(|p| p.0[0] == 0.0));
+    }
+
+    /// Found by the fuzzer (-rss_limit_mb=1024): an 8×6 tiled image whose
+    /// tiles are 64 × 150,994,976 pixels took 1.68 GB to fail.
+    #[test]
+    fn tiles_the_file_cannot_pay_for_are_refused_from_the_header() {
+        let bytes = include_bytes!("../../../fuzz/findings/exr-oom-huge-tile.exr");
+        let err = parse_exr(bytes, Path::new("tile.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("tile.exr: ") && err.contains("times the file's"),
+            "{err}"
+        );
+    }
+
+    /// Found by the fuzzer: a block layout the exr crate asserts on.
+    #[test]
+    fn a_decoder_panic_is_this_files_error() {
+        let bytes = include_bytes!("../../../fuzz/findings/exr-panic-block-layout.exr");
+        let err = parse_exr(bytes, Path::new("panic.exr"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("panic.exr: "), "{err}");
     }
 
     fn ramp(n: usize, scale: f32) -> Vec<f32> {
