@@ -322,31 +322,54 @@ fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) 
     }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
     let inv_area = 1.0 / area;
+    // Barycentric weights are linear in x: exact at the start of each row,
+    // then stepped by their x derivatives.
+    let (d0, d1) = ((b.y - c.y) * inv_area, (c.y - a.y) * inv_area);
+    let px = x0 as f32 + 0.5;
     for y in y0 as usize..=y1 as usize {
         let py = (y + band.y0) as f32 + 0.5;
         let row = y * band.w;
+        let mut w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * inv_area;
+        let mut w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * inv_area;
         for x in x0 as usize..=x1 as usize {
-            let px = x as f32 + 0.5;
-            let w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * inv_area;
-            let w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * inv_area;
             let w2 = 1.0 - w0 - w1;
-            if (w0 < 0.0) | (w1 < 0.0) | (w2 < 0.0) {
-                continue;
+            if (w0 >= 0.0) & (w1 >= 0.0) & (w2 >= 0.0) {
+                shade(
+                    mesh,
+                    &v,
+                    face,
+                    [w0, w1, w2],
+                    &mut band.depth[row + x],
+                    &mut band.pixels[row + x],
+                );
             }
-            let inv_z = w0 * a.inv_z + w1 * b.inv_z + w2 * c.inv_z;
-            let i = row + x;
-            if inv_z <= band.depth[i] {
-                continue;
-            }
-            band.depth[i] = inv_z;
-            let z = 1.0 / inv_z;
-            let (p0, p1, p2) = (w0 * a.inv_z * z, w1 * b.inv_z * z, w2 * c.inv_z * z);
-            // Colours are read only here: most triangles cover no sample or one.
-            let colours = face.map(|v| mesh.colours[v as usize].map(f32::from));
-            band.pixels[i] =
-                [0, 1, 2].map(|k| p0 * colours[0][k] + p1 * colours[1][k] + p2 * colours[2][k]);
+            w0 += d0;
+            w1 += d1;
         }
     }
+}
+
+/// Keeps one sample of a triangle at barycentric `w` if it is nearer than
+/// what the sample holds, with perspective-correct vertex colours.
+fn shade(
+    mesh: &Mesh,
+    v: &[ScreenVertex; 3],
+    face: [u32; 3],
+    w: [f32; 3],
+    depth: &mut f32,
+    pixel: &mut [f32; 3],
+) {
+    let [a, b, c] = v;
+    let inv_z = w[0] * a.inv_z + w[1] * b.inv_z + w[2] * c.inv_z;
+    if inv_z <= *depth {
+        return;
+    }
+    *depth = inv_z;
+    let z = 1.0 / inv_z;
+    let (p0, p1, p2) = (w[0] * a.inv_z * z, w[1] * b.inv_z * z, w[2] * c.inv_z * z);
+    // Colours are read only here: most triangles cover no sample or one.
+    let colours = face.map(|v| mesh.colours[v as usize].map(f32::from));
+    *pixel = [0, 1, 2].map(|k| p0 * colours[0][k] + p1 * colours[1][k] + p2 * colours[2][k]);
 }
 
 /// Output rows of one band: colour, and what the fill of empty pixels needs.
@@ -463,6 +486,53 @@ mod tests {
             assert_eq!(bare.get_pixel(0, 0).0, BACKGROUND);
             assert!(filled.pixels().all(|p| p.0 != BACKGROUND), "{samples}");
             assert_eq!(filled.get_pixel(0, 0).0, [200, 40, 40]);
+        }
+    }
+
+    /// An n×n grid of quads (two triangles each) covering a square of side
+    /// 2·half at depth z, with colours varying across it.
+    fn grid(n: u32, half: f32, z: f32) -> Parts {
+        let side = n + 1;
+        let mut positions = Vec::new();
+        let mut colours = Vec::new();
+        for j in 0..side {
+            for i in 0..side {
+                let (u, v) = (i as f32 / n as f32, j as f32 / n as f32);
+                positions.push([half * (2.0 * u - 1.0), half * (2.0 * v - 1.0), z]);
+                colours.push([(255.0 * u) as u8, (255.0 * v) as u8, 90]);
+            }
+        }
+        let mut faces = Vec::new();
+        for j in 0..n {
+            for i in 0..n {
+                let k = j * side + i;
+                faces.push([k, k + side, k + 1]);
+                faces.push([k + 1, k + side, k + side + 1]);
+            }
+        }
+        (positions, colours, faces)
+    }
+
+    #[test]
+    fn shared_edges_leave_no_crack_and_colours_follow_the_grid() {
+        // 37 quads per side put the shared edges at uneven sample positions.
+        let mesh = mesh_of(grid(37, 1.0, 2.0));
+        let mut renderer = Renderer::default();
+        for samples in [1, 2, 3] {
+            let img = renderer.render_over(&mesh, &camera(), samples, [0; 3]);
+            let full = (samples * samples) as u16;
+            // The square spans pixels 10..30; its border pixels are partly covered.
+            for y in 11..29 {
+                for x in 11..29 {
+                    assert_eq!(renderer.hits()[y * 40 + x], full, "{samples} {x},{y}");
+                }
+            }
+            // Red grows left to right, green top to bottom, as the vertex colours.
+            let (left, right) = (img.get_pixel(12, 20).0, img.get_pixel(27, 20).0);
+            assert!(left[0] + 150 < right[0], "{left:?} {right:?}");
+            let (top, bottom) = (img.get_pixel(20, 12).0, img.get_pixel(20, 27).0);
+            assert!(top[1] + 150 < bottom[1], "{top:?} {bottom:?}");
+            assert_eq!(renderer.hits()[5 * 40 + 5], 0);
         }
     }
 
