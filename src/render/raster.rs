@@ -23,8 +23,6 @@ const BAND_OUT_ROWS: usize = 16;
 const CHUNK_FACES: usize = 1 << 16;
 /// Most samples per side: a pixel's hit count (at most its square) fits a u16.
 const MAX_SAMPLES: u32 = 255;
-/// Marks a face that covers no sample of the frame.
-const SKIP: u32 = u32::MAX;
 
 /// A vertex on the supersampled screen.
 #[derive(Clone, Copy, Default)]
@@ -37,17 +35,16 @@ struct ScreenVertex {
 /// Face ids of one chunk of the face list, grouped by band in face order.
 #[derive(Default)]
 struct Bins {
-    /// `ids[offsets[b]..offsets[b + 1]]` are the faces touching band b.
-    offsets: Vec<u32>,
-    ids: Vec<u32>,
+    /// `per_band[b]` holds the faces touching band b.
+    per_band: Vec<Vec<u32>>,
 }
 
 /// Buffers reused from frame to frame.
 #[derive(Default)]
 pub struct Renderer {
     screen: Vec<ScreenVertex>,
-    /// Per face: first band | last band << 16, or SKIP.
-    bands: Vec<u32>,
+    /// Per supersampled row: its band (a table spares a division per face).
+    band_of_row: Vec<u32>,
     bins: Vec<Bins>,
     /// Per output pixel: samples that hit a surface, and their mean inverse depth.
     hits: Vec<u16>,
@@ -128,8 +125,7 @@ impl Renderer {
                         rows,
                     };
                     for chunk in bins {
-                        let range = chunk.offsets[band] as usize..chunk.offsets[band + 1] as usize;
-                        for &t in &chunk.ids[range] {
+                        for &t in &chunk.per_band[band] {
                             let face = mesh.faces[t as usize];
                             let v = face.map(|i| screen[i as usize]);
                             draw_triangle(mesh, v, face, target.reborrow());
@@ -149,40 +145,25 @@ impl Renderer {
     /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
     fn bin(&mut self, mesh: &Mesh, w: usize, h: usize, band_rows: usize, band_count: usize) {
         let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
-        self.bands.resize(mesh.faces.len(), SKIP);
         self.bins.resize_with(chunks, Bins::default);
-        let screen = &self.screen;
+        self.band_of_row.clear();
+        self.band_of_row
+            .extend((0..h).map(|y| (y / band_rows) as u32));
+        let (screen, band_of_row) = (&self.screen, &self.band_of_row);
         mesh.faces
             .par_chunks(CHUNK_FACES)
-            .zip(self.bands.par_chunks_mut(CHUNK_FACES))
             .zip(self.bins.par_iter_mut())
             .enumerate()
-            .for_each(|(chunk, ((faces, bands), bins))| {
-                bins.offsets.clear();
-                bins.offsets.resize(band_count + 1, 0);
-                for (face, slot) in faces.iter().zip(bands.iter_mut()) {
-                    *slot = band_span(face.map(|i| screen[i as usize]), w, h, band_rows);
-                    if *slot != SKIP {
-                        for b in (*slot & 0xffff)..=(*slot >> 16) {
-                            bins.offsets[b as usize + 1] += 1;
-                        }
-                    }
-                }
-                for b in 0..band_count {
-                    bins.offsets[b + 1] += bins.offsets[b];
-                }
-                bins.ids.clear();
-                bins.ids.resize(bins.offsets[band_count] as usize, 0);
-                let mut next = bins.offsets[..band_count].to_vec();
+            .for_each(|(chunk, (faces, bins))| {
+                bins.per_band.resize_with(band_count, Vec::new);
+                bins.per_band.iter_mut().for_each(Vec::clear);
                 let first = (chunk * CHUNK_FACES) as u32;
-                for (k, &span) in bands.iter().enumerate() {
-                    if span == SKIP {
+                for (k, face) in faces.iter().enumerate() {
+                    let Some((y0, y1)) = sample_rows(face.map(|i| screen[i as usize]), w, h) else {
                         continue;
-                    }
-                    for b in (span & 0xffff)..=(span >> 16) {
-                        let slot = &mut next[b as usize];
-                        bins.ids[*slot as usize] = first + k as u32;
-                        *slot += 1;
+                    };
+                    for b in band_of_row[y0]..=band_of_row[y1] {
+                        bins.per_band[b as usize].push(first + k as u32);
                     }
                 }
             });
@@ -195,7 +176,8 @@ fn samples_per_side(samples: u32) -> u32 {
 }
 
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
-/// near plane get inv_z = 0 and their triangles are skipped.
+/// near plane or off any finite position get inv_z = 0, and their triangles
+/// are skipped.
 fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
     let (t, r) = (camera.translation, camera.rotation);
     let identity = r == super::camera::IDENTITY;
@@ -211,15 +193,14 @@ fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>)
             } else {
                 r.map(|row| row[0] * c[0] + row[1] * c[1] + row[2] * c[2])
             };
-            *v = if z <= NEAR_PLANE {
+            let inv_z = 1.0 / z;
+            let x = (camera.fx * x * inv_z + camera.cx) * s;
+            let y = (camera.fy * y * inv_z + camera.cy) * s;
+            // NaN would saturate to 0 in the integer casts of binning.
+            *v = if z <= NEAR_PLANE || !x.is_finite() || !y.is_finite() {
                 ScreenVertex::default()
             } else {
-                let inv_z = 1.0 / z;
-                ScreenVertex {
-                    x: (camera.fx * x * inv_z + camera.cx) * s,
-                    y: (camera.fy * y * inv_z + camera.cy) * s,
-                    inv_z,
-                }
+                ScreenVertex { x, y, inv_z }
             };
         });
 }
@@ -266,28 +247,20 @@ fn ceil(x: f32) -> i64 {
     t + i64::from((t as f32) < x)
 }
 
-/// Bands (first | last << 16) of the samples a triangle may cover, or SKIP when
-/// it is behind the camera, degenerate, or covers no sample centre.
-fn band_span(v: [ScreenVertex; 3], w: usize, h: usize, band_rows: usize) -> u32 {
+/// First and last supersampled rows a triangle may cover, or None when it
+/// is behind the camera, degenerate, or covers no sample centre.
+fn sample_rows(v: [ScreenVertex; 3], w: usize, h: usize) -> Option<(usize, usize)> {
     let [a, b, c] = v;
     if a.inv_z == 0.0 || b.inv_z == 0.0 || c.inv_z == 0.0 {
-        return SKIP;
+        return None;
     }
     let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), w);
     let (y0, y1) = sample_span(min3(a.y, b.y, c.y), max3(a.y, b.y, c.y), h);
-    // NaN coordinates saturate to 0 in the casts above; refuse them here.
-    let finite = a.x.is_finite() && a.y.is_finite() && b.x.is_finite();
-    let finite = finite && b.y.is_finite() && c.x.is_finite() && c.y.is_finite();
-    if x0 > x1 || y0 > y1 || !finite {
-        return SKIP;
-    }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-    if area.abs() < 1e-12 {
-        return SKIP;
+    if x0 > x1 || y0 > y1 || area.abs() < 1e-12 {
+        return None;
     }
-    let first = y0 as usize / band_rows;
-    let last = y1 as usize / band_rows;
-    first as u32 | (last as u32) << 16
+    Some((y0 as usize, y1 as usize))
 }
 
 /// One band of the supersampled frame being drawn.
