@@ -61,6 +61,9 @@ pub struct Measurement {
     pub encode: Option<(usize, f64)>,
     /// Wall seconds of `write_video` (render and encode) for the first video.
     pub video: Option<(usize, f64)>,
+    /// How busy the cores were during `write_video`: CPU seconds of all
+    /// threads / wall seconds / worker threads (1 = every core all the time).
+    pub video_utilisation: Option<f64>,
     /// Why there is no encode figure.
     pub encode_note: Option<String>,
     /// Peak resident memory in bytes after the scene is built and at the end
@@ -124,33 +127,37 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
 
     let [w, h] = scene_size(&scene);
     let path = scratch_path("mp4");
-    let (encode, video, encode_note) = match Mp4Writer::create(&path, w & !1, h & !1, config.fps) {
-        Ok(mut writer) => {
-            let mut encode_seconds = 0.0;
-            for camera in &poses {
-                let frame = renderer.render(&scene.mesh, camera, samples);
+    let (encode, video, video_utilisation, encode_note) =
+        match Mp4Writer::create(&path, w & !1, h & !1, config.fps) {
+            Ok(mut writer) => {
+                let mut encode_seconds = 0.0;
+                for camera in &poses {
+                    let frame = renderer.render(&scene.mesh, camera, samples);
+                    let start = Instant::now();
+                    writer.push(&frame)?;
+                    encode_seconds += start.elapsed().as_secs_f64();
+                }
                 let start = Instant::now();
-                writer.push(&frame)?;
+                writer.finish()?;
                 encode_seconds += start.elapsed().as_secs_f64();
+                let (start, cpu_start) = (Instant::now(), cpu_seconds());
+                let dir = scratch_path("d");
+                std::fs::create_dir_all(&dir).map_err(|e| Error::output(&dir, e))?;
+                let formats = VideoFormats::default();
+                write_video(&scene, &config, first, 1.0, formats, &dir, &mut |_| {})?;
+                let _ = std::fs::remove_dir_all(&dir);
+                let video_seconds = start.elapsed().as_secs_f64();
+                let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
+                let threads = rayon::current_num_threads() as f64;
+                (
+                    Some((poses.len(), encode_seconds)),
+                    Some((poses.len(), video_seconds)),
+                    cpu.map(|cpu| cpu / video_seconds.max(1e-9) / threads),
+                    None,
+                )
             }
-            let start = Instant::now();
-            writer.finish()?;
-            encode_seconds += start.elapsed().as_secs_f64();
-            let start = Instant::now();
-            let dir = scratch_path("d");
-            std::fs::create_dir_all(&dir).map_err(|e| Error::output(&dir, e))?;
-            let formats = VideoFormats::default();
-            write_video(&scene, &config, first, 1.0, formats, &dir, &mut |_| {})?;
-            let _ = std::fs::remove_dir_all(&dir);
-            let video_seconds = start.elapsed().as_secs_f64();
-            (
-                Some((poses.len(), encode_seconds)),
-                Some((poses.len(), video_seconds)),
-                None,
-            )
-        }
-        Err(err) => (None, None, Some(err.to_string())),
-    };
+            Err(err) => (None, None, None, Some(err.to_string())),
+        };
     // The scratch file is the benchmark's own; a failure to remove it changes no figure.
     let _ = std::fs::remove_file(&path);
     Ok(Measurement {
@@ -163,6 +170,7 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
         render_cpu_seconds,
         encode,
         video,
+        video_utilisation,
         encode_note,
         peak_scene,
         peak_total: peak_rss(),
@@ -333,6 +341,21 @@ pub fn table(results: &[Measurement]) -> String {
             .map(|m| cell(m, per_video(m.video), b, "", 2))
             .collect(),
     ));
+    rows.push((
+        "video cores busy %".into(),
+        results
+            .iter()
+            .map(|m| {
+                cell(
+                    m,
+                    m.video_utilisation.map(|u| u * 1e2),
+                    base.video_utilisation.map(|u| u * 1e2),
+                    "",
+                    0,
+                )
+            })
+            .collect(),
+    ));
     let mib = |bytes: Option<u64>| bytes.map(|b| b as f64 / (1024.0 * 1024.0));
     rows.push((
         "peak RSS scene MiB".into(),
@@ -392,6 +415,7 @@ mod tests {
             render_cpu_seconds: 2.0,
             encode: Some((10, 0.5)),
             video: None,
+            video_utilisation: None,
             encode_note: None,
             peak_scene: Some(100 << 20),
             peak_total: Some(200 << 20),

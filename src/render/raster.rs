@@ -23,8 +23,6 @@ const BAND_OUT_ROWS: usize = 16;
 const CHUNK_FACES: usize = 1 << 16;
 /// Most samples per side: a pixel's hit count (at most its square) fits a u16.
 const MAX_SAMPLES: u32 = 255;
-/// Marks a face that covers no sample of the frame.
-const SKIP: u32 = u32::MAX;
 
 /// A vertex on the supersampled screen.
 #[derive(Clone, Copy, Default)]
@@ -37,17 +35,16 @@ struct ScreenVertex {
 /// Face ids of one chunk of the face list, grouped by band in face order.
 #[derive(Default)]
 struct Bins {
-    /// `ids[offsets[b]..offsets[b + 1]]` are the faces touching band b.
-    offsets: Vec<u32>,
-    ids: Vec<u32>,
+    /// `per_band[b]` holds the faces touching band b.
+    per_band: Vec<Vec<u32>>,
 }
 
 /// Buffers reused from frame to frame.
 #[derive(Default)]
 pub struct Renderer {
     screen: Vec<ScreenVertex>,
-    /// Per face: first band | last band << 16, or SKIP.
-    bands: Vec<u32>,
+    /// Per supersampled row: its band (a table spares a division per face).
+    band_of_row: Vec<u32>,
     bins: Vec<Bins>,
     /// Per output pixel: samples that hit a surface, and their mean inverse depth.
     hits: Vec<u16>,
@@ -128,8 +125,7 @@ impl Renderer {
                         rows,
                     };
                     for chunk in bins {
-                        let range = chunk.offsets[band] as usize..chunk.offsets[band + 1] as usize;
-                        for &t in &chunk.ids[range] {
+                        for &t in &chunk.per_band[band] {
                             let face = mesh.faces[t as usize];
                             let v = face.map(|i| screen[i as usize]);
                             draw_triangle(mesh, v, face, target.reborrow());
@@ -149,40 +145,25 @@ impl Renderer {
     /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
     fn bin(&mut self, mesh: &Mesh, w: usize, h: usize, band_rows: usize, band_count: usize) {
         let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
-        self.bands.resize(mesh.faces.len(), SKIP);
         self.bins.resize_with(chunks, Bins::default);
-        let screen = &self.screen;
+        self.band_of_row.clear();
+        self.band_of_row
+            .extend((0..h).map(|y| (y / band_rows) as u32));
+        let (screen, band_of_row) = (&self.screen, &self.band_of_row);
         mesh.faces
             .par_chunks(CHUNK_FACES)
-            .zip(self.bands.par_chunks_mut(CHUNK_FACES))
             .zip(self.bins.par_iter_mut())
             .enumerate()
-            .for_each(|(chunk, ((faces, bands), bins))| {
-                bins.offsets.clear();
-                bins.offsets.resize(band_count + 1, 0);
-                for (face, slot) in faces.iter().zip(bands.iter_mut()) {
-                    *slot = band_span(face.map(|i| screen[i as usize]), w, h, band_rows);
-                    if *slot != SKIP {
-                        for b in (*slot & 0xffff)..=(*slot >> 16) {
-                            bins.offsets[b as usize + 1] += 1;
-                        }
-                    }
-                }
-                for b in 0..band_count {
-                    bins.offsets[b + 1] += bins.offsets[b];
-                }
-                bins.ids.clear();
-                bins.ids.resize(bins.offsets[band_count] as usize, 0);
-                let mut next = bins.offsets[..band_count].to_vec();
+            .for_each(|(chunk, (faces, bins))| {
+                bins.per_band.resize_with(band_count, Vec::new);
+                bins.per_band.iter_mut().for_each(Vec::clear);
                 let first = (chunk * CHUNK_FACES) as u32;
-                for (k, &span) in bands.iter().enumerate() {
-                    if span == SKIP {
+                for (k, face) in faces.iter().enumerate() {
+                    let Some((y0, y1)) = sample_rows(face.map(|i| screen[i as usize]), w, h) else {
                         continue;
-                    }
-                    for b in (span & 0xffff)..=(span >> 16) {
-                        let slot = &mut next[b as usize];
-                        bins.ids[*slot as usize] = first + k as u32;
-                        *slot += 1;
+                    };
+                    for b in band_of_row[y0]..=band_of_row[y1] {
+                        bins.per_band[b as usize].push(first + k as u32);
                     }
                 }
             });
@@ -195,7 +176,8 @@ fn samples_per_side(samples: u32) -> u32 {
 }
 
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
-/// near plane get inv_z = 0 and their triangles are skipped.
+/// near plane or off any finite position get inv_z = 0, and their triangles
+/// are skipped.
 fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
     let (t, r) = (camera.translation, camera.rotation);
     let identity = r == super::camera::IDENTITY;
@@ -211,15 +193,14 @@ fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>)
             } else {
                 r.map(|row| row[0] * c[0] + row[1] * c[1] + row[2] * c[2])
             };
-            *v = if z <= NEAR_PLANE {
+            let inv_z = 1.0 / z;
+            let x = (camera.fx * x * inv_z + camera.cx) * s;
+            let y = (camera.fy * y * inv_z + camera.cy) * s;
+            // NaN would saturate to 0 in the integer casts of binning.
+            *v = if z <= NEAR_PLANE || !x.is_finite() || !y.is_finite() {
                 ScreenVertex::default()
             } else {
-                let inv_z = 1.0 / z;
-                ScreenVertex {
-                    x: (camera.fx * x * inv_z + camera.cx) * s,
-                    y: (camera.fy * y * inv_z + camera.cy) * s,
-                    inv_z,
-                }
+                ScreenVertex { x, y, inv_z }
             };
         });
 }
@@ -266,28 +247,20 @@ fn ceil(x: f32) -> i64 {
     t + i64::from((t as f32) < x)
 }
 
-/// Bands (first | last << 16) of the samples a triangle may cover, or SKIP when
-/// it is behind the camera, degenerate, or covers no sample centre.
-fn band_span(v: [ScreenVertex; 3], w: usize, h: usize, band_rows: usize) -> u32 {
+/// First and last supersampled rows a triangle may cover, or None when it
+/// is behind the camera, degenerate, or covers no sample centre.
+fn sample_rows(v: [ScreenVertex; 3], w: usize, h: usize) -> Option<(usize, usize)> {
     let [a, b, c] = v;
     if a.inv_z == 0.0 || b.inv_z == 0.0 || c.inv_z == 0.0 {
-        return SKIP;
+        return None;
     }
     let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), w);
     let (y0, y1) = sample_span(min3(a.y, b.y, c.y), max3(a.y, b.y, c.y), h);
-    // NaN coordinates saturate to 0 in the casts above; refuse them here.
-    let finite = a.x.is_finite() && a.y.is_finite() && b.x.is_finite();
-    let finite = finite && b.y.is_finite() && c.x.is_finite() && c.y.is_finite();
-    if x0 > x1 || y0 > y1 || !finite {
-        return SKIP;
-    }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-    if area.abs() < 1e-12 {
-        return SKIP;
+    if x0 > x1 || y0 > y1 || area.abs() < 1e-12 {
+        return None;
     }
-    let first = y0 as usize / band_rows;
-    let last = y1 as usize / band_rows;
-    first as u32 | (last as u32) << 16
+    Some((y0 as usize, y1 as usize))
 }
 
 /// One band of the supersampled frame being drawn.
@@ -322,31 +295,54 @@ fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) 
     }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
     let inv_area = 1.0 / area;
+    // Barycentric weights are linear in x: exact at the start of each row,
+    // then stepped by their x derivatives.
+    let (d0, d1) = ((b.y - c.y) * inv_area, (c.y - a.y) * inv_area);
+    let px = x0 as f32 + 0.5;
     for y in y0 as usize..=y1 as usize {
         let py = (y + band.y0) as f32 + 0.5;
         let row = y * band.w;
+        let mut w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * inv_area;
+        let mut w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * inv_area;
         for x in x0 as usize..=x1 as usize {
-            let px = x as f32 + 0.5;
-            let w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * inv_area;
-            let w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * inv_area;
             let w2 = 1.0 - w0 - w1;
-            if (w0 < 0.0) | (w1 < 0.0) | (w2 < 0.0) {
-                continue;
+            if (w0 >= 0.0) & (w1 >= 0.0) & (w2 >= 0.0) {
+                shade(
+                    mesh,
+                    &v,
+                    face,
+                    [w0, w1, w2],
+                    &mut band.depth[row + x],
+                    &mut band.pixels[row + x],
+                );
             }
-            let inv_z = w0 * a.inv_z + w1 * b.inv_z + w2 * c.inv_z;
-            let i = row + x;
-            if inv_z <= band.depth[i] {
-                continue;
-            }
-            band.depth[i] = inv_z;
-            let z = 1.0 / inv_z;
-            let (p0, p1, p2) = (w0 * a.inv_z * z, w1 * b.inv_z * z, w2 * c.inv_z * z);
-            // Colours are read only here: most triangles cover no sample or one.
-            let colours = face.map(|v| mesh.colours[v as usize].map(f32::from));
-            band.pixels[i] =
-                [0, 1, 2].map(|k| p0 * colours[0][k] + p1 * colours[1][k] + p2 * colours[2][k]);
+            w0 += d0;
+            w1 += d1;
         }
     }
+}
+
+/// Keeps one sample of a triangle at barycentric `w` if it is nearer than
+/// what the sample holds, with perspective-correct vertex colours.
+fn shade(
+    mesh: &Mesh,
+    v: &[ScreenVertex; 3],
+    face: [u32; 3],
+    w: [f32; 3],
+    depth: &mut f32,
+    pixel: &mut [f32; 3],
+) {
+    let [a, b, c] = v;
+    let inv_z = w[0] * a.inv_z + w[1] * b.inv_z + w[2] * c.inv_z;
+    if inv_z <= *depth {
+        return;
+    }
+    *depth = inv_z;
+    let z = 1.0 / inv_z;
+    let (p0, p1, p2) = (w[0] * a.inv_z * z, w[1] * b.inv_z * z, w[2] * c.inv_z * z);
+    // Colours are read only here: most triangles cover no sample or one.
+    let colours = face.map(|v| mesh.colours[v as usize].map(f32::from));
+    *pixel = [0, 1, 2].map(|k| p0 * colours[0][k] + p1 * colours[1][k] + p2 * colours[2][k]);
 }
 
 /// Output rows of one band: colour, and what the fill of empty pixels needs.
@@ -463,6 +459,53 @@ mod tests {
             assert_eq!(bare.get_pixel(0, 0).0, BACKGROUND);
             assert!(filled.pixels().all(|p| p.0 != BACKGROUND), "{samples}");
             assert_eq!(filled.get_pixel(0, 0).0, [200, 40, 40]);
+        }
+    }
+
+    /// An n×n grid of quads (two triangles each) covering a square of side
+    /// 2·half at depth z, with colours varying across it.
+    fn grid(n: u32, half: f32, z: f32) -> Parts {
+        let side = n + 1;
+        let mut positions = Vec::new();
+        let mut colours = Vec::new();
+        for j in 0..side {
+            for i in 0..side {
+                let (u, v) = (i as f32 / n as f32, j as f32 / n as f32);
+                positions.push([half * (2.0 * u - 1.0), half * (2.0 * v - 1.0), z]);
+                colours.push([(255.0 * u) as u8, (255.0 * v) as u8, 90]);
+            }
+        }
+        let mut faces = Vec::new();
+        for j in 0..n {
+            for i in 0..n {
+                let k = j * side + i;
+                faces.push([k, k + side, k + 1]);
+                faces.push([k + 1, k + side, k + side + 1]);
+            }
+        }
+        (positions, colours, faces)
+    }
+
+    #[test]
+    fn shared_edges_leave_no_crack_and_colours_follow_the_grid() {
+        // 37 quads per side put the shared edges at uneven sample positions.
+        let mesh = mesh_of(grid(37, 1.0, 2.0));
+        let mut renderer = Renderer::default();
+        for samples in [1, 2, 3] {
+            let img = renderer.render_over(&mesh, &camera(), samples, [0; 3]);
+            let full = (samples * samples) as u16;
+            // The square spans pixels 10..30; its border pixels are partly covered.
+            for y in 11..29 {
+                for x in 11..29 {
+                    assert_eq!(renderer.hits()[y * 40 + x], full, "{samples} {x},{y}");
+                }
+            }
+            // Red grows left to right, green top to bottom, as the vertex colours.
+            let (left, right) = (img.get_pixel(12, 20).0, img.get_pixel(27, 20).0);
+            assert!(left[0] + 150 < right[0], "{left:?} {right:?}");
+            let (top, bottom) = (img.get_pixel(20, 12).0, img.get_pixel(20, 27).0);
+            assert!(top[1] + 150 < bottom[1], "{top:?} {bottom:?}");
+            assert_eq!(renderer.hits()[5 * 40 + 5], 0);
         }
     }
 
