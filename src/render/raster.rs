@@ -95,7 +95,7 @@ impl Renderer {
         let band_rows = BAND_OUT_ROWS * s;
         let band_count = h.div_ceil(band_rows).max(1);
         project(mesh, camera, s as f32, &mut self.screen);
-        self.bin(mesh, w, h, band_rows, band_count);
+        self.bin(mesh, h, band_rows, band_count);
         let mut out = RgbImage::new(camera.width, camera.height);
         let out_w = camera.width as usize;
         self.hits.clear();
@@ -143,7 +143,7 @@ impl Renderer {
     }
 
     /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
-    fn bin(&mut self, mesh: &Mesh, w: usize, h: usize, band_rows: usize, band_count: usize) {
+    fn bin(&mut self, mesh: &Mesh, h: usize, band_rows: usize, band_count: usize) {
         let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
         self.bins.resize_with(chunks, Bins::default);
         self.band_of_row.clear();
@@ -159,7 +159,7 @@ impl Renderer {
                 bins.per_band.iter_mut().for_each(Vec::clear);
                 let first = (chunk * CHUNK_FACES) as u32;
                 for (k, face) in faces.iter().enumerate() {
-                    let Some((y0, y1)) = sample_rows(face.map(|i| screen[i as usize]), w, h) else {
+                    let Some((y0, y1)) = sample_rows(face.map(|i| screen[i as usize]), h) else {
                         continue;
                     };
                     for b in band_of_row[y0]..=band_of_row[y1] {
@@ -248,19 +248,15 @@ fn ceil(x: f32) -> i64 {
 }
 
 /// First and last supersampled rows a triangle may cover, or None when it
-/// is behind the camera, degenerate, or covers no sample centre.
-fn sample_rows(v: [ScreenVertex; 3], w: usize, h: usize) -> Option<(usize, usize)> {
+/// is behind the camera or spans no sample row. Columns and degenerate
+/// triangles are left to `draw_triangle`, which needs the columns anyway.
+fn sample_rows(v: [ScreenVertex; 3], h: usize) -> Option<(usize, usize)> {
     let [a, b, c] = v;
     if a.inv_z == 0.0 || b.inv_z == 0.0 || c.inv_z == 0.0 {
         return None;
     }
-    let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), w);
     let (y0, y1) = sample_span(min3(a.y, b.y, c.y), max3(a.y, b.y, c.y), h);
-    let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-    if x0 > x1 || y0 > y1 || area.abs() < 1e-12 {
-        return None;
-    }
-    Some((y0 as usize, y1 as usize))
+    (y0 <= y1).then_some((y0 as usize, y1 as usize))
 }
 
 /// One band of the supersampled frame being drawn.
@@ -294,6 +290,9 @@ fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) 
         return;
     }
     let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+    if area.abs() < 1e-12 {
+        return;
+    }
     let inv_area = 1.0 / area;
     // Barycentric weights are linear in x: exact at the start of each row,
     // then stepped by their x derivatives.
