@@ -313,6 +313,8 @@ fn write_path(
 /// What a run produced, written as report.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The photo's path; invalid UTF-8 in it is written as U+FFFD.
+    #[serde(serialize_with = "crate::io::serialize_path_lossy")]
     pub photo: PathBuf,
     /// The settings the run used: a re-run with others does not skip it.
     pub settings: Config,
@@ -446,7 +448,7 @@ pub fn outputs_complete_for(out_dir: &Path, photo: &Path, options: &RunOptions) 
     is_folder
         && outputs_complete(out_dir)
         && report.is_some_and(|report| {
-            report["photo"].as_str() == photo.to_str()
+            report["photo"].as_str() == Some(&*photo.to_string_lossy())
                 && Config::deserialize(&report["settings"]).is_ok_and(|s| s == options.config)
                 && report["options_digest"].as_str() == Some(&options.digest())
         })

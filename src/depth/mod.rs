@@ -38,7 +38,10 @@ pub enum DepthOrigin {
 #[serde(rename_all = "lowercase", tag = "kind")]
 pub enum DepthSource {
     /// A depth or disparity map given by the user.
-    File { path: PathBuf },
+    File {
+        #[serde(serialize_with = "crate::io::serialize_path_lossy")]
+        path: PathBuf,
+    },
     /// Depth stored in the photo by a phone camera.
     Embedded {
         format: crate::io::embedded::EmbeddedFormat,
@@ -46,7 +49,10 @@ pub enum DepthSource {
     /// Semi-global matching of a stereo pair.
     Stereo {
         input: chain::StereoInput,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::io::serialize_optional_path_lossy"
+        )]
         right: Option<PathBuf>,
     },
     /// The built-in estimate from colour cues.

@@ -269,3 +269,37 @@ fn batch_names_stay_distinct_and_a_panic_stays_in_its_photo() {
         stderr(&other_settings)
     );
 }
+
+/// Photos whose names are not UTF-8 (two that differ only in the invalid
+/// byte) each get their own folder and a report.json, and a re-run skips both.
+#[cfg(unix)]
+#[test]
+fn photos_with_non_utf8_names_are_made_and_skipped_when_complete() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    for byte in [0xfe, 0xff] {
+        let name = [b'a', byte, b'.', b'p', b'n', b'g'];
+        write_photo(&inputs.join(std::ffi::OsStr::from_bytes(&name)), 48, 32);
+    }
+    let out = dir.path().join("out");
+    let run = || {
+        let args = ["run", inputs.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        let result =
+            photo3d(&[&args[..], &["--num-frames", "2", "--longer-side-len", "48"]].concat());
+        assert!(result.status.success(), "{}", stderr(&result));
+        stderr(&result)
+    };
+    assert!(!run().contains("skipped"));
+    let folders: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    for folder in &folders {
+        let photo = read_report(folder)["photo"].as_str().unwrap().to_string();
+        assert!(photo.ends_with("a\u{fffd}.png"), "{photo}");
+    }
+    assert_eq!(run().matches("skipped (complete)").count(), 2);
+}
