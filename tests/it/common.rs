@@ -96,3 +96,40 @@ pub fn ffprobe_stream(path: &Path) -> Option<std::collections::HashMap<String, S
             .collect(),
     )
 }
+
+/// Runs the photo3d binary with `args` and returns its output with its peak
+/// resident memory in bytes (from `wait4`'s resource usage of that child).
+#[cfg(target_os = "linux")]
+pub fn photo3d_with_peak_memory(args: &[&str]) -> (Output, u64) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photo3d"))
+        .args(args)
+        .env("PHOTO3D_CACHE_DIR", empty_model_cache())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("photo3d binary runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).expect("read child output");
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 reaps only this child,
+    // whose pid std does not wait on afterwards.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    let output = Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw(status),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    // Linux gives ru_maxrss in KiB.
+    (output, usage.ru_maxrss as u64 * 1024)
+}

@@ -303,3 +303,54 @@ fn photos_with_non_utf8_names_are_made_and_skipped_when_complete() {
     }
     assert_eq!(run().matches("skipped (complete)").count(), 2);
 }
+
+/// Crafted files that once cost gigabytes stay under 2 GB of peak memory in a
+/// whole run: the fuzzer's EXR depth files (a huge declared tile took 1.68 GB
+/// to fail; a block layout the exr crate panics on) are one-line errors, and a
+/// depth photo whose embedded depth image is 1×4,000,000 pixels (resized to the
+/// photo it was a 15 GB allocation) warns and falls back to the estimate.
+#[cfg(target_os = "linux")]
+#[test]
+fn crafted_files_fail_or_fall_back_within_2_gb() {
+    const LIMIT: u64 = 2 << 30;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("photo.png");
+    write_photo(&photo, 64, 48);
+    let out = dir.path().join("out");
+    let findings = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/findings");
+    for exr in ["exr-oom-huge-tile.exr", "exr-panic-block-layout.exr"] {
+        let depth = findings.join(exr);
+        let args = ["run", photo.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        let (result, peak) =
+            photo3d_with_peak_memory(&[&args[..], &["--depth", depth.to_str().unwrap()]].concat());
+        assert_clean_failure(&result, exr);
+        assert!(peak < LIMIT, "{exr}: peak {peak} bytes");
+        assert!(!out.exists());
+    }
+
+    let rgb = image::open(&photo).unwrap().to_rgb8();
+    let sliver = photo3d::map::FloatMap::from_pixel(1, 4_000_000, image::Luma([2.0]));
+    let depth_photo = dir.path().join("sliver.jpg");
+    let bytes = photo3d::io::embedded::gdepth::encode_depth_photo(&rgb, &sliver).unwrap();
+    std::fs::write(&depth_photo, bytes).unwrap();
+    let args = [
+        "run",
+        depth_photo.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let (result, peak) = photo3d_with_peak_memory(&[&args[..], &["--num-frames", "2"]].concat());
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(peak < LIMIT, "sliver.jpg: peak {peak} bytes");
+    let warnings: Vec<_> = stderr(&result)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        read_report(&out.join("sliver"))["depth_source"]["kind"],
+        "classical"
+    );
+    eprintln!("sliver.jpg: peak {} MB", peak >> 20);
+}
