@@ -100,6 +100,7 @@ pub fn ffprobe_stream(path: &Path) -> Option<std::collections::HashMap<String, S
 /// Runs the photo3d binary with `args` and returns its output with its peak
 /// resident memory in bytes (from `wait4`'s resource usage of that child).
 #[cfg(target_os = "linux")]
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4")]
 pub fn photo3d_with_peak_memory(args: &[&str]) -> (Output, u64) {
     use std::io::Read;
     use std::process::Stdio;
