@@ -525,6 +525,46 @@ fn oversized_download_is_refused() {
     assert!(files_in(cache.path()).is_empty());
 }
 
+/// A server that announces no length and never stops sending is cut off at
+/// the registry's size cap (it would otherwise fill the disk before the
+/// checksum is checked), and nothing is kept.
+#[test]
+fn endless_download_stops_at_the_size_cap() {
+    std::env::set_var(models::ALLOW_LOOPBACK_HTTP_ENV, "1");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        // Sends until the client hangs up; counts what it sent.
+        let chunk = vec![0u8; 1 << 16];
+        let mut sent = 0u64;
+        while stream.write_all(&chunk).is_ok() {
+            sent += chunk.len() as u64;
+        }
+        sent
+    });
+    let info = test_model("0000000000000000000000000000000000000000000000000000000000000000");
+    let cache = tempfile::tempdir().unwrap();
+    let url = models::model_url(&info, Some(&base));
+    let mut most = 0;
+    let err = models::fetch(&info, &url, cache.path(), &mut |got, _| most = got).unwrap_err();
+    let sent = server.join().unwrap();
+    let cap = models::max_download_bytes(&info);
+    assert!(err.to_string().contains("the most expected"), "{err}");
+    assert!(most <= cap, "kept reading to {most} bytes (cap {cap})");
+    // The client stopped: the server could not send far past the cap plus
+    // what the socket buffers hold.
+    assert!(sent < cap + (16 << 20), "server sent {sent} bytes");
+    assert!(files_in(cache.path()).is_empty());
+}
+
 #[test]
 fn a_cached_model_changed_since_its_verification_is_not_used() {
     let cache = tempfile::tempdir().unwrap();
