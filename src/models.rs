@@ -62,7 +62,7 @@ pub const MODELS: [ModelInfo; 2] = [
 pub const ALLOW_LOOPBACK_HTTP_ENV: &str = "PHOTO3D_ALLOW_LOOPBACK_HTTP";
 
 /// A download that receives nothing for this long is abandoned.
-const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Most bytes accepted for `info`: its published size plus 10 % and 1 MiB, so a
 /// wrong or endless server cannot fill the disk before the checksum is checked.

@@ -565,6 +565,42 @@ fn endless_download_stops_at_the_size_cap() {
     assert!(files_in(cache.path()).is_empty());
 }
 
+/// A server that sends the headers and a few bytes, then nothing, is given
+/// up after the stall timeout (a minute) instead of hanging the run.
+#[test]
+fn stalled_download_times_out() {
+    std::env::set_var(models::ALLOW_LOOPBACK_HTTP_ENV, "1");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n";
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&[0; 10]).unwrap();
+        // Holds the connection open until the client has given up.
+        let _ = finished.recv_timeout(std::time::Duration::from_secs(300));
+    });
+    let info = test_model("0000000000000000000000000000000000000000000000000000000000000000");
+    let cache = tempfile::tempdir().unwrap();
+    let url = models::model_url(&info, Some(&base));
+    let started = std::time::Instant::now();
+    let err = models::fetch(&info, &url, cache.path(), &mut |_, _| {}).unwrap_err();
+    let waited = started.elapsed();
+    done.send(()).unwrap();
+    server.join().unwrap();
+    assert!(
+        waited >= models::STALL_TIMEOUT && waited < models::STALL_TIMEOUT * 3,
+        "gave up after {waited:?}: {err}"
+    );
+    assert!(files_in(cache.path()).is_empty());
+}
+
 #[test]
 fn a_cached_model_changed_since_its_verification_is_not_used() {
     let cache = tempfile::tempdir().unwrap();
