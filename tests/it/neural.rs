@@ -6,7 +6,7 @@ use crate::common::*;
 use photo3d::depth::neural::{Architecture, NeuralModel};
 use photo3d::models::{self, ModelError, ModelInfo, MODELS};
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
@@ -28,11 +28,7 @@ fn serve(reply: Reply, requests: usize) -> (String, JoinHandle<()>) {
     let handle = std::thread::spawn(move || {
         for stream in listener.incoming().take(requests) {
             let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-                line.clear();
-            }
+            skip_request_head(&stream);
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
                 reply.announced
@@ -42,6 +38,22 @@ fn serve(reply: Reply, requests: usize) -> (String, JoinHandle<()>) {
         }
     });
     (base, handle)
+}
+
+/// Reads a request's line and headers, up to the blank line.
+fn skip_request_head(stream: &TcpStream) {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+        line.clear();
+    }
+}
+
+/// The next connection to `listener`, its request read.
+fn accept_request(listener: &TcpListener) -> TcpStream {
+    let (stream, _) = listener.accept().unwrap();
+    skip_request_head(&stream);
+    stream
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -534,12 +546,7 @@ fn endless_download_stops_at_the_size_cap() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-            line.clear();
-        }
+        let mut stream = accept_request(&listener);
         let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
         let _ = stream.write_all(head.as_bytes());
         // Sends until the client hangs up; counts what it sent.
@@ -574,12 +581,7 @@ fn stalled_download_times_out() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (done, finished) = std::sync::mpsc::channel::<()>();
     let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-            line.clear();
-        }
+        let mut stream = accept_request(&listener);
         let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n";
         stream.write_all(head.as_bytes()).unwrap();
         stream.write_all(&[0; 10]).unwrap();
