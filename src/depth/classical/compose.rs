@@ -1,10 +1,13 @@
 //! Composition of the cues into one disparity per pixel: the ground-plane prior, sky, defocus and
-//! the rounded foreground layer standing at its ground contact.
+//! the rounded foreground layer standing at its ground contact. The cues are composed as a
+//! residual over the prior, each scaled by how far the photo supports it, so a photo without
+//! clear evidence keeps the prior exactly.
 
 use super::params::{
     DEFOCUS_PUSH, FG_BULGE, FG_BULGE_REACH, FG_MAX, FG_MIN, FG_POP, GROUND_BOTTOM, GROUND_TOP,
     SKY_DISP, SP_STEP,
 };
+use super::saliency::Evidence;
 use super::slic::Segmentation;
 use crate::filter::blur::box_blur_3pass;
 use crate::map::FloatMap;
@@ -21,9 +24,16 @@ pub(super) fn ground(y: f32) -> f32 {
     GROUND_TOP + (GROUND_BOTTOM - GROUND_TOP) * y.clamp(0.0, 1.0)
 }
 
-/// Per-pixel disparity: ground prior minus the defocus push, sky far, and foreground objects
-/// standing at their ground contact plus a pop, rounded by a bulge away from their outline.
-pub(super) fn compose(seg: &Segmentation, sky: &[bool], fg: &[f32], sharp: &[f32]) -> Vec<f32> {
+/// Per-pixel disparity minus the ground prior: the defocus push, sky far, and foreground
+/// objects standing at their ground contact plus a pop, rounded by a bulge away from their
+/// outline; the push and the objects scaled by `evidence`.
+pub(super) fn compose_residual(
+    seg: &Segmentation,
+    sky: &[bool],
+    fg: &[f32],
+    sharp: &[f32],
+    evidence: Evidence,
+) -> Vec<f32> {
     let (w, h) = (seg.w, seg.h);
     let front = object_front(seg, fg);
     let mask: Vec<bool> = seg.labels.iter().map(|&l| fg[l as usize] >= 0.5).collect();
@@ -32,7 +42,7 @@ pub(super) fn compose(seg: &Segmentation, sky: &[bool], fg: &[f32], sharp: &[f32
     let push: Vec<f32> = seg
         .labels
         .iter()
-        .map(|&l| DEFOCUS_PUSH * (1.0 - sharp[l as usize]))
+        .map(|&l| evidence.defocus * DEFOCUS_PUSH * (1.0 - sharp[l as usize]))
         .collect();
     let push = box_blur_3pass(&push, w, h, 2 * SP_STEP);
     let rows = (h.max(2) - 1) as f32;
@@ -47,11 +57,11 @@ pub(super) fn compose(seg: &Segmentation, sky: &[bool], fg: &[f32], sharp: &[f32
         for (d, ((&l, &dist), &push)) in row.iter_mut().zip(cells) {
             let l = l as usize;
             *d = if sky[l] {
-                SKY_DISP
+                SKY_DISP - g
             } else {
                 let bg = g - push;
                 let bulge = FG_BULGE * (dist / reach).min(1.0).sqrt();
-                bg + fg[l] * ((front[l] - bg).max(0.0) + bulge)
+                bg - g + evidence.subject * fg[l] * ((front[l] - bg).max(0.0) + bulge)
             };
         }
     });

@@ -2,11 +2,14 @@
 //!
 //! The photo is reduced to a working size and cut into SLIC superpixels; classical cues are
 //! combined per superpixel — a ground-plane prior (lower is nearer), top-connected sky pushed
-//! far, defocus (blurred background recedes), and a salient, in-focus subject found by
+//! far, defocus (blurred background recedes), and a salient subject found by
 //! background-connectivity saliency (Zhu et al. 2014) lifted forward as one rounded layer
-//! standing at its ground contact (cf. Hoiem et al. 2005, "Automatic Photo Pop-up"). The map
-//! is then smoothed edge-aware and upsampled with the full-size photo as guide, so depth steps
-//! land on real colour edges and everything else stays smooth.
+//! standing at its ground contact (cf. Hoiem et al. 2005, "Automatic Photo Pop-up"). The
+//! subject and defocus cues count only as far as the photo supports them (a subject that stands
+//! out clearly, is in focus against a blurred background, or is small); where that evidence is
+//! weak the estimate is the prior itself, which beats a wrong subject on real scenes. The
+//! residual over the prior is smoothed edge-aware and upsampled with the full-size photo as
+//! guide, so depth steps land on real colour edges and everything else stays smooth.
 
 mod compose;
 mod params;
@@ -18,15 +21,15 @@ mod working;
 
 use crate::filter::colour::srgb_to_lab;
 use crate::map::FloatMap;
-use compose::{compose, ground_only};
+use compose::{compose_residual, ground, ground_only};
 use image::RgbImage;
 use params::{MIN_SIDE, SMOOTH_RANGE, SMOOTH_SPATIAL, WORK_SIDE};
 use rayon::prelude::*;
-use saliency::{foreground_weight, saliency, sharpness};
+use saliency::{evidence, foreground_weight, saliency, sharpness};
 use sky::sky_regions;
 use slic::Segmentation;
 use smooth::{domain_transform, joint_bilateral_upsample};
-use working::downsample;
+use working::working_image;
 
 /// Estimate relative disparity (larger = nearer) in [0, 1] from colour alone.
 pub fn estimate_disparity(rgb: &RgbImage) -> FloatMap {
@@ -34,27 +37,32 @@ pub fn estimate_disparity(rgb: &RgbImage) -> FloatMap {
     if w.min(h) < MIN_SIDE {
         return ground_only(rgb.width(), rgb.height());
     }
-    let scale = (WORK_SIDE as f32 / w.max(h) as f32).min(1.0);
-    let ww = ((w as f32 * scale).round() as usize).clamp(1, w);
-    let wh = ((h as f32 * scale).round() as usize).clamp(1, h);
-    let small = downsample(rgb, ww, wh);
+    let scale = WORK_SIDE as f32 / w.max(h) as f32;
+    let ww = ((w as f32 * scale).round() as usize).max(1);
+    let wh = ((h as f32 * scale).round() as usize).max(1);
+    let small = working_image(rgb, ww, wh);
     let lab: Vec<[f32; 3]> = small.par_iter().map(|&c| srgb_to_lab(c)).collect();
 
     let seg = Segmentation::new(&lab, ww, wh);
     let sharp = sharpness(&seg);
     let sky = sky_regions(&seg, &lab);
-    let fg = foreground_weight(&seg, &saliency(&seg, &sky, &sharp));
-    let mut disp = compose(&seg, &sky, &fg, &sharp);
-    domain_transform(&mut disp, &lab, ww, wh, SMOOTH_SPATIAL, SMOOTH_RANGE);
+    let salient = saliency(&seg, &sky, &sharp);
+    let fg = foreground_weight(&seg, &salient);
+    let trust = evidence(&seg, &salient, &fg, &sharp);
+    let mut residual = compose_residual(&seg, &sky, &fg, &sharp, trust);
+    domain_transform(&mut residual, &lab, ww, wh, SMOOTH_SPATIAL, SMOOTH_RANGE);
 
     let full = if (ww, wh) == (w, h) {
-        disp
+        residual
     } else {
-        joint_bilateral_upsample(&disp, &small, ww, wh, rgb)
+        joint_bilateral_upsample(&residual, &small, ww, wh, rgb)
     };
+    let rows = (h.max(2) - 1) as f32;
     let data = full
         .into_iter()
-        .map(|d| {
+        .enumerate()
+        .map(|(i, r)| {
+            let d = ground((i / w) as f32 / rows) + r;
             if d.is_finite() {
                 d.clamp(0.0, 1.0)
             } else {

@@ -1,5 +1,6 @@
 //! The working image: the photo area-averaged down, and small colour helpers the cues share.
 
+use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -15,8 +16,19 @@ pub(super) fn dist2(a: [f32; 3], b: [f32; 3]) -> f32 {
     d0 * d0 + d1 * d1 + d2 * d2
 }
 
+/// `img` at `w`×`h` as RGB floats in 0..255: area-averaged down, or bilinearly enlarged when
+/// the photo is smaller, so every cue sees the same scale of superpixels and measures whatever
+/// the photo's resolution.
+pub(super) fn working_image(img: &RgbImage, w: usize, h: usize) -> Vec<[f32; 3]> {
+    if w >= img.width() as usize {
+        let big = image::imageops::resize(img, w as u32, h as u32, FilterType::Triangle);
+        return big.pixels().map(|p| p.0.map(f32::from)).collect();
+    }
+    downsample(img, w, h)
+}
+
 /// Area-average `img` down to `w`×`h`, as RGB floats in 0..255.
-pub(super) fn downsample(img: &RgbImage, w: usize, h: usize) -> Vec<[f32; 3]> {
+fn downsample(img: &RgbImage, w: usize, h: usize) -> Vec<[f32; 3]> {
     let (sw, sh) = (img.width() as usize, img.height() as usize);
     let src = img.as_raw();
     let mut out = vec![[0.0f32; 3]; w * h];
