@@ -61,7 +61,7 @@ pub(super) fn compose_residual(
             } else {
                 let bg = g - push;
                 let bulge = FG_BULGE * (dist / reach).min(1.0).sqrt();
-                bg - g + evidence.subject * fg[l] * ((front[l] - bg).max(0.0) + bulge)
+                evidence.subject * fg[l] * ((front[l] - bg).max(0.0) + bulge) - push
             };
         }
     });

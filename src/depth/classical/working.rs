@@ -1,4 +1,5 @@
-//! The working image: the photo area-averaged down, and small colour helpers the cues share.
+//! The working image: the photo area-averaged down or enlarged to the working size, and small
+//! colour helpers the cues share.
 
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -20,7 +21,7 @@ pub(super) fn dist2(a: [f32; 3], b: [f32; 3]) -> f32 {
 /// the photo is smaller, so every cue sees the same scale of superpixels and measures whatever
 /// the photo's resolution.
 pub(super) fn working_image(img: &RgbImage, w: usize, h: usize) -> Vec<[f32; 3]> {
-    if w >= img.width() as usize {
+    if w > img.width() as usize {
         let big = image::imageops::resize(img, w as u32, h as u32, FilterType::Triangle);
         return big.pixels().map(|p| p.0.map(f32::from)).collect();
     }
