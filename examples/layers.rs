@@ -72,7 +72,7 @@ fn main() {
         let mesh = photo3d::mesh::build_mesh(&l2, &scene.prepared.intrinsics, (pw, ph));
         let cam = photo3d::render::Camera::original(&scene.prepared.intrinsics, pw, ph)
             .posed([t[0], t[1], t[2]], 1.0);
-        let img = photo3d::render::render(&mesh, &cam, 2);
+        let img = photo3d::render::render(&photo3d::render::RenderMesh::coloured(&mesh), &cam, 2);
         img.save(format!("{o}_lab.png")).unwrap();
         let holes: Vec<(u32, u32)> = img
             .enumerate_pixels()

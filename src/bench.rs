@@ -49,6 +49,9 @@ pub fn cases(large: bool) -> Vec<Case> {
 pub struct Measurement {
     pub working_size: [u32; 2],
     pub faces: usize,
+    /// Triangles the renderer draws (the mesh decimated).
+    #[serde(default)]
+    pub render_triangles: usize,
     /// Seconds per stage of `build_scene`, in order.
     pub stages: Vec<(String, f64)>,
     /// CPU seconds (all threads) per stage, in the same order.
@@ -120,7 +123,7 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     let mut renderer = Renderer::default();
     let (start, cpu_start) = (Instant::now(), cpu_seconds().unwrap_or(0.0));
     for camera in &poses {
-        std::hint::black_box(renderer.render(&scene.mesh, camera, samples));
+        std::hint::black_box(renderer.render(&scene.render_mesh, camera, samples));
     }
     let render_seconds = start.elapsed().as_secs_f64();
     let render_cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_start;
@@ -132,7 +135,7 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
             Ok(mut writer) => {
                 let mut encode_seconds = 0.0;
                 for camera in &poses {
-                    let frame = renderer.render(&scene.mesh, camera, samples);
+                    let frame = renderer.render(&scene.render_mesh, camera, samples);
                     let start = Instant::now();
                     writer.push(&frame)?;
                     encode_seconds += start.elapsed().as_secs_f64();
@@ -163,6 +166,7 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     Ok(Measurement {
         working_size: [w, h],
         faces: scene.mesh.faces.len(),
+        render_triangles: scene.render_mesh.faces.len(),
         stages: timings.0,
         stage_cpu_seconds: cpu,
         render_frames: poses.len(),
@@ -254,6 +258,21 @@ pub fn table(results: &[Measurement]) -> String {
             .map(|m| cell(m, Some(m.pixels() / 1e6), Some(base.pixels() / 1e6), "", 2))
             .collect(),
     ));
+    for (name, count) in [
+        (
+            "mesh faces",
+            (|m: &Measurement| m.faces) as fn(&Measurement) -> usize,
+        ),
+        ("render triangles", |m| m.render_triangles),
+    ] {
+        rows.push((
+            name.into(),
+            results
+                .iter()
+                .map(|m| cell(m, Some(count(m) as f64), Some(count(base) as f64), "", 0))
+                .collect(),
+        ));
+    }
     for (k, (name, _)) in base.stages.iter().enumerate() {
         let b = base.stages[k].1;
         rows.push((
@@ -408,6 +427,7 @@ mod tests {
         let small = Measurement {
             working_size: [100, 100],
             faces: 10,
+            render_triangles: 4,
             stages: vec![("prepare".into(), 1.0)],
             stage_cpu_seconds: vec![2.0],
             render_frames: 10,

@@ -31,7 +31,7 @@ use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::parallax::{safe_scale, Parallax};
 use crate::render::path::{CameraPath, Pose};
-use crate::render::{dolly_zoom, render, Camera, Renderer};
+use crate::render::{dolly_zoom, render, Camera, RenderMesh, Renderer};
 use crate::scene::{Scene, SceneStats};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -157,6 +157,9 @@ pub fn build_scene(
     let mesh = timings.stage("mesh", observer, |_| {
         build_mesh(&ldi, &prepared.intrinsics, size)
     });
+    let render_mesh = timings.stage("decimate", observer, |_| {
+        RenderMesh::decimated(&ldi, &mesh, &prepared.intrinsics)
+    });
     let stats = SceneStats {
         cut_links: cuts.count(),
         discontinuities: edges.count,
@@ -170,6 +173,7 @@ pub fn build_scene(
         sharpened: sharp,
         ldi,
         mesh,
+        render_mesh,
         stats,
     }
 }
@@ -200,7 +204,7 @@ pub fn video_cameras(scene: &Scene, config: &Config, path: &CameraPath, scale: f
 
 /// The largest parallax (at most 1) for which no frame of `path` shows a hole.
 pub fn safe_parallax(scene: &Scene, config: &Config, path: &CameraPath) -> f32 {
-    safe_scale(&scene.mesh, &|scale| {
+    safe_scale(&scene.render_mesh, &|scale| {
         video_cameras(scene, config, path, scale)
     })
 }
@@ -250,7 +254,7 @@ pub fn write_video(
                 interrupted = Err(Error::from(err));
                 break;
             }
-            let frame = renderer.render(&scene.mesh, camera, config.samples_per_side());
+            let frame = renderer.render(&scene.render_mesh, camera, config.samples_per_side());
             if frames.send(frame).is_err() {
                 break; // The encoder stopped on an error, returned below.
             }
@@ -406,7 +410,7 @@ pub fn render_view(
     let (w, h) = scene.prepared.rgb.dimensions();
     let camera = Camera::original(&scene.prepared.intrinsics, w, h).posed(translation, zoom);
     Ok(render(
-        &scene.mesh,
+        &scene.render_mesh,
         &camera,
         options.config.samples_per_side(),
     ))

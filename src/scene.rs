@@ -6,6 +6,7 @@ use crate::ldi::Ldi;
 use crate::map::FloatMap;
 use crate::mesh::Mesh;
 use crate::prepare::Prepared;
+use crate::render::RenderMesh;
 use serde::Serialize;
 
 /// The layered, inpainted 3D photo.
@@ -16,6 +17,8 @@ pub struct Scene {
     pub sharpened: FloatMap,
     pub ldi: Ldi,
     pub mesh: Mesh,
+    /// What the videos, stereo views and previews draw: `mesh` decimated.
+    pub render_mesh: RenderMesh,
     pub stats: SceneStats,
 }
 

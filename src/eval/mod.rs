@@ -195,7 +195,12 @@ pub fn render_right(
         camera = camera.posed([-1.0 / (map.scale * k.fx), 0.0, 0.0], 1.0);
     }
     camera.cx -= map.offset;
-    render_over(&scene.mesh, &camera, config.samples_per_side(), background)
+    render_over(
+        &scene.render_mesh,
+        &camera,
+        config.samples_per_side(),
+        background,
+    )
 }
 
 /// Unknown disparities filled from the far side of each occlusion; None if none is known.

@@ -1,5 +1,7 @@
 //! Triangle mesh of an LDI: one vertex per node, triangles over linked quads.
 
+pub(crate) mod atlas;
+pub(crate) mod decimate;
 pub mod glb;
 pub mod ply;
 
@@ -68,7 +70,7 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
 /// photo does, instead of stopping at their centres: two layers on either side
 /// of a cut meet at the pixel border with no gap, and a near object keeps its
 /// full width in a new view.
-fn edge_offset(links: &[u32; 4]) -> [f32; 2] {
+pub(crate) fn edge_offset(links: &[u32; 4]) -> [f32; 2] {
     let side = |minus: usize, plus: usize| match (links[minus] == NONE, links[plus] == NONE) {
         (true, false) => -0.5,
         (false, true) => 0.5,

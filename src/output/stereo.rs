@@ -48,7 +48,7 @@ pub fn eye_views(
             cx: base.cx + dx,
             ..base.posed([t, 0.0, 0.0], 1.0)
         };
-        render(&scene.mesh, &camera, samples)
+        render(&scene.render_mesh, &camera, samples)
     };
     // Camera centre = −t: the left eye sits at −separation/2.
     (eye(separation / 2.0, -shift), eye(-separation / 2.0, shift))

@@ -2,7 +2,7 @@
 //! WebGL loader and camera of our own, so the 3D photo opens from disk with no
 //! network. Its camera is the reference's (pinhole, centre at −t).
 
-use crate::mesh::glb::MAX_SHIFT;
+use crate::mesh::decimate::MAX_SHIFT;
 use crate::render::Camera;
 use serde::Serialize;
 

@@ -5,6 +5,8 @@ pub mod holes;
 pub mod parallax;
 pub mod path;
 pub mod raster;
+pub mod surface;
 
 pub use camera::{dolly_zoom, Camera};
 pub use raster::{render, Renderer};
+pub use surface::RenderMesh;

@@ -3,8 +3,8 @@
 //! only fill by smearing the surfaces around it).
 
 use super::raster::Renderer;
+use super::surface::RenderMesh;
 use super::Camera;
-use crate::mesh::Mesh;
 
 /// How much of a path's motion to use.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -75,7 +75,7 @@ fn shrunk(camera: &Camera, divisor: u32) -> Camera {
 
 /// True when no sampled camera of `cameras` sees a hole (cheap
 /// low-resolution renders of every `SEARCH_STRIDE`-th frame and the last).
-fn all_covered(renderer: &mut Renderer, mesh: &Mesh, cameras: &[Camera]) -> bool {
+fn all_covered(renderer: &mut Renderer, mesh: &RenderMesh, cameras: &[Camera]) -> bool {
     let last = cameras.len().saturating_sub(1);
     let mut sampled = (0..cameras.len()).filter(|k| k % SEARCH_STRIDE == 0 || *k == last);
     sampled.all(|k| {
@@ -87,7 +87,7 @@ fn all_covered(renderer: &mut Renderer, mesh: &Mesh, cameras: &[Camera]) -> bool
 
 /// The largest scale in [0, 1] of a path's motion for which no frame has a
 /// hole, by bisection; `cameras(scale)` gives the path's frames at a scale.
-pub fn safe_scale(mesh: &Mesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
+pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
     let mut renderer = Renderer::default();
     if all_covered(&mut renderer, mesh, &cameras(1.0)) {
         return 1.0;

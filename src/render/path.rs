@@ -429,6 +429,7 @@ mod tests {
     fn square_column(rotation: [[f32; 3]; 3]) -> f32 {
         use crate::mesh::Mesh;
         use crate::render::raster::render_over;
+        use crate::render::RenderMesh;
         let h = 0.2;
         let mesh = Mesh {
             labels: vec![1; 4],
@@ -450,7 +451,7 @@ mod tests {
             translation: [0.0; 3],
             rotation,
         };
-        let img = render_over(&mesh, &camera, 3, [0; 3]);
+        let img = render_over(&RenderMesh::coloured(&mesh), &camera, 3, [0; 3]);
         let (mut sum, mut count) = (0.0, 0.0);
         for (x, _, p) in img.enumerate_pixels() {
             let weight = f32::from(p[0]) / 255.0;

@@ -1,28 +1,39 @@
-//! CPU rasterizer: z-buffered, perspective-correct vertex colours, supersampled,
-//! parallel over horizontal bands of the frame.
+//! CPU rasterizer: z-buffered, supersampled, perspective-correct texture and
+//! vertex colours, parallel over horizontal bands of the frame.
 //!
 //! Triangles are binned by band in parallel chunks of the face list, so every
 //! band still draws its triangles in face order (identical frames whatever the
-//! thread count); each band is drawn into a small per-thread buffer and box
-//! filtered straight into the output rows. A `Renderer` keeps the per-frame
-//! buffers between the frames of a video.
+//! thread count). Each band is drawn into a small per-thread buffer holding,
+//! per sample, the nearest inverse depth and which triangle it belongs to;
+//! resolving a pixel then shades each triangle it sees once, at the centroid
+//! of that triangle's samples there (inside the triangle, so texture reads
+//! stay on its surface), weighted by its share of the samples. Shading costs
+//! one colour per pixel and triangle, not one per sample. A `Renderer` keeps
+//! the per-frame buffers between the frames of a video.
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
-use crate::mesh::Mesh;
+use super::surface::{Paint, RenderMesh};
 use image::RgbImage;
 use rayon::prelude::*;
 
 /// Colour where no surface is hit (the reference's grey canvas).
 pub const BACKGROUND: [u8; 3] = [128, 128, 128];
+/// Sub-sample steps per sample of the fixed-point edge functions.
+const SUBSAMPLE: f32 = 16.0;
+/// Vertices farther off screen than this many samples are not drawn, so that
+/// fixed-point coordinates fit an i32 and their products an i64.
+const MAX_SAMPLE_COORD: f32 = (1 << 24) as f32;
 /// Surfaces closer than this to the camera are not drawn.
 const NEAR_PLANE: f32 = 1e-3;
 /// Output rows per band; each band is one parallel task.
 const BAND_OUT_ROWS: usize = 16;
 /// Faces per binning chunk; each chunk is one parallel task.
 const CHUNK_FACES: usize = 1 << 16;
-/// Most samples per side: a pixel's hit count (at most its square) fits a u16.
-const MAX_SAMPLES: u32 = 255;
+/// Most samples per side.
+const MAX_SAMPLES: u32 = 16;
+/// Triangle id of a sample no triangle covers.
+const NO_TRIANGLE: u32 = u32::MAX;
 
 /// A vertex on the supersampled screen.
 #[derive(Clone, Copy, Default)]
@@ -30,6 +41,8 @@ struct ScreenVertex {
     x: f32,
     y: f32,
     inv_z: f32,
+    /// (x, y) snapped to the fixed-point sub-sample grid.
+    fixed: [i32; 2],
 }
 
 /// Face ids of one chunk of the face list, grouped by band in face order.
@@ -52,20 +65,25 @@ pub struct Renderer {
 }
 
 /// Renders `mesh` from `camera`, `samples` × `samples` per pixel.
-pub fn render(mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
+pub fn render(mesh: &RenderMesh, camera: &Camera, samples: u32) -> RgbImage {
     Renderer::default().render(mesh, camera, samples)
 }
 
 /// Renders like `render`, but leaves `background` where no surface is hit
 /// (so that coverage can be measured).
-pub fn render_over(mesh: &Mesh, camera: &Camera, samples: u32, background: [u8; 3]) -> RgbImage {
+pub fn render_over(
+    mesh: &RenderMesh,
+    camera: &Camera,
+    samples: u32,
+    background: [u8; 3],
+) -> RgbImage {
     Renderer::default().render_over(mesh, camera, samples, background)
 }
 
 impl Renderer {
     /// Renders `mesh` from `camera`, `samples` × `samples` per pixel; pixels
     /// that see no surface are filled from the surfaces around them.
-    pub fn render(&mut self, mesh: &Mesh, camera: &Camera, samples: u32) -> RgbImage {
+    pub fn render(&mut self, mesh: &RenderMesh, camera: &Camera, samples: u32) -> RgbImage {
         let mut image = self.render_over(mesh, camera, samples, BACKGROUND);
         let s = samples_per_side(samples) as u16;
         let coverage = Coverage {
@@ -85,7 +103,7 @@ impl Renderer {
     /// Renders like `render`, but leaves `background` where no surface is hit.
     pub fn render_over(
         &mut self,
-        mesh: &Mesh,
+        mesh: &RenderMesh,
         camera: &Camera,
         samples: u32,
         background: [u8; 3],
@@ -109,16 +127,16 @@ impl Renderer {
             .zip(self.inv_z.par_chunks_mut(band_pixels))
             .enumerate()
             .for_each_init(
-                || (Vec::new(), Vec::new()),
-                |(pixels, depth), (band, ((rows_out, hits), inv_z))| {
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(ids, depth, groups), (band, ((rows_out, hits), inv_z))| {
                     let y0 = band * band_rows;
                     let rows = band_rows.min(h - y0);
-                    pixels.clear();
-                    pixels.resize(w * rows, background.map(f32::from));
+                    ids.clear();
+                    ids.resize(w * rows, NO_TRIANGLE);
                     depth.clear();
                     depth.resize(w * rows, 0f32);
                     let mut target = Band {
-                        pixels,
+                        ids,
                         depth,
                         w,
                         y0,
@@ -128,7 +146,7 @@ impl Renderer {
                         for &t in &chunk.per_band[band] {
                             let face = mesh.faces[t as usize];
                             let v = face.map(|i| screen[i as usize]);
-                            draw_triangle(mesh, v, face, target.reborrow());
+                            draw_triangle(v, t, target.reborrow());
                         }
                     }
                     let resolved = Resolved {
@@ -136,14 +154,19 @@ impl Renderer {
                         hits,
                         inv_z,
                     };
-                    downsample(pixels, depth, resolved, out_w, s);
+                    let shading = Shading {
+                        mesh,
+                        screen,
+                        background: background.map(f32::from),
+                    };
+                    resolve(&target, &shading, groups, resolved, out_w, s);
                 },
             );
         out
     }
 
     /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
-    fn bin(&mut self, mesh: &Mesh, h: usize, band_rows: usize, band_count: usize) {
+    fn bin(&mut self, mesh: &RenderMesh, h: usize, band_rows: usize, band_count: usize) {
         let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
         self.bins.resize_with(chunks, Bins::default);
         self.band_of_row.clear();
@@ -178,7 +201,7 @@ fn samples_per_side(samples: u32) -> u32 {
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
 /// near plane or off any finite position get inv_z = 0, and their triangles
 /// are skipped.
-fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
+fn project(mesh: &RenderMesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
     let (t, r) = (camera.translation, camera.rotation);
     let identity = r == super::camera::IDENTITY;
     screen.resize(mesh.positions.len(), ScreenVertex::default());
@@ -196,11 +219,13 @@ fn project(mesh: &Mesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>)
             let inv_z = 1.0 / z;
             let x = (camera.fx * x * inv_z + camera.cx) * s;
             let y = (camera.fy * y * inv_z + camera.cy) * s;
-            // NaN would saturate to 0 in the integer casts of binning.
-            *v = if z <= NEAR_PLANE || !x.is_finite() || !y.is_finite() {
+            // Also keeps NaN, which would saturate to 0 in the integer casts of binning.
+            let on_grid = |c: f32| c.abs() < MAX_SAMPLE_COORD;
+            *v = if z <= NEAR_PLANE || !on_grid(x) || !on_grid(y) {
                 ScreenVertex::default()
             } else {
-                ScreenVertex { x, y, inv_z }
+                let fixed = [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32);
+                ScreenVertex { x, y, inv_z, fixed }
             };
         });
 }
@@ -261,7 +286,8 @@ fn sample_rows(v: [ScreenVertex; 3], h: usize) -> Option<(usize, usize)> {
 
 /// One band of the supersampled frame being drawn.
 struct Band<'a> {
-    pixels: &'a mut [[f32; 3]],
+    /// Per sample: the triangle nearest so far, and its inverse depth (0: none).
+    ids: &'a mut [u32],
     depth: &'a mut [f32],
     w: usize,
     /// First supersampled row of the band, and its row count.
@@ -272,15 +298,23 @@ struct Band<'a> {
 impl Band<'_> {
     fn reborrow(&mut self) -> Band<'_> {
         Band {
-            pixels: self.pixels,
+            ids: self.ids,
             depth: self.depth,
             ..*self
         }
     }
 }
 
-/// Fills the samples of one triangle inside a band, keeping the nearest surface.
-fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) {
+/// Edge function of the directed edge p→q at point s, in fixed point: twice
+/// the signed area of (p, q, s). Exact, so the two triangles sharing an edge
+/// get exactly opposite values and no sample falls between them.
+fn edge(p: [i64; 2], q: [i64; 2], s: [i64; 2]) -> i64 {
+    (q[0] - p[0]) * (s[1] - p[1]) - (q[1] - p[1]) * (s[0] - p[0])
+}
+
+/// Marks the samples of triangle `id` inside a band where it is the nearest
+/// surface. Samples on an edge belong to both triangles that share it.
+fn draw_triangle(v: [ScreenVertex; 3], id: u32, band: Band) {
     let [a, b, c] = v;
     let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), band.w);
     let y_lo = min3(a.y, b.y, c.y) - band.y0 as f32;
@@ -289,59 +323,120 @@ fn draw_triangle(mesh: &Mesh, v: [ScreenVertex; 3], face: [u32; 3], band: Band) 
     if x0 > x1 || y0 > y1 {
         return;
     }
-    let area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-    if area.abs() < 1e-12 {
+    let fixed = |v: ScreenVertex| [i64::from(v.fixed[0]), i64::from(v.fixed[1])];
+    let (pa, pb, pc) = (fixed(a), fixed(b), fixed(c));
+    let area = edge(pa, pb, pc);
+    if area == 0 {
         return;
     }
-    let inv_area = 1.0 / area;
-    // Barycentric weights are linear in x: exact at the start of each row,
-    // then stepped by their x derivatives.
-    let (d0, d1) = ((b.y - c.y) * inv_area, (c.y - a.y) * inv_area);
-    let px = x0 as f32 + 0.5;
+    // Edge functions made non-negative inside whatever the winding.
+    let sign = area.signum();
+    let inv_area = 1.0 / area.abs() as f32;
+    let step = SUBSAMPLE as i64;
+    let half = step / 2;
+    let centre = |x: i64, y: usize| [x * step + half, (y + band.y0) as i64 * step + half];
+    // Per sample to the right: how each edge function changes.
+    let dx = [
+        (pb[1] - pc[1]) * step * sign,
+        (pc[1] - pa[1]) * step * sign,
+        (pa[1] - pb[1]) * step * sign,
+    ];
+    let d_inv_z =
+        (dx[0] as f32 * a.inv_z + dx[1] as f32 * b.inv_z + dx[2] as f32 * c.inv_z) * inv_area;
     for y in y0 as usize..=y1 as usize {
-        let py = (y + band.y0) as f32 + 0.5;
+        let s = centre(x0, y);
+        let mut e = [
+            edge(pb, pc, s) * sign,
+            edge(pc, pa, s) * sign,
+            edge(pa, pb, s) * sign,
+        ];
+        let mut inv_z =
+            (e[0] as f32 * a.inv_z + e[1] as f32 * b.inv_z + e[2] as f32 * c.inv_z) * inv_area;
         let row = y * band.w;
-        let mut w0 = ((b.x - px) * (c.y - py) - (b.y - py) * (c.x - px)) * inv_area;
-        let mut w1 = ((c.x - px) * (a.y - py) - (c.y - py) * (a.x - px)) * inv_area;
         for x in x0 as usize..=x1 as usize {
-            let w2 = 1.0 - w0 - w1;
-            if (w0 >= 0.0) & (w1 >= 0.0) & (w2 >= 0.0) {
-                shade(
-                    mesh,
-                    &v,
-                    face,
-                    [w0, w1, w2],
-                    &mut band.depth[row + x],
-                    &mut band.pixels[row + x],
-                );
+            if (e[0] | e[1] | e[2]) >= 0 && inv_z > band.depth[row + x] {
+                band.depth[row + x] = inv_z;
+                band.ids[row + x] = id;
             }
-            w0 += d0;
-            w1 += d1;
+            e = [e[0] + dx[0], e[1] + dx[1], e[2] + dx[2]];
+            inv_z += d_inv_z;
         }
     }
 }
 
-/// Keeps one sample of a triangle at barycentric `w` if it is nearer than
-/// what the sample holds, with perspective-correct vertex colours.
-fn shade(
-    mesh: &Mesh,
-    v: &[ScreenVertex; 3],
-    face: [u32; 3],
-    w: [f32; 3],
-    depth: &mut f32,
-    pixel: &mut [f32; 3],
-) {
-    let [a, b, c] = v;
-    let inv_z = w[0] * a.inv_z + w[1] * b.inv_z + w[2] * c.inv_z;
-    if inv_z <= *depth {
-        return;
+/// What shading a triangle needs: its corners on screen and its paint.
+struct Shading<'a> {
+    mesh: &'a RenderMesh,
+    screen: &'a [ScreenVertex],
+    background: [f32; 3],
+}
+
+impl Shading<'_> {
+    /// Colour of triangle `t` at supersampled screen point (x, y), which lies inside it.
+    // Hot: written without array `map`s, which the compiler leaves as calls here.
+    fn colour(&self, t: u32, x: f32, y: f32) -> [f32; 3] {
+        let [ia, ib, ic] = self.mesh.faces[t as usize];
+        let (a, b, c) = (
+            self.screen[ia as usize],
+            self.screen[ib as usize],
+            self.screen[ic as usize],
+        );
+        let e0 = (b.x - x) * (c.y - y) - (b.y - y) * (c.x - x);
+        let e1 = (c.x - x) * (a.y - y) - (c.y - y) * (a.x - x);
+        let e2 = (a.x - x) * (b.y - y) - (a.y - y) * (b.x - x);
+        // Perspective-correct weights (the area cancels out).
+        let (q0, q1, q2) = (e0 * a.inv_z, e1 * b.inv_z, e2 * c.inv_z);
+        let weights = |q0: f32, q1: f32, q2: f32| {
+            let norm = 1.0 / (q0 + q1 + q2);
+            [q0 * norm, q1 * norm, q2 * norm]
+        };
+        match &self.mesh.paint[t as usize] {
+            Paint::Colours(c) => {
+                let p = weights(q0, q1, q2);
+                let channel = |k: usize| {
+                    p[0] * f32::from(c[0][k])
+                        + p[1] * f32::from(c[1][k])
+                        + p[2] * f32::from(c[2][k])
+                };
+                [channel(0), channel(1), channel(2)]
+            }
+            Paint::Texture(uv) => {
+                // Texels lie on the photo's pixel grid, so texture coordinates
+                // are projective, not linear, over a triangle: u·z and z are
+                // linear (z: depth in the photo's camera), and u is their ratio.
+                let z = |i: u32| self.mesh.positions[i as usize][2];
+                let p = weights(q0 * z(ia), q1 * z(ib), q2 * z(ic));
+                let coordinate = |k: usize| {
+                    let at = p[0] * uv[0][k] + p[1] * uv[1][k] + p[2] * uv[2][k];
+                    // Held inside the surface's own texels (see `Paint::Texture`).
+                    let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
+                    let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
+                    at.max(lo).min(hi.max(lo))
+                };
+                bilinear(&self.mesh.texture, coordinate(0), coordinate(1))
+            }
+        }
     }
-    *depth = inv_z;
-    let z = 1.0 / inv_z;
-    let (p0, p1, p2) = (w[0] * a.inv_z * z, w[1] * b.inv_z * z, w[2] * c.inv_z * z);
-    // Colours are read only here: most triangles cover no sample or one.
-    let colours = face.map(|v| mesh.colours[v as usize].map(f32::from));
-    *pixel = [0, 1, 2].map(|k| p0 * colours[0][k] + p1 * colours[1][k] + p2 * colours[2][k]);
+}
+
+/// The texture at texel coordinates (u, v), texel centres at integers.
+fn bilinear(texture: &RgbImage, u: f32, v: f32) -> [f32; 3] {
+    let (w, h) = (texture.width() as usize, texture.height() as usize);
+    let u = u.max(0.0).min((w - 1) as f32);
+    let v = v.max(0.0).min((h - 1) as f32);
+    let (x0, y0) = (u as usize, v as usize);
+    let (fx, fy) = (u - x0 as f32, v - y0 as f32);
+    let right = if x0 + 1 < w { 3 } else { 0 };
+    let down = if y0 + 1 < h { 3 * w } else { 0 };
+    let raw = texture.as_raw();
+    let i = 3 * (y0 * w + x0);
+    let channel = |k: usize| {
+        let at = |j: usize| f32::from(raw[j + k]);
+        let top = at(i) + (at(i + right) - at(i)) * fx;
+        let bottom = at(i + down) + (at(i + down + right) - at(i + down)) * fx;
+        top + (bottom - top) * fy
+    };
+    [channel(0), channel(1), channel(2)]
 }
 
 /// Output rows of one band: colour, and what the fill of empty pixels needs.
@@ -351,30 +446,104 @@ struct Resolved<'a> {
     inv_z: &'a mut [f32],
 }
 
-/// Box-filters a supersampled band down into its output rows, counting the
-/// samples that hit a surface and their mean inverse depth.
-fn downsample(colour: &[[f32; 3]], depth: &[f32], out: Resolved, width: usize, s: usize) {
+/// The samples of one pixel that one triangle holds: how many, and the sum
+/// of their positions.
+#[derive(Clone, Copy)]
+struct Group {
+    id: u32,
+    count: u32,
+    x: f32,
+    y: f32,
+}
+
+/// When every sample of the pixel whose first sample is at `first` belongs to
+/// one triangle: their mean inverse depth.
+fn one_triangle(band: &Band, first: usize, sw: usize, s: usize) -> Option<f32> {
+    let id = band.ids[first];
+    if id == NO_TRIANGLE {
+        return None;
+    }
+    let mut inv_z = 0.0;
+    for sy in 0..s {
+        let base = first + sy * sw;
+        if band.ids[base..base + s].iter().any(|&i| i != id) {
+            return None;
+        }
+        inv_z += band.depth[base..base + s].iter().sum::<f32>();
+    }
+    Some(inv_z / (s * s) as f32)
+}
+
+/// Shades a band's pixels from its samples: each triangle a pixel sees is
+/// shaded once at the centroid of its samples and weighted by their number;
+/// also counts the samples that hit a surface and their mean inverse depth.
+fn resolve(
+    band: &Band,
+    shading: &Shading,
+    groups: &mut Vec<Group>,
+    out: Resolved,
+    width: usize,
+    s: usize,
+) {
     let sw = width * s;
     let norm = 1.0 / (s * s) as f32;
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
         for x in 0..width {
-            let mut sum = [0f32; 3];
+            let first = (y * s) * sw + x * s;
+            if let Some(covered) = one_triangle(band, first, sw, s) {
+                // The common case: one triangle holds every sample.
+                let (px, py) = ((x * s) as f32, (band.y0 + y * s) as f32);
+                let half = 0.5 * s as f32;
+                let colour = shading.colour(band.ids[first], px + half, py + half);
+                for k in 0..3 {
+                    row[3 * x + k] = (colour[k] + 0.5).clamp(0.0, 255.0) as u8;
+                }
+                out.hits[y * width + x] = (s * s) as u16;
+                out.inv_z[y * width + x] = covered;
+                continue;
+            }
+            groups.clear();
             let (mut hits, mut inv_z) = (0u16, 0f32);
             for sy in 0..s {
                 let base = (y * s + sy) * sw + x * s;
-                for (p, &d) in colour[base..base + s].iter().zip(&depth[base..base + s]) {
-                    sum[0] += p[0];
-                    sum[1] += p[1];
-                    sum[2] += p[2];
+                let ids = &band.ids[base..base + s];
+                for (sx, (&id, &d)) in ids.iter().zip(&band.depth[base..base + s]).enumerate() {
                     if d > 0.0 {
                         hits += 1;
                         inv_z += d;
                     }
+                    let (px, py) = ((x * s + sx) as f32, (band.y0 + y * s + sy) as f32);
+                    match groups.iter_mut().find(|g| g.id == id) {
+                        Some(g) => {
+                            g.count += 1;
+                            g.x += px;
+                            g.y += py;
+                        }
+                        None => groups.push(Group {
+                            id,
+                            count: 1,
+                            x: px,
+                            y: py,
+                        }),
+                    }
+                }
+            }
+            let mut sum = [0f32; 3];
+            for g in groups.iter() {
+                let colour = if g.id == NO_TRIANGLE {
+                    shading.background
+                } else {
+                    let n = g.count as f32;
+                    // Sample centres are at index + ½.
+                    shading.colour(g.id, g.x / n + 0.5, g.y / n + 0.5)
+                };
+                for k in 0..3 {
+                    sum[k] += g.count as f32 * colour[k];
                 }
             }
             for k in 0..3 {
-                // Colours are never negative, so adding ½ and truncating rounds.
-                row[3 * x + k] = (sum[k] * norm + 0.5).min(255.0) as u8;
+                // Adding ½ and truncating rounds; colours are clamped to 0..=255.
+                row[3 * x + k] = (sum[k] * norm + 0.5).clamp(0.0, 255.0) as u8;
             }
             out.hits[y * width + x] = hits;
             out.inv_z[y * width + x] = if hits > 0 {
@@ -404,9 +573,9 @@ mod tests {
         (p, vec![colour; 4], f)
     }
 
-    /// A 40×40 mesh of original-labelled parts.
-    fn mesh_of((positions, colours, faces): Parts) -> Mesh {
-        Mesh {
+    /// A vertex-coloured mesh of the parts.
+    fn mesh_of((positions, colours, faces): Parts) -> RenderMesh {
+        RenderMesh::coloured(&crate::mesh::Mesh {
             labels: vec![1; positions.len()],
             positions,
             colours,
@@ -415,7 +584,7 @@ mod tests {
             height: 40,
             hfov: 1.0,
             vfov: 1.0,
-        }
+        })
     }
 
     fn camera() -> Camera {

@@ -234,8 +234,8 @@ fn viewer_in_chromium_matches_cpu_render() {
         "screenshot size"
     );
     let camera = view_camera(&scene);
-    let expected = render(&scene.mesh, &camera.posed(t, 1.0), 2);
-    let unmoved = render(&scene.mesh, &camera, 2);
+    let expected = render(&scene.render_mesh, &camera.posed(t, 1.0), 2);
+    let unmoved = render(&scene.render_mesh, &camera, 2);
     save_for_review(&shot, "viewer_chromium.png");
     save_for_review(&expected, "viewer_cpu.png");
     let error = mean_abs_diff(&shot, &expected);
@@ -320,7 +320,7 @@ fn viewer_at_the_largest_drag_shows_no_clear_colour() {
         // The fill takes the far plane's colours: the disc covers no more of
         // the screenshot than of the CPU render at the same pose.
         let disc = disc_pixels(&shot);
-        let expected = disc_pixels(&render(&scene.mesh, &camera.posed(t, 1.0), 2));
+        let expected = disc_pixels(&render(&scene.render_mesh, &camera.posed(t, 1.0), 2));
         eprintln!(
             "largest drag {name} {t:?}: {grey} clear-colour pixels, disc colours {disc} (CPU {expected})"
         );

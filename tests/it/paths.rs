@@ -15,7 +15,7 @@ fn any_hole(
 ) -> bool {
     let mut renderer = Renderer::default();
     cameras.iter().any(|camera| {
-        renderer.render_over(&scene.mesh, camera, samples, [0; 3]);
+        renderer.render_over(&scene.render_mesh, camera, samples, [0; 3]);
         has_hole(renderer.hits(), camera.width as usize, HOLE_SIDE)
     })
 }

@@ -85,7 +85,7 @@ fn uncovered_band_shows_background_texture() {
     );
     // Without the renderer's hole fill: the layers themselves must cover the band.
     let view = render_over(
-        &scene.mesh,
+        &scene.render_mesh,
         &Camera::original(&k, W, H).posed([t, 0.0, 0.0], 1.0),
         2,
         BACKGROUND,

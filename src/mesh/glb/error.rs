@@ -1,7 +1,6 @@
-//! Why a GLB could not be made, and the atlas size limit behind one of the reasons.
+//! Why a GLB could not be made.
 
-/// Largest atlas side most WebGL implementations accept.
-pub(super) const MAX_ATLAS_SIDE: usize = 8192;
+use crate::mesh::atlas::AtlasTooLarge;
 
 /// Why a GLB could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -10,8 +9,8 @@ pub enum GlbError {
     Mismatch { mesh: usize, ldi: usize },
     #[error("mesh has no triangles")]
     Empty,
-    #[error("texture atlas of {0}×{1} texels exceeds {MAX_ATLAS_SIDE} per side")]
-    AtlasTooLarge(usize, usize),
+    #[error(transparent)]
+    AtlasTooLarge(#[from] AtlasTooLarge),
     #[error("cannot encode the texture atlas: {0}")]
     Texture(#[from] image::ImageError),
 }

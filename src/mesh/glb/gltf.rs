@@ -1,7 +1,8 @@
 //! glTF 2.0 assembly: vertex, UV and index buffers and the JSON that ties them into one GLB.
 
-use super::atlas::{Atlas, Corner, Layout};
 use crate::ldi::{Ldi, NONE};
+use crate::mesh::atlas::{Atlas, Layout};
+use crate::mesh::decimate::Triangles;
 use crate::mesh::Mesh;
 use crate::prepare::Intrinsics;
 use serde_json::json;
@@ -21,7 +22,7 @@ impl Geometry {
         layout: &Layout,
         vertex_of_node: &[u32],
         atlas: &Atlas,
-        triangles: &[[Corner; 3]],
+        triangles: &Triangles,
     ) -> Geometry {
         let canvas = ldi.width * ldi.height;
         let mut index_of = vec![NONE; atlas.rects.len() * canvas];
@@ -30,7 +31,7 @@ impl Geometry {
             uvs: Vec::new(),
             indices: Vec::with_capacity(3 * triangles.len()),
         };
-        for t in triangles {
+        for t in triangles.all() {
             for &(page, pixel) in t {
                 let slot = page as usize * canvas + pixel as usize;
                 if index_of[slot] == NONE {

@@ -4,17 +4,14 @@
 //! positions; flat, fully linked regions are merged into larger quads under a
 //! triangle budget; every layer is kept and no triangle spans a cut.
 
-mod atlas;
-mod decimate;
 mod error;
 mod gltf;
 
 use crate::ldi::{Ldi, NONE};
+use crate::mesh::atlas::{assign_pages, Atlas};
+use crate::mesh::decimate::decimate;
 use crate::mesh::{vertex_nodes, Mesh};
 use crate::prepare::Intrinsics;
-use atlas::{assign_pages, Atlas};
-use decimate::decimate;
-pub use decimate::MAX_SHIFT;
 pub use error::GlbError;
 use gltf::{assemble, Geometry};
 
@@ -51,7 +48,7 @@ pub fn encode_glb(
     }
     let layout = assign_pages(ldi, mesh, &order);
     let triangles = decimate(ldi, &layout, k, max_triangles);
-    if triangles.is_empty() {
+    if triangles.len() == 0 {
         return Err(GlbError::Empty);
     }
     let mut vertex_of_node = vec![NONE; ldi.node_count()];

@@ -2,7 +2,7 @@
 //! never across a cut.
 
 use super::atlas::{Corner, Layout};
-use crate::ldi::Ldi;
+use crate::ldi::{Ldi, NONE};
 use crate::prepare::Intrinsics;
 
 /// Camera shift (scene units) at which merged surfaces are held to `PIXEL_ERROR`;
@@ -11,22 +11,43 @@ pub const MAX_SHIFT: f32 = 0.05;
 
 /// On-screen deviation (pixels) a merge may cause at `MAX_SHIFT` while the
 /// budget allows; the tolerance doubles until the budget is met.
-pub(super) const PIXEL_ERROR: f32 = 0.25;
+pub(crate) const PIXEL_ERROR: f32 = 0.25;
 
 /// Largest merged block side, in cells.
-pub(super) const MAX_BLOCK: usize = 32;
+pub(crate) const MAX_BLOCK: usize = 32;
 
 /// Tolerance doublings tried before merging regardless of flatness.
-pub(super) const MAX_DOUBLINGS: usize = 16;
+pub(crate) const MAX_DOUBLINGS: usize = 16;
+
+/// Triangles of a decimated mesh.
+#[derive(Default)]
+pub(crate) struct Triangles {
+    /// Triangles of merged blocks of fully linked cells: every texel inside a
+    /// block's square is a node of the block's surface.
+    pub(crate) blocks: Vec<[Corner; 3]>,
+    /// Mesh faces outside fully linked cells (along cuts), kept as they are.
+    pub(crate) lone: Vec<[Corner; 3]>,
+}
+
+impl Triangles {
+    pub(crate) fn len(&self) -> usize {
+        self.blocks.len() + self.lone.len()
+    }
+
+    /// Lone triangles, then blocks, page by page as they were made.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &[Corner; 3]> {
+        self.lone.iter().chain(&self.blocks)
+    }
+}
 
 /// Merges flat regions until the triangle count fits `max_triangles` (or no
 /// more merging is possible) and returns the triangles.
-pub(super) fn decimate(
+pub(crate) fn decimate(
     ldi: &Ldi,
     layout: &Layout,
     k: &Intrinsics,
     max_triangles: usize,
-) -> Vec<[Corner; 3]> {
+) -> Triangles {
     // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
     let mut tol = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
     let mut doublings = 0;
@@ -46,42 +67,75 @@ pub(super) fn decimate(
 
 /// All triangles with cells merged into quadtree blocks where inverse depth
 /// departs from the block's two-triangle surface by at most `tol`.
-pub(super) fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Vec<[Corner; 3]> {
+pub(crate) fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Triangles {
     let (w, h) = (ldi.width, ldi.height);
-    let mut out = Vec::new();
+    // Nodes that are a corner of some leaf or lone triangle, on any page: a
+    // node can sit on several pages, and a block side passing through one
+    // must go through it too, or a crack opens at the T-junction.
+    let mut corner = vec![false; ldi.node_count()];
+    let mut mark = |page: &[u32], pixel: usize| corner[page[pixel] as usize] = true;
+    let mut leaves = Vec::with_capacity(layout.pages.len());
     for (p, page) in layout.pages.iter().enumerate() {
         let mut leaf = vec![0u8; w * h];
         for &(_, pixel) in layout.cells.iter().filter(|c| c.0 == p as u32) {
             leaf[pixel as usize] = 1;
         }
-        merge_blocks(ldi, page, &mut leaf, w, h, tol);
-        let mut used = vec![false; w * h];
-        let leaves: Vec<(usize, usize)> = (0..w * h)
+        merge_blocks(ldi, page, &slack(ldi, page), &mut leaf, tol);
+        let page_leaves: Vec<(usize, usize)> = (0..w * h)
             .filter(|&i| leaf[i] > 0)
             .map(|i| (i, leaf[i] as usize))
             .collect();
-        for &(i, s) in &leaves {
+        for &(i, s) in &page_leaves {
             for (dx, dy) in [(0, 0), (s, 0), (0, s), (s, s)] {
-                used[i + dy * w + dx] = true;
+                mark(page, i + dy * w + dx);
             }
         }
+        leaves.push(page_leaves);
+    }
+    for t in &layout.triangles {
+        for &(p, pixel) in t {
+            mark(&layout.pages[p as usize], pixel as usize);
+        }
+    }
+    let mut out = Triangles::default();
+    for (p, (page, page_leaves)) in layout.pages.iter().zip(leaves).enumerate() {
+        let used: Vec<bool> = page
+            .iter()
+            .map(|&n| n != NONE && corner[n as usize])
+            .collect();
         let lone = layout.triangles.iter().filter(|t| t[0].0 == p as u32);
-        for t in lone.clone() {
-            for &(_, pixel) in t {
-                used[pixel as usize] = true;
-            }
-        }
-        out.extend(lone.copied());
-        for (i, s) in leaves {
-            block_triangles(p as u32, i, s, w, &used, &mut out);
+        out.lone.extend(lone.copied());
+        for (i, s) in page_leaves {
+            block_triangles(p as u32, i, s, w, &used, &mut out.blocks);
         }
     }
     out
 }
 
+/// Per pixel of a page: how far (inverse depth) its surface may move before
+/// it reaches halfway to another layer at that pixel; infinite where there is
+/// none. Merging within this keeps every surface on its side of the others, so
+/// layers close behind one another do not show through it.
+fn slack(ldi: &Ldi, page: &[u32]) -> Vec<f32> {
+    page.iter()
+        .enumerate()
+        .map(|(pixel, &n)| {
+            if n == NONE {
+                return f32::INFINITY;
+            }
+            let inv = 1.0 / ldi.depth[n as usize];
+            ldi.layers(pixel)
+                .filter(|&m| m != n)
+                .map(|m| 0.5 * (inv - 1.0 / ldi.depth[m as usize]).abs())
+                .fold(f32::INFINITY, f32::min)
+        })
+        .collect()
+}
+
 /// Grows quadtree leaves (side per top-left pixel, 0 where none) of one page
 /// by joining four equal flat neighbours, up to `MAX_BLOCK`.
-pub(super) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], w: usize, h: usize, tol: f32) {
+pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], slack: &[f32], leaf: &mut [u8], tol: f32) {
+    let (w, h) = (ldi.width, ldi.height);
     let mut s = 2;
     while s <= MAX_BLOCK {
         let half = s / 2;
@@ -90,7 +144,7 @@ pub(super) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], w: usize, h
                 let i = by * w + bx;
                 let quads = [i, i + half, i + half * w, i + half * w + half];
                 if quads.iter().all(|&q| leaf[q] as usize == half)
-                    && is_flat(ldi, page, w, i, s, tol)
+                    && is_flat(ldi, page, slack, i, s, tol)
                 {
                     quads.iter().for_each(|&q| leaf[q] = 0);
                     leaf[i] = s as u8;
@@ -102,11 +156,20 @@ pub(super) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], w: usize, h
 }
 
 /// Whether every node of the s×s block at pixel `i` lies within `tol` (inverse
-/// depth) of the block's two triangles, split like `build_mesh` splits a cell.
-pub(super) fn is_flat(ldi: &Ldi, page: &[u32], w: usize, i: usize, s: usize, tol: f32) -> bool {
+/// depth), and within its pixel's `slack`, of the block's two triangles, split
+/// like `build_mesh` splits a cell. An infinite `tol` merges regardless.
+pub(crate) fn is_flat(
+    ldi: &Ldi,
+    page: &[u32],
+    slack: &[f32],
+    i: usize,
+    s: usize,
+    tol: f32,
+) -> bool {
     if tol.is_infinite() {
         return true;
     }
+    let w = ldi.width;
     let inv = |x: usize, y: usize| 1.0 / ldi.depth[page[i + y * w + x] as usize];
     let (f00, f10, f01, f11) = (inv(0, 0), inv(s, 0), inv(0, s), inv(s, s));
     let sf = s as f32;
@@ -118,7 +181,7 @@ pub(super) fn is_flat(ldi: &Ldi, page: &[u32], w: usize, i: usize, s: usize, tol
             } else {
                 f11 + (f01 - f11) * (1.0 - u) + (f10 - f11) * (1.0 - v)
             };
-            (inv(x, y) - fit).abs() <= tol
+            (inv(x, y) - fit).abs() <= tol.min(slack[i + y * w + x])
         })
     })
 }
@@ -126,7 +189,7 @@ pub(super) fn is_flat(ldi: &Ldi, page: &[u32], w: usize, i: usize, s: usize, tol
 /// Triangles of one leaf: its two cell triangles, or, where neighbours use
 /// points along its sides, a fan from its centre through all of them so no
 /// crack opens at T-junctions.
-pub(super) fn block_triangles(
+pub(crate) fn block_triangles(
     page: u32,
     i: usize,
     s: usize,

@@ -1,33 +1,41 @@
 //! The texture atlas: layers assigned to canvas-sized pages, pages packed into one
-//! texture, and their colours painted in.
+//! texture, and their colours painted in. The GLB and the renderer both draw
+//! their colour from it.
 
-use super::error::{GlbError, MAX_ATLAS_SIDE};
 use crate::grid::{grid_neighbours, propagate_mean};
 use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
 use crate::mesh::Mesh;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
+/// Largest atlas side most WebGL implementations accept.
+pub const MAX_ATLAS_SIDE: usize = 8192;
+
+/// An atlas that would exceed [`MAX_ATLAS_SIDE`].
+#[derive(Debug, thiserror::Error)]
+#[error("texture atlas of {0}×{1} texels exceeds {MAX_ATLAS_SIDE} per side")]
+pub struct AtlasTooLarge(pub usize, pub usize);
+
 /// Texels of colour padding around each page's content, against bilinear bleeding.
-pub(super) const PADDING: usize = 2;
+pub(crate) const PADDING: usize = 2;
 
 /// A triangle corner: (page, canvas pixel); the page's texel there names the node.
-pub(super) type Corner = (u32, u32);
+pub(crate) type Corner = (u32, u32);
 
 /// Units of the mesh placed on atlas pages.
-pub(super) struct Layout {
+pub(crate) struct Layout {
     /// Per page, the node whose colour each canvas pixel holds, or NONE.
-    pub(super) pages: Vec<Vec<u32>>,
+    pub(crate) pages: Vec<Vec<u32>>,
     /// Fully linked cells as (page, top-left pixel).
-    pub(super) cells: Vec<(u32, u32)>,
+    pub(crate) cells: Vec<(u32, u32)>,
     /// The remaining mesh faces, as corners.
-    pub(super) triangles: Vec<[Corner; 3]>,
+    pub(crate) triangles: Vec<[Corner; 3]>,
 }
 
 /// Places every fully linked cell and every other mesh face on the first page
 /// where its nodes' pixels are free or already theirs, so each page holds at
 /// most one node per pixel and a unit's corners share one page.
-pub(super) fn assign_pages(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
+pub(crate) fn assign_pages(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
     let mut layout = Layout {
         pages: Vec::new(),
         cells: Vec::new(),
@@ -53,7 +61,7 @@ pub(super) fn assign_pages(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
 
 /// Corners [top-left, top-right, bottom-left, bottom-right] of the cell whose
 /// top-left node is `v`, if all four of its sides are linked.
-pub(super) fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
+pub(crate) fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
     let (r, d) = (ldi.links[v][RIGHT], ldi.links[v][DOWN]);
     if r == NONE || d == NONE {
         return None;
@@ -64,7 +72,7 @@ pub(super) fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
 
 /// Whether a mesh face is one of the two triangles `build_mesh` makes of a
 /// fully linked cell (top-left [v, down, right] or bottom-right [q, up, left]).
-pub(super) fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
+pub(crate) fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
     let l = &ldi.links[a as usize];
     if l[DOWN] == b && l[RIGHT] == c {
         return full_cell(ldi, a as usize).is_some();
@@ -77,7 +85,7 @@ pub(super) fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
 }
 
 /// Claims the nodes' pixels on the first page that can hold them all; returns its index.
-pub(super) fn place(pages: &mut Vec<Vec<u32>>, ldi: &Ldi, nodes: &[u32]) -> u32 {
+pub(crate) fn place(pages: &mut Vec<Vec<u32>>, ldi: &Ldi, nodes: &[u32]) -> u32 {
     let fits = |page: &[u32]| {
         nodes.iter().all(|&n| {
             let t = page[ldi.pixel[n as usize] as usize];
@@ -98,22 +106,22 @@ pub(super) fn place(pages: &mut Vec<Vec<u32>>, ldi: &Ldi, nodes: &[u32]) -> u32 
 }
 
 /// The atlas: every page's occupied rectangle packed on shelves.
-pub(super) struct Atlas {
-    pub(super) size: (usize, usize),
+pub(crate) struct Atlas {
+    pub(crate) size: (usize, usize),
     /// Per page: source rectangle origin in canvas pixels and its place in the atlas.
-    pub(super) rects: Vec<PageRect>,
-    pub(super) image: image::RgbImage,
+    pub(crate) rects: Vec<PageRect>,
+    pub(crate) image: image::RgbImage,
 }
 
 #[derive(Clone, Copy)]
-pub(super) struct PageRect {
-    pub(super) src: (usize, usize),
-    pub(super) dst: (usize, usize),
-    pub(super) size: (usize, usize),
+pub(crate) struct PageRect {
+    pub(crate) src: (usize, usize),
+    pub(crate) dst: (usize, usize),
+    pub(crate) size: (usize, usize),
 }
 
 impl Atlas {
-    pub(super) fn pack(ldi: &Ldi, layout: &Layout) -> Result<Atlas, GlbError> {
+    pub(crate) fn pack(ldi: &Ldi, layout: &Layout) -> Result<Atlas, AtlasTooLarge> {
         let (w, h) = (ldi.width, ldi.height);
         let mut rects: Vec<PageRect> = layout
             .pages
@@ -147,23 +155,32 @@ impl Atlas {
         }
         let size = (width, y + shelf);
         if size.0 > MAX_ATLAS_SIDE || size.1 > MAX_ATLAS_SIDE {
-            return Err(GlbError::AtlasTooLarge(size.0, size.1));
+            return Err(AtlasTooLarge(size.0, size.1));
         }
         let image = paint(ldi, layout, &rects, size);
         Ok(Atlas { size, rects, image })
     }
 
-    /// Texture coordinate of a corner: the centre of its texel.
-    pub(super) fn uv(&self, (page, pixel): Corner, canvas_width: usize) -> [f32; 2] {
+    /// Where a corner's texel is in the atlas, in texels.
+    pub(crate) fn texel(&self, (page, pixel): Corner, canvas_width: usize) -> [f32; 2] {
         let r = self.rects[page as usize];
         let (x, y) = (pixel as usize % canvas_width, pixel as usize / canvas_width);
         [
-            ((r.dst.0 + x - r.src.0) as f32 + 0.5) / self.size.0 as f32,
-            ((r.dst.1 + y - r.src.1) as f32 + 0.5) / self.size.1 as f32,
+            (r.dst.0 + x - r.src.0) as f32,
+            (r.dst.1 + y - r.src.1) as f32,
         ]
     }
 
-    pub(super) fn png(&self) -> Result<Vec<u8>, GlbError> {
+    /// Texture coordinate of a corner: the centre of its texel.
+    pub(crate) fn uv(&self, corner: Corner, canvas_width: usize) -> [f32; 2] {
+        let [x, y] = self.texel(corner, canvas_width);
+        [
+            (x + 0.5) / self.size.0 as f32,
+            (y + 0.5) / self.size.1 as f32,
+        ]
+    }
+
+    pub(crate) fn png(&self) -> Result<Vec<u8>, image::ImageError> {
         let mut png = Vec::new();
         PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
             .write_image(
@@ -178,7 +195,7 @@ impl Atlas {
 
 /// Draws each page's node colours into the atlas and pads them by `PADDING`
 /// texels of continued colour so bilinear sampling near edges stays on-surface.
-pub(super) fn paint(
+pub(crate) fn paint(
     ldi: &Ldi,
     layout: &Layout,
     rects: &[PageRect],
