@@ -51,8 +51,9 @@ pub(crate) fn decimate(
     // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
     let mut tol = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
     let mut doublings = 0;
+    let slacks: Vec<Vec<f32>> = layout.pages.iter().map(|page| slack(ldi, page)).collect();
     loop {
-        let triangles = triangulate(ldi, layout, tol);
+        let triangles = triangulate(ldi, layout, &slacks, tol);
         if triangles.len() <= max_triangles || tol.is_infinite() {
             return triangles;
         }
@@ -66,8 +67,9 @@ pub(crate) fn decimate(
 }
 
 /// All triangles with cells merged into quadtree blocks where inverse depth
-/// departs from the block's two-triangle surface by at most `tol`.
-pub(crate) fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Triangles {
+/// departs from the block's two-triangle surface by at most `tol` and each
+/// pixel's slack (from [`slack`], per page).
+fn triangulate(ldi: &Ldi, layout: &Layout, slacks: &[Vec<f32>], tol: f32) -> Triangles {
     let (w, h) = (ldi.width, ldi.height);
     // Nodes that are a corner of some leaf or lone triangle, on any page: a
     // node can sit on several pages, and a block side passing through one
@@ -80,7 +82,7 @@ pub(crate) fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Triangles {
         for &(_, pixel) in layout.cells.iter().filter(|c| c.0 == p as u32) {
             leaf[pixel as usize] = 1;
         }
-        merge_blocks(ldi, page, &slack(ldi, page), &mut leaf, tol);
+        merge_blocks(ldi, page, &slacks[p], &mut leaf, tol);
         let page_leaves: Vec<(usize, usize)> = (0..w * h)
             .filter(|&i| leaf[i] > 0)
             .map(|i| (i, leaf[i] as usize))
