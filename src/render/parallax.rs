@@ -80,8 +80,8 @@ fn all_covered(renderer: &mut Renderer, mesh: &RenderMesh, cameras: &[Camera]) -
     let mut sampled = (0..cameras.len()).filter(|k| k % SEARCH_STRIDE == 0 || *k == last);
     sampled.all(|k| {
         let small = shrunk(&cameras[k], SEARCH_DIVISOR);
-        renderer.render_over(mesh, &small, 1, [0; 3]);
-        !has_hole(renderer.hits(), small.width as usize, SEARCH_HOLE_SIDE)
+        let hits = renderer.cover(mesh, &small, 1);
+        !has_hole(hits, small.width as usize, SEARCH_HOLE_SIDE)
     })
 }
 

@@ -108,6 +108,25 @@ impl Renderer {
         samples: u32,
         background: [u8; 3],
     ) -> RgbImage {
+        self.draw(mesh, camera, samples, Some(background))
+    }
+
+    /// Per output pixel, how many of its samples see a surface from `camera`:
+    /// a render without the colours, for coverage searches.
+    pub fn cover(&mut self, mesh: &RenderMesh, camera: &Camera, samples: u32) -> &[u16] {
+        self.draw(mesh, camera, samples, None);
+        &self.hits
+    }
+
+    /// Draws the frame; shades it over `background` when one is given,
+    /// otherwise only counts the samples that hit (and returns a black image).
+    fn draw(
+        &mut self,
+        mesh: &RenderMesh,
+        camera: &Camera,
+        samples: u32,
+        background: Option<[u8; 3]>,
+    ) -> RgbImage {
         let s = samples_per_side(samples) as usize;
         let (w, h) = (camera.width as usize * s, camera.height as usize * s);
         let band_rows = BAND_OUT_ROWS * s;
@@ -154,12 +173,12 @@ impl Renderer {
                         hits,
                         inv_z,
                     };
-                    let shading = Shading {
+                    let shading = background.map(|colour| Shading {
                         mesh,
                         screen,
-                        background: background.map(f32::from),
-                    };
-                    resolve(&target, &shading, groups, resolved, out_w, s);
+                        background: colour.map(f32::from),
+                    });
+                    resolve(&target, shading.as_ref(), groups, resolved, out_w, s);
                 },
             );
         out
@@ -456,30 +475,46 @@ struct Group {
     y: f32,
 }
 
-/// When every sample of the pixel whose first sample is at `first` belongs to
-/// one triangle: their mean inverse depth.
-fn one_triangle(band: &Band, first: usize, sw: usize, s: usize) -> Option<f32> {
+/// Whether every sample of the pixel whose first sample is at `first`
+/// belongs to one triangle.
+fn one_triangle(band: &Band, first: usize, sw: usize, s: usize) -> bool {
     let id = band.ids[first];
-    if id == NO_TRIANGLE {
-        return None;
-    }
-    let mut inv_z = 0.0;
-    for sy in 0..s {
-        let base = first + sy * sw;
-        if band.ids[base..base + s].iter().any(|&i| i != id) {
-            return None;
-        }
-        inv_z += band.depth[base..base + s].iter().sum::<f32>();
-    }
-    Some(inv_z / (s * s) as f32)
+    id != NO_TRIANGLE
+        && (0..s).all(|sy| {
+            let base = first + sy * sw;
+            band.ids[base..base + s].iter().all(|&i| i == id)
+        })
 }
 
-/// Shades a band's pixels from its samples: each triangle a pixel sees is
-/// shaded once at the centroid of its samples and weighted by their number;
-/// also counts the samples that hit a surface and their mean inverse depth.
+/// Samples of a pixel that hit a surface, and their mean inverse depth (0 if none).
+fn coverage(band: &Band, first: usize, sw: usize, s: usize) -> (u16, f32) {
+    let (mut hits, mut inv_z) = (0u16, 0f32);
+    for sy in 0..s {
+        let base = first + sy * sw;
+        for &d in &band.depth[base..base + s] {
+            if d > 0.0 {
+                hits += 1;
+                inv_z += d;
+            }
+        }
+    }
+    (
+        hits,
+        if hits > 0 {
+            inv_z / f32::from(hits)
+        } else {
+            0.0
+        },
+    )
+}
+
+/// Resolves a band's samples into its output rows: per pixel, the samples
+/// that hit a surface and their mean inverse depth, and with `shading` the
+/// colour, each triangle the pixel sees shaded once at the centroid of its
+/// samples and weighted by their number.
 fn resolve(
     band: &Band,
-    shading: &Shading,
+    shading: Option<&Shading>,
     groups: &mut Vec<Group>,
     out: Resolved,
     width: usize,
@@ -490,7 +525,11 @@ fn resolve(
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
         for x in 0..width {
             let first = (y * s) * sw + x * s;
-            if let Some(covered) = one_triangle(band, first, sw, s) {
+            (out.hits[y * width + x], out.inv_z[y * width + x]) = coverage(band, first, sw, s);
+            let Some(shading) = shading else {
+                continue;
+            };
+            if one_triangle(band, first, sw, s) {
                 // The common case: one triangle holds every sample.
                 let (px, py) = ((x * s) as f32, (band.y0 + y * s) as f32);
                 let half = 0.5 * s as f32;
@@ -498,20 +537,12 @@ fn resolve(
                 for k in 0..3 {
                     row[3 * x + k] = (colour[k] + 0.5).clamp(0.0, 255.0) as u8;
                 }
-                out.hits[y * width + x] = (s * s) as u16;
-                out.inv_z[y * width + x] = covered;
                 continue;
             }
             groups.clear();
-            let (mut hits, mut inv_z) = (0u16, 0f32);
             for sy in 0..s {
                 let base = (y * s + sy) * sw + x * s;
-                let ids = &band.ids[base..base + s];
-                for (sx, (&id, &d)) in ids.iter().zip(&band.depth[base..base + s]).enumerate() {
-                    if d > 0.0 {
-                        hits += 1;
-                        inv_z += d;
-                    }
+                for (sx, &id) in band.ids[base..base + s].iter().enumerate() {
                     let (px, py) = ((x * s + sx) as f32, (band.y0 + y * s + sy) as f32);
                     match groups.iter_mut().find(|g| g.id == id) {
                         Some(g) => {
@@ -545,12 +576,6 @@ fn resolve(
                 // Adding ½ and truncating rounds; colours are clamped to 0..=255.
                 row[3 * x + k] = (sum[k] * norm + 0.5).clamp(0.0, 255.0) as u8;
             }
-            out.hits[y * width + x] = hits;
-            out.inv_z[y * width + x] = if hits > 0 {
-                inv_z / f32::from(hits)
-            } else {
-                0.0
-            };
         }
     }
 }
@@ -674,6 +699,19 @@ mod tests {
             let (top, bottom) = (img.get_pixel(20, 12).0, img.get_pixel(20, 27).0);
             assert!(top[1] + 150 < bottom[1], "{top:?} {bottom:?}");
             assert_eq!(renderer.hits()[5 * 40 + 5], 0);
+        }
+    }
+
+    #[test]
+    fn cover_counts_the_hits_of_a_render() {
+        let mesh = mesh_of(grid(37, 0.6, 2.0));
+        let moved = camera().posed([0.1, -0.05, 0.0], 1.0);
+        let mut renderer = Renderer::default();
+        for samples in [1, 2, 3] {
+            renderer.render_over(&mesh, &moved, samples, [0; 3]);
+            let rendered = renderer.hits().to_vec();
+            assert!(rendered.contains(&0) && rendered.iter().any(|&h| h > 0));
+            assert_eq!(renderer.cover(&mesh, &moved, samples), &rendered[..]);
         }
     }
 
