@@ -8,14 +8,6 @@ use crate::mesh::Mesh;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
-/// Largest atlas side most WebGL implementations accept.
-pub const MAX_ATLAS_SIDE: usize = 8192;
-
-/// An atlas that would exceed [`MAX_ATLAS_SIDE`].
-#[derive(Debug, thiserror::Error)]
-#[error("texture atlas of {0}×{1} texels exceeds {MAX_ATLAS_SIDE} per side")]
-pub struct AtlasTooLarge(pub usize, pub usize);
-
 /// Texels of colour padding around each page's content, against bilinear bleeding.
 pub(crate) const PADDING: usize = 2;
 
@@ -110,6 +102,7 @@ pub(crate) struct Atlas {
     pub(crate) size: (usize, usize),
     /// Per page: source rectangle origin in canvas pixels and its place in the atlas.
     pub(crate) rects: Vec<PageRect>,
+    /// Empty until [`Atlas::paint`].
     pub(crate) image: image::RgbImage,
 }
 
@@ -121,7 +114,9 @@ pub(crate) struct PageRect {
 }
 
 impl Atlas {
-    pub(crate) fn pack(ldi: &Ldi, layout: &Layout) -> Result<Atlas, AtlasTooLarge> {
+    /// Packs the pages; the texture is painted by [`Atlas::paint`], so that
+    /// its size can be checked first.
+    pub(crate) fn pack(ldi: &Ldi, layout: &Layout) -> Atlas {
         let (w, h) = (ldi.width, ldi.height);
         let mut rects: Vec<PageRect> = layout
             .pages
@@ -153,12 +148,16 @@ impl Atlas {
             x += r.size.0;
             shelf = shelf.max(r.size.1);
         }
-        let size = (width, y + shelf);
-        if size.0 > MAX_ATLAS_SIDE || size.1 > MAX_ATLAS_SIDE {
-            return Err(AtlasTooLarge(size.0, size.1));
+        Atlas {
+            size: (width, y + shelf),
+            rects,
+            image: image::RgbImage::new(0, 0),
         }
-        let image = paint(ldi, layout, &rects, size);
-        Ok(Atlas { size, rects, image })
+    }
+
+    /// Paints the texture (`padded`: see [`paint`]).
+    pub(crate) fn paint(&mut self, ldi: &Ldi, layout: &Layout, padded: bool) {
+        self.image = paint(ldi, layout, &self.rects, self.size, padded);
     }
 
     /// Where a corner's texel is in the atlas, in texels.
@@ -193,28 +192,40 @@ impl Atlas {
     }
 }
 
-/// Draws each page's node colours into the atlas and pads them by `PADDING`
-/// texels of continued colour so bilinear sampling near edges stays on-surface.
+/// Draws each page's node colours into the atlas; with `padded`, also pads
+/// them by `PADDING` texels of continued colour so that bilinear sampling near
+/// a surface's edge stays on-surface (the GLB needs it; the renderer clamps
+/// its reads to each block's own texels instead).
 pub(crate) fn paint(
     ldi: &Ldi,
     layout: &Layout,
     rects: &[PageRect],
     size: (usize, usize),
+    padded: bool,
 ) -> image::RgbImage {
     let (aw, ah) = size;
+    // Atlas index and node of every texel a node's colour goes to.
+    let texels = layout.pages.iter().zip(rects).flat_map(|(page, r)| {
+        (0..r.size.1).flat_map(move |y| {
+            (0..r.size.0).filter_map(move |x| {
+                let n = page[(r.src.1 + y) * ldi.width + r.src.0 + x];
+                (n != NONE).then_some(((r.dst.1 + y) * aw + r.dst.0 + x, n))
+            })
+        })
+    });
+    let mut image = image::RgbImage::from_pixel(aw as u32, ah as u32, image::Rgb([128; 3]));
+    if !padded {
+        let raw: &mut [u8] = &mut image;
+        for (a, n) in texels {
+            raw[3 * a..3 * a + 3].copy_from_slice(&ldi.colour[n as usize]);
+        }
+        return image;
+    }
     let mut values = vec![[0f32; 3]; aw * ah];
     let mut known = vec![false; aw * ah];
-    for (page, r) in layout.pages.iter().zip(rects) {
-        for y in 0..r.size.1 {
-            for x in 0..r.size.0 {
-                let n = page[(r.src.1 + y) * ldi.width + r.src.0 + x];
-                if n != NONE {
-                    let a = (r.dst.1 + y) * aw + r.dst.0 + x;
-                    values[a] = ldi.colour[n as usize].map(f32::from);
-                    known[a] = true;
-                }
-            }
-        }
+    for (a, n) in texels {
+        values[a] = ldi.colour[n as usize].map(f32::from);
+        known[a] = true;
     }
     let mut target = known.clone();
     for _ in 0..PADDING {
@@ -224,7 +235,6 @@ pub(crate) fn paint(
         grown.into_iter().for_each(|i| target[i] = true);
     }
     propagate_mean(aw, ah, &mut values, &mut known, &target);
-    let mut image = image::RgbImage::from_pixel(aw as u32, ah as u32, image::Rgb([128; 3]));
     for (i, px) in image.pixels_mut().enumerate() {
         if known[i] {
             px.0 = values[i].map(|v| v.round().clamp(0.0, 255.0) as u8);

@@ -49,17 +49,17 @@ impl RenderMesh {
     }
 
     /// The decimated mesh of `mesh` (made by `build_mesh` from `ldi`): merged
-    /// blocks textured from the layers' atlas, faces along cuts coloured as in
-    /// `mesh`. When the atlas would be too large, `mesh` undecimated.
+    /// blocks textured from the layers' atlas (of any size: the WebGL limit on
+    /// the GLB's atlas does not apply), faces along cuts coloured as in `mesh`.
+    /// A mesh that `ldi` did not make is drawn undecimated.
     pub fn decimated(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics) -> RenderMesh {
         let order = vertex_nodes(ldi);
         if order.len() != mesh.positions.len() {
             return RenderMesh::coloured(mesh);
         }
         let layout = assign_pages(ldi, mesh, &order);
-        let Ok(atlas) = Atlas::pack(ldi, &layout) else {
-            return RenderMesh::coloured(mesh);
-        };
+        let mut atlas = Atlas::pack(ldi, &layout);
+        atlas.paint(ldi, &layout, false);
         // No triangle budget: the finest tolerance only.
         let triangles = decimate(ldi, &layout, k, usize::MAX);
         let mut vertex_of_node = vec![NONE; ldi.node_count()];

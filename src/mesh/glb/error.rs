@@ -1,6 +1,7 @@
-//! Why a GLB could not be made.
+//! Why a GLB could not be made, and the atlas size limit behind one of the reasons.
 
-use crate::mesh::atlas::AtlasTooLarge;
+/// Largest atlas side most WebGL implementations accept.
+pub(super) const MAX_ATLAS_SIDE: usize = 8192;
 
 /// Why a GLB could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -9,8 +10,8 @@ pub enum GlbError {
     Mismatch { mesh: usize, ldi: usize },
     #[error("mesh has no triangles")]
     Empty,
-    #[error(transparent)]
-    AtlasTooLarge(#[from] AtlasTooLarge),
+    #[error("texture atlas of {0}×{1} texels exceeds {MAX_ATLAS_SIDE} per side")]
+    AtlasTooLarge(usize, usize),
     #[error("cannot encode the texture atlas: {0}")]
     Texture(#[from] image::ImageError),
 }

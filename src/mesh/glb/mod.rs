@@ -13,6 +13,7 @@ use crate::mesh::decimate::decimate;
 use crate::mesh::{vertex_nodes, Mesh};
 use crate::prepare::Intrinsics;
 pub use error::GlbError;
+use error::MAX_ATLAS_SIDE;
 use gltf::{assemble, Geometry};
 
 /// Default triangle budget: a 960 px photo gives a GLB of a few megabytes.
@@ -55,7 +56,12 @@ pub fn encode_glb(
     for (v, &n) in order.iter().enumerate() {
         vertex_of_node[n as usize] = v as u32;
     }
-    let atlas = Atlas::pack(ldi, &layout)?;
+    let mut atlas = Atlas::pack(ldi, &layout);
+    let (w, h) = atlas.size;
+    if w > MAX_ATLAS_SIDE || h > MAX_ATLAS_SIDE {
+        return Err(GlbError::AtlasTooLarge(w, h));
+    }
+    atlas.paint(ldi, &layout, true);
     let geometry = Geometry::new(ldi, mesh, &layout, &vertex_of_node, &atlas, &triangles);
     let png = atlas.png()?;
     let bytes = assemble(&geometry, &png, mesh, k, atlas.size);
