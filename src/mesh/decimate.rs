@@ -51,9 +51,8 @@ pub(crate) fn decimate(
     // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
     let mut tol = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
     let mut doublings = 0;
-    let slacks: Vec<Vec<f32>> = layout.pages.iter().map(|page| slack(ldi, page)).collect();
     loop {
-        let triangles = triangulate(ldi, layout, &slacks, tol);
+        let triangles = triangulate(ldi, layout, tol);
         if triangles.len() <= max_triangles || tol.is_infinite() {
             return triangles;
         }
@@ -68,8 +67,8 @@ pub(crate) fn decimate(
 
 /// All triangles with cells merged into quadtree blocks where inverse depth
 /// departs from the block's two-triangle surface by at most `tol` and each
-/// pixel's slack (from [`slack`], per page).
-fn triangulate(ldi: &Ldi, layout: &Layout, slacks: &[Vec<f32>], tol: f32) -> Triangles {
+/// node's [`slack`].
+fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Triangles {
     let (w, h) = (ldi.width, ldi.height);
     // Nodes that are a corner of some leaf or lone triangle, on any page: a
     // node can sit on several pages, and a block side passing through one
@@ -82,7 +81,7 @@ fn triangulate(ldi: &Ldi, layout: &Layout, slacks: &[Vec<f32>], tol: f32) -> Tri
         for &(_, pixel) in layout.cells.iter().filter(|c| c.0 == p as u32) {
             leaf[pixel as usize] = 1;
         }
-        merge_blocks(ldi, page, &slacks[p], &mut leaf, tol);
+        merge_blocks(ldi, page, &mut leaf, tol);
         let page_leaves: Vec<(usize, usize)> = (0..w * h)
             .filter(|&i| leaf[i] > 0)
             .map(|i| (i, leaf[i] as usize))
@@ -114,29 +113,21 @@ fn triangulate(ldi: &Ldi, layout: &Layout, slacks: &[Vec<f32>], tol: f32) -> Tri
     out
 }
 
-/// Per pixel of a page: how far (inverse depth) its surface may move before
-/// it reaches halfway to another layer at that pixel; infinite where there is
-/// none. Merging within this keeps every surface on its side of the others, so
+/// How far (inverse depth) node `n` at `pixel` may move before it reaches
+/// halfway to another layer at that pixel; infinite where there is none.
+/// Merging within this keeps every surface on its side of the others, so
 /// layers close behind one another do not show through it.
-fn slack(ldi: &Ldi, page: &[u32]) -> Vec<f32> {
-    page.iter()
-        .enumerate()
-        .map(|(pixel, &n)| {
-            if n == NONE {
-                return f32::INFINITY;
-            }
-            let inv = 1.0 / ldi.depth[n as usize];
-            ldi.layers(pixel)
-                .filter(|&m| m != n)
-                .map(|m| 0.5 * (inv - 1.0 / ldi.depth[m as usize]).abs())
-                .fold(f32::INFINITY, f32::min)
-        })
-        .collect()
+fn slack(ldi: &Ldi, n: u32, pixel: usize) -> f32 {
+    let inv = 1.0 / ldi.depth[n as usize];
+    ldi.layers(pixel)
+        .filter(|&m| m != n)
+        .map(|m| 0.5 * (inv - 1.0 / ldi.depth[m as usize]).abs())
+        .fold(f32::INFINITY, f32::min)
 }
 
 /// Grows quadtree leaves (side per top-left pixel, 0 where none) of one page
 /// by joining four equal flat neighbours, up to `MAX_BLOCK`.
-pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], slack: &[f32], leaf: &mut [u8], tol: f32) {
+pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], tol: f32) {
     let (w, h) = (ldi.width, ldi.height);
     let mut s = 2;
     while s <= MAX_BLOCK {
@@ -145,8 +136,7 @@ pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], slack: &[f32], leaf: &mut [u
             for bx in (0..w.saturating_sub(s)).step_by(s) {
                 let i = by * w + bx;
                 let quads = [i, i + half, i + half * w, i + half * w + half];
-                if quads.iter().all(|&q| leaf[q] as usize == half)
-                    && is_flat(ldi, page, slack, i, s, tol)
+                if quads.iter().all(|&q| leaf[q] as usize == half) && is_flat(ldi, page, i, s, tol)
                 {
                     quads.iter().for_each(|&q| leaf[q] = 0);
                     leaf[i] = s as u8;
@@ -158,16 +148,9 @@ pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], slack: &[f32], leaf: &mut [u
 }
 
 /// Whether every node of the s×s block at pixel `i` lies within `tol` (inverse
-/// depth), and within its pixel's `slack`, of the block's two triangles, split
+/// depth), and within its [`slack`], of the block's two triangles, split
 /// like `build_mesh` splits a cell. An infinite `tol` merges regardless.
-pub(crate) fn is_flat(
-    ldi: &Ldi,
-    page: &[u32],
-    slack: &[f32],
-    i: usize,
-    s: usize,
-    tol: f32,
-) -> bool {
+pub(crate) fn is_flat(ldi: &Ldi, page: &[u32], i: usize, s: usize, tol: f32) -> bool {
     if tol.is_infinite() {
         return true;
     }
@@ -183,7 +166,9 @@ pub(crate) fn is_flat(
             } else {
                 f11 + (f01 - f11) * (1.0 - u) + (f10 - f11) * (1.0 - v)
             };
-            (inv(x, y) - fit).abs() <= tol.min(slack[i + y * w + x])
+            let pixel = i + y * w + x;
+            let off = (inv(x, y) - fit).abs();
+            off <= tol && (off == 0.0 || off <= slack(ldi, page[pixel], pixel))
         })
     })
 }
