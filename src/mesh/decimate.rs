@@ -51,8 +51,12 @@ pub(crate) fn decimate(
     // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
     let mut tol = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
     let mut doublings = 0;
+    // Pixels with more than one layer: only there can a merge need its slack.
+    let layered: Vec<bool> = (0..ldi.width * ldi.height)
+        .map(|pixel| ldi.layers(pixel).nth(1).is_some())
+        .collect();
     loop {
-        let triangles = triangulate(ldi, layout, tol);
+        let triangles = triangulate(ldi, layout, &layered, tol);
         if triangles.len() <= max_triangles || tol.is_infinite() {
             return triangles;
         }
@@ -68,7 +72,7 @@ pub(crate) fn decimate(
 /// All triangles with cells merged into quadtree blocks where inverse depth
 /// departs from the block's two-triangle surface by at most `tol` and each
 /// node's [`slack`].
-fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Triangles {
+fn triangulate(ldi: &Ldi, layout: &Layout, layered: &[bool], tol: f32) -> Triangles {
     let (w, h) = (ldi.width, ldi.height);
     // Nodes that are a corner of some leaf or lone triangle, on any page: a
     // node can sit on several pages, and a block side passing through one
@@ -81,7 +85,7 @@ fn triangulate(ldi: &Ldi, layout: &Layout, tol: f32) -> Triangles {
         for &(_, pixel) in layout.cells.iter().filter(|c| c.0 == p as u32) {
             leaf[pixel as usize] = 1;
         }
-        merge_blocks(ldi, page, &mut leaf, tol);
+        merge_blocks(ldi, page, layered, &mut leaf, tol);
         let page_leaves: Vec<(usize, usize)> = (0..w * h)
             .filter(|&i| leaf[i] > 0)
             .map(|i| (i, leaf[i] as usize))
@@ -127,7 +131,7 @@ fn slack(ldi: &Ldi, n: u32, pixel: usize) -> f32 {
 
 /// Grows quadtree leaves (side per top-left pixel, 0 where none) of one page
 /// by joining four equal flat neighbours, up to `MAX_BLOCK`.
-pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], tol: f32) {
+pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], layered: &[bool], leaf: &mut [u8], tol: f32) {
     let (w, h) = (ldi.width, ldi.height);
     let mut s = 2;
     while s <= MAX_BLOCK {
@@ -136,7 +140,8 @@ pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], tol: f32) {
             for bx in (0..w.saturating_sub(s)).step_by(s) {
                 let i = by * w + bx;
                 let quads = [i, i + half, i + half * w, i + half * w + half];
-                if quads.iter().all(|&q| leaf[q] as usize == half) && is_flat(ldi, page, i, s, tol)
+                if quads.iter().all(|&q| leaf[q] as usize == half)
+                    && is_flat(ldi, page, layered, i, s, tol)
                 {
                     quads.iter().for_each(|&q| leaf[q] = 0);
                     leaf[i] = s as u8;
@@ -148,9 +153,17 @@ pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], leaf: &mut [u8], tol: f32) {
 }
 
 /// Whether every node of the s×s block at pixel `i` lies within `tol` (inverse
-/// depth), and within its [`slack`], of the block's two triangles, split
+/// depth), and within its [`slack`] where `layered` (more than one layer at
+/// the pixel), of the block's two triangles, split
 /// like `build_mesh` splits a cell. An infinite `tol` merges regardless.
-pub(crate) fn is_flat(ldi: &Ldi, page: &[u32], i: usize, s: usize, tol: f32) -> bool {
+pub(crate) fn is_flat(
+    ldi: &Ldi,
+    page: &[u32],
+    layered: &[bool],
+    i: usize,
+    s: usize,
+    tol: f32,
+) -> bool {
     if tol.is_infinite() {
         return true;
     }
@@ -168,7 +181,7 @@ pub(crate) fn is_flat(ldi: &Ldi, page: &[u32], i: usize, s: usize, tol: f32) -> 
             };
             let pixel = i + y * w + x;
             let off = (inv(x, y) - fit).abs();
-            off <= tol && (off == 0.0 || off <= slack(ldi, page[pixel], pixel))
+            off <= tol && (!layered[pixel] || off <= slack(ldi, page[pixel], pixel))
         })
     })
 }
