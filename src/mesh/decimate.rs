@@ -11,13 +11,13 @@ pub const MAX_SHIFT: f32 = 0.05;
 
 /// On-screen deviation (pixels) a merge may cause at `MAX_SHIFT` while the
 /// budget allows; the tolerance doubles until the budget is met.
-pub(crate) const PIXEL_ERROR: f32 = 0.25;
+const PIXEL_ERROR: f32 = 0.25;
 
 /// Largest merged block side, in cells.
-pub(crate) const MAX_BLOCK: usize = 32;
+const MAX_BLOCK: usize = 32;
 
 /// Tolerance doublings tried before merging regardless of flatness.
-pub(crate) const MAX_DOUBLINGS: usize = 16;
+const MAX_DOUBLINGS: usize = 16;
 
 /// Triangles of a decimated mesh.
 #[derive(Default)]
@@ -131,7 +131,7 @@ fn slack(ldi: &Ldi, n: u32, pixel: usize) -> f32 {
 
 /// Grows quadtree leaves (side per top-left pixel, 0 where none) of one page
 /// by joining four equal flat neighbours, up to `MAX_BLOCK`.
-pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], layered: &[bool], leaf: &mut [u8], tol: f32) {
+fn merge_blocks(ldi: &Ldi, page: &[u32], layered: &[bool], leaf: &mut [u8], tol: f32) {
     let (w, h) = (ldi.width, ldi.height);
     let mut s = 2;
     while s <= MAX_BLOCK {
@@ -153,17 +153,10 @@ pub(crate) fn merge_blocks(ldi: &Ldi, page: &[u32], layered: &[bool], leaf: &mut
 }
 
 /// Whether every node of the s×s block at pixel `i` lies within `tol` (inverse
-/// depth), and within its [`slack`] where `layered` (more than one layer at
-/// the pixel), of the block's two triangles, split
-/// like `build_mesh` splits a cell. An infinite `tol` merges regardless.
-pub(crate) fn is_flat(
-    ldi: &Ldi,
-    page: &[u32],
-    layered: &[bool],
-    i: usize,
-    s: usize,
-    tol: f32,
-) -> bool {
+/// depth) of the block's two triangles, split like `build_mesh` splits a cell,
+/// and within its [`slack`] where `layered` (more than one layer at the pixel).
+/// An infinite `tol` merges regardless.
+fn is_flat(ldi: &Ldi, page: &[u32], layered: &[bool], i: usize, s: usize, tol: f32) -> bool {
     if tol.is_infinite() {
         return true;
     }
@@ -189,7 +182,7 @@ pub(crate) fn is_flat(
 /// Triangles of one leaf: its two cell triangles, or, where neighbours use
 /// points along its sides, a fan from its centre through all of them so no
 /// crack opens at T-junctions.
-pub(crate) fn block_triangles(
+fn block_triangles(
     page: u32,
     i: usize,
     s: usize,

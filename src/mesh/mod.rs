@@ -87,6 +87,16 @@ pub fn vertex_nodes(ldi: &Ldi) -> Vec<u32> {
         .collect()
 }
 
+/// Per LDI node, the index of its mesh vertex (`order` from [`vertex_nodes`]);
+/// NONE for a node with no vertex.
+pub(crate) fn vertex_of_node(ldi: &Ldi, order: &[u32]) -> Vec<u32> {
+    let mut vertex = vec![NONE; ldi.node_count()];
+    for (v, &n) in order.iter().enumerate() {
+        vertex[n as usize] = v as u32;
+    }
+    vertex
+}
+
 /// Triangles around `node`: every quad corner whose two links exist gives one
 /// triangle, except that a fully linked quad gives only its top-left and
 /// bottom-right ones. So no triangle spans a cut and partial quads keep their

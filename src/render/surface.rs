@@ -7,7 +7,7 @@
 use crate::ldi::{Ldi, NONE};
 use crate::mesh::atlas::{assign_pages, Atlas};
 use crate::mesh::decimate::decimate;
-use crate::mesh::{edge_offset, vertex_nodes, Mesh};
+use crate::mesh::{edge_offset, vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
 use image::RgbImage;
 
@@ -62,10 +62,7 @@ impl RenderMesh {
         atlas.paint(ldi, &layout, false);
         // No triangle budget: the finest tolerance only.
         let triangles = decimate(ldi, &layout, k, usize::MAX);
-        let mut vertex_of_node = vec![NONE; ldi.node_count()];
-        for (v, &n) in order.iter().enumerate() {
-            vertex_of_node[n as usize] = v as u32;
-        }
+        let vertex_of_node = vertex_of_node(ldi, &order);
         let mut positions = Vec::new();
         // Render vertex of each mesh vertex, made when first used.
         let mut used = vec![NONE; mesh.positions.len()];

@@ -7,10 +7,10 @@
 mod error;
 mod gltf;
 
-use crate::ldi::{Ldi, NONE};
+use crate::ldi::Ldi;
 use crate::mesh::atlas::{assign_pages, Atlas};
 use crate::mesh::decimate::decimate;
-use crate::mesh::{vertex_nodes, Mesh};
+use crate::mesh::{vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
 pub use error::GlbError;
 use error::MAX_ATLAS_SIDE;
@@ -52,10 +52,7 @@ pub fn encode_glb(
     if triangles.len() == 0 {
         return Err(GlbError::Empty);
     }
-    let mut vertex_of_node = vec![NONE; ldi.node_count()];
-    for (v, &n) in order.iter().enumerate() {
-        vertex_of_node[n as usize] = v as u32;
-    }
+    let vertex_of_node = vertex_of_node(ldi, &order);
     let mut atlas = Atlas::pack(ldi, &layout);
     let (w, h) = atlas.size;
     if w > MAX_ATLAS_SIDE || h > MAX_ATLAS_SIDE {
