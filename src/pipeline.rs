@@ -512,8 +512,14 @@ pub fn run_photo(
     let glb = timings.stage("write_glb", observer, |_| {
         let path = stage.path().join("mesh.glb");
         let k = &scene.prepared.intrinsics;
-        let glb = encode_glb(&scene.ldi, &scene.mesh, k, config.glb_triangles)
-            .map_err(|e| Error::output(&path, e))?;
+        let glb = encode_glb(
+            &scene.ldi,
+            &scene.mesh,
+            &scene.render_mesh.atlas,
+            k,
+            config.glb_triangles,
+        )
+        .map_err(|e| Error::output(&path, e))?;
         std::fs::write(&path, &glb.bytes).map_err(|e| Error::output(&path, e))?;
         Ok::<_, Error>(glb)
     })?;

@@ -1,54 +1,201 @@
-//! The texture atlas: layers assigned to canvas-sized pages, pages packed into one
-//! texture, and their colours painted in. The GLB and the renderer both draw
-//! their colour from it.
+//! The texture atlas: the mesh's surfaces laid out on canvas-sized pages (at
+//! most one node per pixel per page), the pages cut into tiles, and only the
+//! tiles that hold something packed into one texture. The renderer and the
+//! GLB both draw their colour from it. A merged block never spans two tiles,
+//! so its texture is one contiguous picture of its surface.
 
 use crate::grid::{grid_neighbours, propagate_mean};
 use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
-use crate::mesh::Mesh;
+use crate::mesh::{vertex_nodes, Mesh};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ExtendedColorType, ImageEncoder};
+use image::{ExtendedColorType, ImageEncoder, RgbImage};
+use rayon::prelude::*;
 
-/// Texels of colour padding around each page's content, against bilinear bleeding.
-pub(crate) const PADDING: usize = 2;
+/// Side of a tile in pixels; also the largest merged block, so that a block
+/// lies in one tile.
+pub(crate) const TILE: usize = 32;
 
-/// A triangle corner: (page, canvas pixel); the page's texel there names the node.
+/// Texels of colour padding around each tile's content, against bilinear bleeding.
+const PADDING: usize = 2;
+
+/// Side of a tile's place in the atlas: the tile, one more row and column
+/// (the first of its right and lower neighbours, where a block or cell on
+/// the tile's last pixels has its far corners) and the padding.
+const SLOT: usize = TILE + 1 + 2 * PADDING;
+
+/// A triangle corner: (page, canvas pixel); the page's node there is the corner's.
 pub(crate) type Corner = (u32, u32);
 
-/// Units of the mesh placed on atlas pages.
+/// One TILE×TILE square of a page.
+#[derive(Debug, Clone)]
+pub(crate) struct Tile {
+    pub(crate) page: u32,
+    /// Canvas pixel of the top-left corner.
+    pub(crate) origin: (usize, usize),
+    /// Node per pixel (row-major), NONE where the page is free.
+    nodes: Vec<u32>,
+    /// Per row, bit x set where the fully linked cell whose top-left node is
+    /// at that pixel was placed on this page.
+    cells: [u32; TILE],
+}
+
+impl Tile {
+    /// Whether the fully linked cell at tile pixel (x, y) was placed here.
+    pub(crate) fn has_cell(&self, x: usize, y: usize) -> bool {
+        self.cells[y] >> x & 1 == 1
+    }
+}
+
+/// Units of the mesh placed on pages: fully linked cells (their two
+/// triangles) and every other face, each with all its corners on one page.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Layout {
-    /// Per page, the node whose colour each canvas pixel holds, or NONE.
-    pub(crate) pages: Vec<Vec<u32>>,
-    /// Fully linked cells as (page, top-left pixel).
-    pub(crate) cells: Vec<(u32, u32)>,
-    /// The remaining mesh faces, as corners.
+    width: usize,
+    height: usize,
+    tiles_across: usize,
+    /// Per page, per tile position (row-major): index into `tiles`, or NONE.
+    pages: Vec<Vec<u32>>,
+    pub(crate) tiles: Vec<Tile>,
+    /// The mesh faces outside fully linked cells, as corners.
     pub(crate) triangles: Vec<[Corner; 3]>,
 }
 
-/// Places every fully linked cell and every other mesh face on the first page
-/// where its nodes' pixels are free or already theirs, so each page holds at
-/// most one node per pixel and a unit's corners share one page.
-pub(crate) fn assign_pages(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
-    let mut layout = Layout {
-        pages: Vec::new(),
-        cells: Vec::new(),
-        triangles: Vec::new(),
-    };
-    for v in 0..ldi.node_count() {
-        if let Some(corners) = full_cell(ldi, v) {
-            let page = place(&mut layout.pages, ldi, &corners);
-            layout.cells.push((page, ldi.pixel[v]));
+impl Layout {
+    /// Places every fully linked cell and every other face of `mesh` (made by
+    /// `build_mesh` from `ldi`, vertices in `order`) on the first page where
+    /// its nodes' pixels are free or already theirs.
+    pub(crate) fn new(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
+        let tiles_across = ldi.width.div_ceil(TILE);
+        let mut layout = Layout {
+            width: ldi.width,
+            height: ldi.height,
+            tiles_across,
+            pages: Vec::new(),
+            tiles: Vec::new(),
+            triangles: Vec::new(),
+        };
+        for v in 0..ldi.node_count() {
+            if let Some(corners) = full_cell(ldi, v) {
+                let page = layout.place(ldi, &corners);
+                let pixel = ldi.pixel[v] as usize;
+                let tile = layout.tile_or_new(page, pixel % ldi.width, pixel / ldi.width);
+                let (x, y) = layout.in_tile(tile, pixel);
+                layout.tiles[tile].cells[y] |= 1 << x;
+            }
+        }
+        let lone: Vec<[u32; 3]> = (mesh.faces.par_iter())
+            .map(|face| face.map(|v| order[v as usize]))
+            .filter(|&nodes| !in_full_cell(ldi, nodes))
+            .collect();
+        for nodes in lone {
+            let page = layout.place(ldi, &nodes);
+            let corners = nodes.map(|n| (page, ldi.pixel[n as usize]));
+            // The triangle's texels lie in the tile of its top-left bound.
+            let (x, y) = layout.top_left(&corners);
+            layout.tile_or_new(page, x, y);
+            layout.triangles.push(corners);
+        }
+        layout
+    }
+
+    /// Canvas width in pixels.
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    pub(crate) fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Node at canvas pixel (x, y) of `page`, or NONE (also off the canvas).
+    pub(crate) fn node(&self, page: u32, x: usize, y: usize) -> u32 {
+        if x >= self.width || y >= self.height {
+            return NONE;
+        }
+        match self.pages[page as usize][self.tile_position(x, y)] {
+            NONE => NONE,
+            t => self.tiles[t as usize].nodes[(y % TILE) * TILE + x % TILE],
         }
     }
-    for face in &mesh.faces {
-        let nodes = face.map(|v| order[v as usize]);
-        if !in_full_cell(ldi, nodes) {
-            let page = place(&mut layout.pages, ldi, &nodes);
-            layout
-                .triangles
-                .push(nodes.map(|n| (page, ldi.pixel[n as usize])));
-        }
+
+    /// The corner's node.
+    pub(crate) fn node_of(&self, (page, pixel): Corner) -> u32 {
+        let pixel = pixel as usize;
+        self.node(page, pixel % self.width, pixel / self.width)
     }
-    layout
+
+    /// Index of the tile whose texels hold triangle `t`: that of its
+    /// top-left bound, on its page.
+    pub(crate) fn unit(&self, t: &[Corner; 3]) -> usize {
+        let (x, y) = self.top_left(t);
+        self.pages[t[0].0 as usize][self.tile_position(x, y)] as usize
+    }
+
+    /// The smallest x and smallest y of the corners.
+    fn top_left(&self, t: &[Corner; 3]) -> (usize, usize) {
+        let w = self.width;
+        t.iter().fold((usize::MAX, usize::MAX), |(x, y), &(_, p)| {
+            let p = p as usize;
+            (x.min(p % w), y.min(p / w))
+        })
+    }
+
+    fn tile_position(&self, x: usize, y: usize) -> usize {
+        (y / TILE) * self.tiles_across + x / TILE
+    }
+
+    /// Position of canvas `pixel` within tile `tile`.
+    fn in_tile(&self, tile: usize, pixel: usize) -> (usize, usize) {
+        let (x0, y0) = self.tiles[tile].origin;
+        (pixel % self.width - x0, pixel / self.width - y0)
+    }
+
+    /// The tile of `page` holding pixel (x, y), made empty if there is none.
+    fn tile_or_new(&mut self, page: u32, x: usize, y: usize) -> usize {
+        let position = self.tile_position(x, y);
+        let index = &mut self.pages[page as usize][position];
+        if *index == NONE {
+            *index = self.tiles.len() as u32;
+            self.tiles.push(Tile {
+                page,
+                origin: (x / TILE * TILE, y / TILE * TILE),
+                nodes: vec![NONE; TILE * TILE],
+                cells: [0; TILE],
+            });
+        }
+        *index as usize
+    }
+
+    /// Claims the nodes' pixels on the first page that can hold them all;
+    /// returns its index.
+    fn place(&mut self, ldi: &Ldi, nodes: &[u32]) -> u32 {
+        let w = self.width;
+        let at = |n: u32| {
+            let p = ldi.pixel[n as usize] as usize;
+            (p % w, p / w)
+        };
+        let fits = |page: u32| {
+            nodes.iter().all(|&n| {
+                let (x, y) = at(n);
+                let held = self.node(page, x, y);
+                held == NONE || held == n
+            })
+        };
+        let page = match (0..self.pages.len() as u32).find(|&p| fits(p)) {
+            Some(p) => p,
+            None => {
+                let tiles_down = self.height.div_ceil(TILE);
+                self.pages.push(vec![NONE; self.tiles_across * tiles_down]);
+                self.pages.len() as u32 - 1
+            }
+        };
+        for &n in nodes {
+            let (x, y) = at(n);
+            let tile = self.tile_or_new(page, x, y);
+            self.tiles[tile].nodes[(y % TILE) * TILE + x % TILE] = n;
+        }
+        page
+    }
 }
 
 /// Corners [top-left, top-right, bottom-left, bottom-right] of the cell whose
@@ -76,107 +223,76 @@ pub(crate) fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
     false
 }
 
-/// Claims the nodes' pixels on the first page that can hold them all; returns its index.
-pub(crate) fn place(pages: &mut Vec<Vec<u32>>, ldi: &Ldi, nodes: &[u32]) -> u32 {
-    let fits = |page: &[u32]| {
-        nodes.iter().all(|&n| {
-            let t = page[ldi.pixel[n as usize] as usize];
-            t == NONE || t == n
-        })
-    };
-    let index = match pages.iter().position(|p| fits(p)) {
-        Some(i) => i,
-        None => {
-            pages.push(vec![NONE; ldi.width * ldi.height]);
-            pages.len() - 1
-        }
-    };
-    for &n in nodes {
-        pages[index][ldi.pixel[n as usize] as usize] = n;
-    }
-    index as u32
-}
-
-/// The atlas: every page's occupied rectangle packed on shelves.
-pub(crate) struct Atlas {
-    pub(crate) size: (usize, usize),
-    /// Per page: source rectangle origin in canvas pixels and its place in the atlas.
-    pub(crate) rects: Vec<PageRect>,
-    /// Empty until [`Atlas::paint`].
-    pub(crate) image: image::RgbImage,
-}
-
-#[derive(Clone, Copy)]
-pub(crate) struct PageRect {
-    pub(crate) src: (usize, usize),
-    pub(crate) dst: (usize, usize),
-    pub(crate) size: (usize, usize),
+/// The layout of a mesh's surfaces and their colour packed into one texture,
+/// one slot per tile.
+#[derive(Debug, Clone, Default)]
+pub struct Atlas {
+    pub(crate) layout: Layout,
+    /// Slots per atlas row.
+    columns: usize,
+    image: RgbImage,
 }
 
 impl Atlas {
-    /// Packs the pages; the texture is painted by [`Atlas::paint`], so that
-    /// its size can be checked first.
-    pub(crate) fn pack(ldi: &Ldi, layout: &Layout) -> Atlas {
-        let (w, h) = (ldi.width, ldi.height);
-        let mut rects: Vec<PageRect> = layout
-            .pages
-            .iter()
-            .map(|page| {
-                let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-                for (p, _) in page.iter().enumerate().filter(|(_, &n)| n != NONE) {
-                    let (x, y) = (p % w, p / w);
-                    (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-                }
-                let src = (x0.saturating_sub(PADDING), y0.saturating_sub(PADDING));
-                let end = ((x1 + PADDING + 1).min(w), (y1 + PADDING + 1).min(h));
-                PageRect {
-                    src,
-                    dst: (0, 0),
-                    size: (end.0 - src.0, end.1 - src.1),
-                }
-            })
+    /// The atlas of `mesh`, made by `build_mesh` from `ldi`; None when the
+    /// mesh's vertices are not `ldi`'s nodes.
+    pub fn new(ldi: &Ldi, mesh: &Mesh) -> Option<Atlas> {
+        let order = vertex_nodes(ldi);
+        if order.len() != mesh.positions.len() {
+            return None;
+        }
+        let layout = Layout::new(ldi, mesh, &order);
+        let slots = layout.tiles.len();
+        let columns = (slots as f64).sqrt().ceil().max(1.0) as usize;
+        let rows = slots.div_ceil(columns);
+        let painted: Vec<Vec<[u8; 3]>> = layout
+            .tiles
+            .par_iter()
+            .map(|tile| paint_slot(ldi, &layout, tile))
             .collect();
-        let area: usize = rects.iter().map(|r| r.size.0 * r.size.1).sum();
-        let widest = rects.iter().map(|r| r.size.0).max().unwrap_or(1);
-        let width = widest.max((area as f64).sqrt().ceil() as usize);
-        let (mut x, mut y, mut shelf) = (0, 0, 0);
-        for r in &mut rects {
-            if x + r.size.0 > width {
-                (x, y, shelf) = (0, y + shelf, 0);
+        let mut image = RgbImage::new((columns * SLOT) as u32, (rows * SLOT) as u32);
+        let stride = columns * SLOT * 3;
+        let raw: &mut [u8] = &mut image;
+        for (slot, texels) in painted.iter().enumerate() {
+            let (sx, sy) = (slot % columns * SLOT, slot / columns * SLOT);
+            for (y, row) in texels.chunks(SLOT).enumerate() {
+                let start = (sy + y) * stride + sx * 3;
+                raw[start..start + SLOT * 3].copy_from_slice(row.as_flattened());
             }
-            r.dst = (x, y);
-            x += r.size.0;
-            shelf = shelf.max(r.size.1);
         }
-        Atlas {
-            size: (width, y + shelf),
-            rects,
-            image: image::RgbImage::new(0, 0),
-        }
+        Some(Atlas {
+            layout,
+            columns,
+            image,
+        })
     }
 
-    /// Paints the texture (`padded`: see [`paint`]).
-    pub(crate) fn paint(&mut self, ldi: &Ldi, layout: &Layout, padded: bool) {
-        self.image = paint(ldi, layout, &self.rects, self.size, padded);
+    /// Texture size in texels.
+    pub fn size(&self) -> (usize, usize) {
+        (self.image.width() as usize, self.image.height() as usize)
     }
 
-    /// Where a corner's texel is in the atlas, in texels.
-    pub(crate) fn texel(&self, (page, pixel): Corner, canvas_width: usize) -> [f32; 2] {
-        let r = self.rects[page as usize];
-        let (x, y) = (pixel as usize % canvas_width, pixel as usize / canvas_width);
+    pub(crate) fn texture(&self) -> &RgbImage {
+        &self.image
+    }
+
+    /// Where a corner's texel is in the atlas (texel units, centres at
+    /// integers), in the slot of tile `unit` (from [`Layout::unit`]).
+    pub(crate) fn texel(&self, (_, pixel): Corner, unit: usize) -> [f32; 2] {
+        let w = self.layout.width;
+        let (x0, y0) = self.layout.tiles[unit].origin;
+        let (x, y) = (pixel as usize % w - x0, pixel as usize / w - y0);
         [
-            (r.dst.0 + x - r.src.0) as f32,
-            (r.dst.1 + y - r.src.1) as f32,
+            (unit % self.columns * SLOT + PADDING + x) as f32,
+            (unit / self.columns * SLOT + PADDING + y) as f32,
         ]
     }
 
-    /// Texture coordinate of a corner: the centre of its texel.
-    pub(crate) fn uv(&self, corner: Corner, canvas_width: usize) -> [f32; 2] {
-        let [x, y] = self.texel(corner, canvas_width);
-        [
-            (x + 0.5) / self.size.0 as f32,
-            (y + 0.5) / self.size.1 as f32,
-        ]
+    /// Texture coordinate of a corner in [0, 1]: the centre of its texel.
+    pub(crate) fn uv(&self, corner: Corner, unit: usize) -> [f32; 2] {
+        let [x, y] = self.texel(corner, unit);
+        let (w, h) = self.size();
+        [(x + 0.5) / w as f32, (y + 0.5) / h as f32]
     }
 
     pub(crate) fn png(&self) -> Result<Vec<u8>, image::ImageError> {
@@ -184,61 +300,123 @@ impl Atlas {
         PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
             .write_image(
                 self.image.as_raw(),
-                self.size.0 as u32,
-                self.size.1 as u32,
+                self.image.width(),
+                self.image.height(),
                 ExtendedColorType::Rgb8,
             )?;
         Ok(png)
     }
 }
 
-/// Draws each page's node colours into the atlas; with `padded`, also pads
-/// them by `PADDING` texels of continued colour so that bilinear sampling near
-/// a surface's edge stays on-surface (the GLB needs it; the renderer clamps
-/// its reads to each block's own texels instead).
-pub(crate) fn paint(
-    ldi: &Ldi,
-    layout: &Layout,
-    rects: &[PageRect],
-    size: (usize, usize),
-    padded: bool,
-) -> image::RgbImage {
-    let (aw, ah) = size;
-    // Atlas index and node of every texel a node's colour goes to.
-    let texels = layout.pages.iter().zip(rects).flat_map(|(page, r)| {
-        (0..r.size.1).flat_map(move |y| {
-            (0..r.size.0).filter_map(move |x| {
-                let n = page[(r.src.1 + y) * ldi.width + r.src.0 + x];
-                (n != NONE).then_some(((r.dst.1 + y) * aw + r.dst.0 + x, n))
-            })
-        })
-    });
-    let mut image = image::RgbImage::from_pixel(aw as u32, ah as u32, image::Rgb([128; 3]));
-    if !padded {
-        let raw: &mut [u8] = &mut image;
-        for (a, n) in texels {
-            raw[3 * a..3 * a + 3].copy_from_slice(&ldi.colour[n as usize]);
+/// The texels of a tile's slot: its nodes' colours (with the first row and
+/// column of its neighbours), padded by `PADDING` texels of continued colour
+/// so that bilinear sampling near a surface's edge stays on that surface;
+/// grey elsewhere.
+fn paint_slot(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Vec<[u8; 3]> {
+    let mut values = vec![[0f32; 3]; SLOT * SLOT];
+    let mut known = vec![false; SLOT * SLOT];
+    let (x0, y0) = tile.origin;
+    for y in 0..=TILE {
+        for x in 0..=TILE {
+            let n = layout.node(tile.page, x0 + x, y0 + y);
+            if n != NONE {
+                let i = (y + PADDING) * SLOT + x + PADDING;
+                values[i] = ldi.colour[n as usize].map(f32::from);
+                known[i] = true;
+            }
         }
-        return image;
-    }
-    let mut values = vec![[0f32; 3]; aw * ah];
-    let mut known = vec![false; aw * ah];
-    for (a, n) in texels {
-        values[a] = ldi.colour[n as usize].map(f32::from);
-        known[a] = true;
     }
     let mut target = known.clone();
     for _ in 0..PADDING {
-        let grown: Vec<usize> = (0..aw * ah)
-            .filter(|&i| !target[i] && grid_neighbours(i, aw, ah).any(|n| target[n]))
+        let grown: Vec<usize> = (0..SLOT * SLOT)
+            .filter(|&i| !target[i] && grid_neighbours(i, SLOT, SLOT).any(|n| target[n]))
             .collect();
         grown.into_iter().for_each(|i| target[i] = true);
     }
-    propagate_mean(aw, ah, &mut values, &mut known, &target);
-    for (i, px) in image.pixels_mut().enumerate() {
-        if known[i] {
-            px.0 = values[i].map(|v| v.round().clamp(0.0, 255.0) as u8);
+    propagate_mean(SLOT, SLOT, &mut values, &mut known, &target);
+    values
+        .iter()
+        .zip(&known)
+        .map(|(v, &k)| {
+            if k {
+                v.map(|c| c.round().clamp(0.0, 255.0) as u8)
+            } else {
+                [128; 3]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edges::{find_cuts, CutRule};
+    use crate::ldi::origin;
+    use crate::mesh::build_mesh;
+    use crate::prepare::Intrinsics;
+
+    #[test]
+    fn only_tiles_with_content_are_packed_and_each_texel_is_its_nodes_colour() {
+        // Three tiles across, two down; a cut down column 40 with a hidden
+        // strip of four columns behind it in the middle tile only.
+        let (w, h) = (80, 50);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if i % w < 40 { 1.0 } else { 6.0 })
+            .collect();
+        let colour: Vec<[u8; 3]> = (0..w * h)
+            .map(|i| [(i % w * 3) as u8, (i / w * 5) as u8, (i * 7 % 251) as u8])
+            .collect();
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        let mut ldi = Ldi::from_grid(&depth, &colour, &vec![origin::ORIGINAL; w * h], &cuts, 0);
+        let mut above: Vec<u32> = Vec::new();
+        for y in 0..h {
+            let strip: Vec<u32> = (36..40)
+                .map(|x| ldi.push_node(y * w + x, 6.0, [200, 10, (y * 4) as u8], 0))
+                .collect();
+            for pair in strip.windows(2) {
+                ldi.try_link(pair[0], pair[1], RIGHT);
+            }
+            for (&a, &b) in above.iter().zip(&strip) {
+                ldi.try_link(a, b, DOWN);
+            }
+            above = strip;
         }
+        let k = Intrinsics::reference((80, 50), (80, 50));
+        let mesh = build_mesh(&ldi, &k, (80, 50));
+        let atlas = Atlas::new(&ldi, &mesh).unwrap();
+        let layout = &atlas.layout;
+        assert_eq!(layout.page_count(), 2);
+        // Page 0 has all six tiles; the strip lies in the tiles of column 32..64.
+        let hidden: Vec<&Tile> = layout.tiles.iter().filter(|t| t.page == 1).collect();
+        assert_eq!(hidden.len(), 2, "tiles of the hidden page");
+        assert!(hidden.iter().all(|t| t.origin.0 == 32));
+        let (aw, ah) = atlas.size();
+        assert!(aw * ah <= 9 * SLOT * SLOT, "atlas {aw}x{ah}");
+        // Every corner of every placed unit reads its node's colour.
+        let texel_colour = |corner: Corner, unit: usize| {
+            let [x, y] = atlas.texel(corner, unit);
+            atlas.texture().get_pixel(x as u32, y as u32).0
+        };
+        let mut checked = 0;
+        for (unit, tile) in layout.tiles.iter().enumerate() {
+            for (x, y) in (0..TILE * TILE).map(|i| (i % TILE, i / TILE)) {
+                if tile.has_cell(x, y) {
+                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                        let (px, py) = (tile.origin.0 + x + dx, tile.origin.1 + y + dy);
+                        let corner = (tile.page, (py * w + px) as u32);
+                        let n = layout.node_of(corner) as usize;
+                        assert_eq!(texel_colour(corner, unit), ldi.colour[n]);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        for t in &layout.triangles {
+            for &c in t {
+                let n = layout.node_of(c) as usize;
+                assert_eq!(texel_colour(c, layout.unit(t)), ldi.colour[n]);
+            }
+        }
+        assert!(checked > 4 * 3000, "{checked} corners");
     }
-    image
 }

@@ -1,9 +1,14 @@
 //! Decimation: flat, fully linked regions merged into larger quads under a triangle budget,
 //! never across a cut.
 
-use super::atlas::{Corner, Layout};
+use super::atlas::{Corner, Layout, Tile, TILE};
 use crate::ldi::{Ldi, NONE};
 use crate::prepare::Intrinsics;
+use rayon::prelude::*;
+
+/// Side of the texels a tile's blocks read: the tile and the first row and
+/// column of its neighbours.
+const SPAN: usize = TILE + 1;
 
 /// Camera shift (scene units) at which merged surfaces are held to `PIXEL_ERROR`;
 /// the largest shift of the reference's paths and of the web viewer.
@@ -13,50 +18,38 @@ pub const MAX_SHIFT: f32 = 0.05;
 /// budget allows; the tolerance doubles until the budget is met.
 const PIXEL_ERROR: f32 = 0.25;
 
-/// Largest merged block side, in cells.
-const MAX_BLOCK: usize = 32;
-
 /// Tolerance doublings tried before merging regardless of flatness.
 const MAX_DOUBLINGS: usize = 16;
 
 /// Triangles of a decimated mesh.
-#[derive(Default)]
-pub(crate) struct Triangles {
-    /// Triangles of merged blocks of fully linked cells: every texel inside a
-    /// block's square is a node of the block's surface.
-    pub(crate) blocks: Vec<[Corner; 3]>,
+pub(crate) struct Triangles<'a> {
+    /// Per tile of the layout, the triangles of its merged blocks of fully
+    /// linked cells: every texel inside a block's square is a node of the
+    /// block's surface.
+    pub(crate) blocks: Vec<Vec<[Corner; 3]>>,
     /// Mesh faces outside fully linked cells (along cuts), kept as they are.
-    pub(crate) lone: Vec<[Corner; 3]>,
+    pub(crate) lone: &'a [[Corner; 3]],
 }
 
-impl Triangles {
+impl Triangles<'_> {
     pub(crate) fn len(&self) -> usize {
-        self.blocks.len() + self.lone.len()
-    }
-
-    /// Lone triangles, then blocks, page by page as they were made.
-    pub(crate) fn all(&self) -> impl Iterator<Item = &[Corner; 3]> {
-        self.lone.iter().chain(&self.blocks)
+        self.blocks.iter().map(Vec::len).sum::<usize>() + self.lone.len()
     }
 }
 
 /// Merges flat regions until the triangle count fits `max_triangles` (or no
 /// more merging is possible) and returns the triangles.
-pub(crate) fn decimate(
+pub(crate) fn decimate<'a>(
     ldi: &Ldi,
-    layout: &Layout,
+    layout: &'a Layout,
     k: &Intrinsics,
     max_triangles: usize,
-) -> Triangles {
+) -> Triangles<'a> {
     // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
     let mut tol = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
     let mut doublings = 0;
-    // Pixels with more than one layer: only there can a merge need its slack.
-    let layered: Vec<bool> = (0..ldi.width * ldi.height)
-        .map(|pixel| ldi.layers(pixel).nth(1).is_some())
-        .collect();
     loop {
-        let triangles = triangulate(ldi, layout, &layered, tol);
+        let triangles = triangulate(ldi, layout, tol);
         if triangles.len() <= max_triangles || tol.is_infinite() {
             return triangles;
         }
@@ -69,54 +62,86 @@ pub(crate) fn decimate(
     }
 }
 
-/// All triangles with cells merged into quadtree blocks where inverse depth
-/// departs from the block's two-triangle surface by at most `tol` and each
-/// node's [`slack`].
-fn triangulate(ldi: &Ldi, layout: &Layout, layered: &[bool], tol: f32) -> Triangles {
-    let (w, h) = (ldi.width, ldi.height);
+/// All triangles with cells merged into quadtree blocks, tile by tile, where
+/// inverse depth departs from the block's two-triangle surface by at most
+/// `tol` and each node's [`slack`].
+fn triangulate<'a>(ldi: &Ldi, layout: &'a Layout, tol: f32) -> Triangles<'a> {
+    let leaves: Vec<Vec<Leaf>> = layout
+        .tiles
+        .par_iter()
+        .map(|tile| merge_blocks(&Surface::of(ldi, layout, tile), tile, ldi, tol))
+        .collect();
     // Nodes that are a corner of some leaf or lone triangle, on any page: a
     // node can sit on several pages, and a block side passing through one
     // must go through it too, or a crack opens at the T-junction.
     let mut corner = vec![false; ldi.node_count()];
-    let mut mark = |page: &[u32], pixel: usize| corner[page[pixel] as usize] = true;
-    let mut leaves = Vec::with_capacity(layout.pages.len());
-    for (p, page) in layout.pages.iter().enumerate() {
-        let mut leaf = vec![0u8; w * h];
-        for &(_, pixel) in layout.cells.iter().filter(|c| c.0 == p as u32) {
-            leaf[pixel as usize] = 1;
-        }
-        merge_blocks(ldi, page, layered, &mut leaf, tol);
-        let page_leaves: Vec<(usize, usize)> = (0..w * h)
-            .filter(|&i| leaf[i] > 0)
-            .map(|i| (i, leaf[i] as usize))
-            .collect();
-        for &(i, s) in &page_leaves {
+    for (tile, leaves) in layout.tiles.iter().zip(&leaves) {
+        let (x0, y0) = tile.origin;
+        for &(x, y, s) in leaves {
             for (dx, dy) in [(0, 0), (s, 0), (0, s), (s, s)] {
-                mark(page, i + dy * w + dx);
+                corner[layout.node(tile.page, x0 + x + dx, y0 + y + dy) as usize] = true;
             }
         }
-        leaves.push(page_leaves);
     }
-    for t in &layout.triangles {
-        for &(p, pixel) in t {
-            mark(&layout.pages[p as usize], pixel as usize);
+    for &t in &layout.triangles {
+        for c in t {
+            corner[layout.node_of(c) as usize] = true;
         }
     }
-    let mut out = Triangles::default();
-    for (p, (page, page_leaves)) in layout.pages.iter().zip(leaves).enumerate() {
-        let used: Vec<bool> = page
-            .iter()
-            .map(|&n| n != NONE && corner[n as usize])
-            .collect();
-        let lone = layout.triangles.iter().filter(|t| t[0].0 == p as u32);
-        out.lone.extend(lone.copied());
-        for (i, s) in page_leaves {
-            block_triangles(p as u32, i, s, w, &used, &mut out.blocks);
-        }
+    let blocks = layout
+        .tiles
+        .par_iter()
+        .zip(&leaves)
+        .map(|(tile, leaves)| {
+            let mut out = Vec::new();
+            for &leaf in leaves {
+                block_triangles(layout, tile, leaf, &corner, &mut out);
+            }
+            out
+        })
+        .collect();
+    Triangles {
+        blocks,
+        lone: &layout.triangles,
     }
-    out
 }
 
+/// A quadtree leaf: tile pixel (x, y) of its top-left corner and its side.
+type Leaf = (usize, usize, usize);
+
+/// What a tile's merges read, per texel of its SPAN×SPAN square: inverse
+/// depth of the page's node and the node's [`slack`] (infinite where the
+/// pixel has one layer, NaN where the page has no node).
+struct Surface {
+    inverse: Vec<f32>,
+    slack: Vec<f32>,
+}
+
+impl Surface {
+    fn of(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Surface {
+        let (x0, y0) = tile.origin;
+        let mut inverse = vec![f32::NAN; SPAN * SPAN];
+        let mut slack_of = vec![f32::INFINITY; SPAN * SPAN];
+        for y in 0..SPAN {
+            for x in 0..SPAN {
+                let n = layout.node(tile.page, x0 + x, y0 + y);
+                if n == NONE {
+                    continue;
+                }
+                let pixel = ldi.pixel[n as usize] as usize;
+                inverse[y * SPAN + x] = 1.0 / ldi.depth[n as usize];
+                // Only where the pixel has another layer can a merge need its slack.
+                if ldi.layers(pixel).nth(1).is_some() {
+                    slack_of[y * SPAN + x] = slack(ldi, n, pixel);
+                }
+            }
+        }
+        Surface {
+            inverse,
+            slack: slack_of,
+        }
+    }
+}
 /// How far (inverse depth) node `n` at `pixel` may move before it reaches
 /// halfway to another layer at that pixel; infinite where there is none.
 /// Merging within this keeps every surface on its side of the others, so
@@ -129,39 +154,53 @@ fn slack(ldi: &Ldi, n: u32, pixel: usize) -> f32 {
         .fold(f32::INFINITY, f32::min)
 }
 
-/// Grows quadtree leaves (side per top-left pixel, 0 where none) of one page
-/// by joining four equal flat neighbours, up to `MAX_BLOCK`.
-fn merge_blocks(ldi: &Ldi, page: &[u32], layered: &[bool], leaf: &mut [u8], tol: f32) {
-    let (w, h) = (ldi.width, ldi.height);
+/// The tile's quadtree leaves: its fully linked cells, grown by joining four
+/// equal flat neighbours up to the tile's side.
+fn merge_blocks(surface: &Surface, tile: &Tile, ldi: &Ldi, tol: f32) -> Vec<Leaf> {
+    // Side of the leaf whose top-left corner is at each tile pixel, 0 where none.
+    let mut side = [0u8; TILE * TILE];
+    for y in 0..TILE {
+        for x in 0..TILE {
+            if tile.has_cell(x, y) {
+                side[y * TILE + x] = 1;
+            }
+        }
+    }
+    // A block's far corners must be on the canvas.
+    let (x0, y0) = tile.origin;
+    let (w, h) = ((ldi.width - x0).min(SPAN), (ldi.height - y0).min(SPAN));
     let mut s = 2;
-    while s <= MAX_BLOCK {
+    while s <= TILE {
         let half = s / 2;
-        for by in (0..h.saturating_sub(s)).step_by(s) {
-            for bx in (0..w.saturating_sub(s)).step_by(s) {
-                let i = by * w + bx;
-                let quads = [i, i + half, i + half * w, i + half * w + half];
-                if quads.iter().all(|&q| leaf[q] as usize == half)
-                    && is_flat(ldi, page, layered, i, s, tol)
+        for y in (0..h.saturating_sub(s)).step_by(s) {
+            for x in (0..w.saturating_sub(s)).step_by(s) {
+                let i = y * TILE + x;
+                let quads = [i, i + half, i + half * TILE, i + half * TILE + half];
+                if quads.iter().all(|&q| side[q] as usize == half) && is_flat(surface, x, y, s, tol)
                 {
-                    quads.iter().for_each(|&q| leaf[q] = 0);
-                    leaf[i] = s as u8;
+                    quads.iter().for_each(|&q| side[q] = 0);
+                    side[i] = s as u8;
                 }
             }
         }
         s *= 2;
     }
+    (0..TILE * TILE)
+        .filter(|&i| side[i] > 0)
+        .map(|i| (i % TILE, i / TILE, side[i] as usize))
+        .collect()
 }
 
-/// Whether every node of the s×s block at pixel `i` lies within `tol` (inverse
-/// depth) of the block's two triangles, split like `build_mesh` splits a cell,
-/// and within its [`slack`] where `layered` (more than one layer at the pixel).
-/// An infinite `tol` merges regardless.
-fn is_flat(ldi: &Ldi, page: &[u32], layered: &[bool], i: usize, s: usize, tol: f32) -> bool {
+/// Whether every node of the s×s block at tile pixel (bx, by) lies within
+/// `tol` (inverse depth) of the block's two triangles, split like
+/// `build_mesh` splits a cell, and within its [`slack`]. An infinite `tol`
+/// merges regardless.
+fn is_flat(surface: &Surface, bx: usize, by: usize, s: usize, tol: f32) -> bool {
     if tol.is_infinite() {
         return true;
     }
-    let w = ldi.width;
-    let inv = |x: usize, y: usize| 1.0 / ldi.depth[page[i + y * w + x] as usize];
+    let at = |x: usize, y: usize| (by + y) * SPAN + bx + x;
+    let inv = |x: usize, y: usize| surface.inverse[at(x, y)];
     let (f00, f10, f01, f11) = (inv(0, 0), inv(s, 0), inv(0, s), inv(s, s));
     let sf = s as f32;
     (0..=s).all(|y| {
@@ -172,31 +211,34 @@ fn is_flat(ldi: &Ldi, page: &[u32], layered: &[bool], i: usize, s: usize, tol: f
             } else {
                 f11 + (f01 - f11) * (1.0 - u) + (f10 - f11) * (1.0 - v)
             };
-            let pixel = i + y * w + x;
             let off = (inv(x, y) - fit).abs();
-            off <= tol && (!layered[pixel] || off <= slack(ldi, page[pixel], pixel))
+            off <= tol && off <= surface.slack[at(x, y)]
         })
     })
 }
 
 /// Triangles of one leaf: its two cell triangles, or, where neighbours use
-/// points along its sides, a fan from its centre through all of them so no
-/// crack opens at T-junctions.
+/// points along its sides (`corner` nodes), a fan from its centre through all
+/// of them so no crack opens at T-junctions.
 fn block_triangles(
-    page: u32,
-    i: usize,
-    s: usize,
-    w: usize,
-    used: &[bool],
+    layout: &Layout,
+    tile: &Tile,
+    (bx, by, s): Leaf,
+    corner: &[bool],
     out: &mut Vec<[Corner; 3]>,
 ) {
-    let at = |x: usize, y: usize| (page, (i + y * w + x) as u32);
+    let (x0, y0) = (tile.origin.0 + bx, tile.origin.1 + by);
+    let at = |x: usize, y: usize| (tile.page, ((y0 + y) * layout.width() + x0 + x) as u32);
+    let used = |&(x, y): &(usize, usize)| {
+        let n = layout.node(tile.page, x0 + x, y0 + y);
+        n != NONE && corner[n as usize]
+    };
     let mut ring = Vec::with_capacity(4 * s);
     ring.extend((0..s).map(|x| (x, 0)));
     ring.extend((0..s).map(|y| (s, y)));
     ring.extend((0..s).map(|x| (s - x, s)));
     ring.extend((0..s).map(|y| (0, s - y)));
-    ring.retain(|&(x, y)| used[i + y * w + x]);
+    ring.retain(used);
     if ring.len() == 4 {
         let [tl, tr, br, bl] = [at(0, 0), at(s, 0), at(s, s), at(0, s)];
         out.push([tl, bl, tr]);

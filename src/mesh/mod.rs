@@ -1,6 +1,6 @@
 //! Triangle mesh of an LDI: one vertex per node, triangles over linked quads.
 
-pub(crate) mod atlas;
+pub mod atlas;
 pub(crate) mod decimate;
 pub mod glb;
 pub mod ply;

@@ -432,7 +432,7 @@ impl Shading<'_> {
                     let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
                     at.max(lo).min(hi.max(lo))
                 };
-                bilinear(&self.mesh.texture, coordinate(0), coordinate(1))
+                bilinear(self.mesh.atlas.texture(), coordinate(0), coordinate(1))
             }
         }
     }

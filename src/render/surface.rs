@@ -5,11 +5,12 @@
 //! texture holds exactly the node colours its cells carried.
 
 use crate::ldi::{Ldi, NONE};
-use crate::mesh::atlas::{assign_pages, Atlas};
+use crate::mesh::atlas::{Atlas, Corner, Layout, TILE};
 use crate::mesh::decimate::decimate;
 use crate::mesh::{edge_offset, vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
-use image::RgbImage;
+use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// How a triangle gets its colour.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,7 +31,8 @@ pub struct RenderMesh {
     pub faces: Vec<[u32; 3]>,
     /// Per face.
     pub paint: Vec<Paint>,
-    pub texture: RgbImage,
+    /// Where `Paint::Texture` reads; the GLB draws its colour from it too.
+    pub atlas: Atlas,
 }
 
 impl RenderMesh {
@@ -44,7 +46,7 @@ impl RenderMesh {
                 .iter()
                 .map(|f| Paint::Colours(f.map(|v| mesh.colours[v as usize])))
                 .collect(),
-            texture: RgbImage::new(0, 0),
+            atlas: Atlas::default(),
         }
     }
 
@@ -53,51 +55,106 @@ impl RenderMesh {
     /// the GLB's atlas does not apply), faces along cuts coloured as in `mesh`.
     /// A mesh that `ldi` did not make is drawn undecimated.
     pub fn decimated(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics) -> RenderMesh {
-        let order = vertex_nodes(ldi);
-        if order.len() != mesh.positions.len() {
+        let Some(atlas) = Atlas::new(ldi, mesh) else {
             return RenderMesh::coloured(mesh);
-        }
-        let layout = assign_pages(ldi, mesh, &order);
-        let mut atlas = Atlas::pack(ldi, &layout);
-        atlas.paint(ldi, &layout, false);
-        // No triangle budget: the finest tolerance only.
-        let triangles = decimate(ldi, &layout, k, usize::MAX);
-        let vertex_of_node = vertex_of_node(ldi, &order);
-        let mut positions = Vec::new();
-        // Render vertex of each mesh vertex, made when first used.
-        let mut used = vec![NONE; mesh.positions.len()];
-        let mut vertex = |node: u32| {
-            let v = vertex_of_node[node as usize] as usize;
-            if used[v] == NONE {
-                used[v] = positions.len() as u32;
-                positions.push(mesh.positions[v]);
-            }
-            used[v]
         };
-        let mut faces = Vec::with_capacity(triangles.len());
-        let mut paint = Vec::with_capacity(triangles.len());
-        let lone = triangles.lone.iter().map(|t| (t, false));
-        for (t, is_block) in lone.chain(triangles.blocks.iter().map(|t| (t, true))) {
-            let nodes = t.map(|(page, pixel)| layout.pages[page as usize][pixel as usize]);
-            faces.push(nodes.map(&mut vertex));
-            paint.push(if is_block {
-                // Where a corner's vertex moved to its pixel's border, so does
-                // its texture coordinate: the texture follows the geometry.
-                Paint::Texture([0, 1, 2].map(|i| {
-                    let [u, v] = atlas.texel(t[i], ldi.width);
-                    let [dx, dy] = edge_offset(&ldi.links[nodes[i] as usize]);
-                    [u + dx, v + dy]
-                }))
-            } else {
-                Paint::Colours(nodes.map(|n| ldi.colour[n as usize]))
+        let vertex_of_node = vertex_of_node(ldi, &vertex_nodes(ldi));
+        let position = |node: u32| mesh.positions[vertex_of_node[node as usize] as usize];
+        // No triangle budget: the finest tolerance only.
+        let triangles = decimate(ldi, &atlas.layout, k, usize::MAX);
+        // Parts made in parallel, tile by tile; a vertex on a tile's border is
+        // repeated in each tile that uses it (same position: no crack).
+        let lone = Part::coloured(ldi, &atlas.layout, triangles.lone, &position);
+        let tiles: Vec<Part> = (triangles.blocks.par_iter().enumerate())
+            .map(|(unit, ts)| Part::textured(ldi, &atlas, unit, ts, &position))
+            .collect();
+        let mut out = RenderMesh {
+            positions: Vec::new(),
+            faces: Vec::new(),
+            paint: Vec::new(),
+            atlas: Atlas::default(),
+        };
+        for part in std::iter::once(lone).chain(tiles) {
+            let base = out.positions.len() as u32;
+            out.positions.extend(part.positions);
+            out.faces
+                .extend(part.faces.iter().map(|f| f.map(|v| v + base)));
+            out.paint.extend(part.paint);
+        }
+        drop(triangles);
+        out.atlas = atlas;
+        out
+    }
+}
+
+/// Some triangles of a render mesh, with their own vertices.
+#[derive(Default)]
+struct Part {
+    positions: Vec<[f32; 3]>,
+    faces: Vec<[u32; 3]>,
+    paint: Vec<Paint>,
+}
+
+impl Part {
+    /// Faces along cuts with their nodes' colours.
+    fn coloured(
+        ldi: &Ldi,
+        layout: &Layout,
+        triangles: &[[Corner; 3]],
+        position: &impl Fn(u32) -> [f32; 3],
+    ) -> Part {
+        let mut part = Part::default();
+        let mut vertex_of: HashMap<u32, u32> = HashMap::new();
+        for &t in triangles {
+            let nodes = t.map(|c| layout.node_of(c));
+            let face = nodes.map(|n| part.vertex(vertex_of.entry(n).or_insert(NONE), n, position));
+            part.faces.push(face);
+            part.paint
+                .push(Paint::Colours(nodes.map(|n| ldi.colour[n as usize])));
+        }
+        part
+    }
+
+    /// The blocks of atlas tile `unit`, textured from its slot.
+    fn textured(
+        ldi: &Ldi,
+        atlas: &Atlas,
+        unit: usize,
+        triangles: &[[Corner; 3]],
+        position: &impl Fn(u32) -> [f32; 3],
+    ) -> Part {
+        let layout = &atlas.layout;
+        let tile = &layout.tiles[unit];
+        let mut part = Part::default();
+        // Vertex per tile pixel (with the neighbours' first row and column).
+        let mut vertex_of = [NONE; (TILE + 1) * (TILE + 1)];
+        for &t in triangles {
+            let nodes = t.map(|c| layout.node_of(c));
+            let face = [0, 1, 2].map(|i| {
+                let pixel = t[i].1 as usize;
+                let x = pixel % layout.width() - tile.origin.0;
+                let y = pixel / layout.width() - tile.origin.1;
+                part.vertex(&mut vertex_of[y * (TILE + 1) + x], nodes[i], position)
             });
+            part.faces.push(face);
+            // Where a corner's vertex moved to its pixel's border, so does
+            // its texture coordinate: the texture follows the geometry.
+            part.paint.push(Paint::Texture([0, 1, 2].map(|i| {
+                let [u, v] = atlas.texel(t[i], unit);
+                let [dx, dy] = edge_offset(&ldi.links[nodes[i] as usize]);
+                [u + dx, v + dy]
+            })));
         }
-        RenderMesh {
-            positions,
-            faces,
-            paint,
-            texture: atlas.image,
+        part
+    }
+
+    /// The vertex of `node` held in `slot`, made on first use.
+    fn vertex(&mut self, slot: &mut u32, node: u32, position: &impl Fn(u32) -> [f32; 3]) -> u32 {
+        if *slot == NONE {
+            *slot = self.positions.len() as u32;
+            self.positions.push(position(node));
         }
+        *slot
     }
 }
 

@@ -68,9 +68,15 @@ fn scene_with(config: Config) -> Scene {
 
 fn glb_of(scene: &Scene) -> Vec<u8> {
     let k = scene.prepared.intrinsics;
-    encode_glb(&scene.ldi, &scene.mesh, &k, 250_000)
-        .expect("GLB encodes")
-        .bytes
+    encode_glb(
+        &scene.ldi,
+        &scene.mesh,
+        &scene.render_mesh.atlas,
+        &k,
+        250_000,
+    )
+    .expect("GLB encodes")
+    .bytes
 }
 
 /// Whether a missing tool must fail the test rather than skip it.

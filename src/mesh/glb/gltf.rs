@@ -1,11 +1,11 @@
 //! glTF 2.0 assembly: vertex, UV and index buffers and the JSON that ties them into one GLB.
 
-use crate::ldi::{Ldi, NONE};
-use crate::mesh::atlas::{Atlas, Layout};
+use crate::mesh::atlas::Atlas;
 use crate::mesh::decimate::Triangles;
 use crate::mesh::Mesh;
 use crate::prepare::Intrinsics;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// Vertex and index arrays in glTF's frame (+Y up, camera looking down −Z).
 pub(super) struct Geometry {
@@ -15,33 +15,34 @@ pub(super) struct Geometry {
 }
 
 impl Geometry {
-    /// One vertex per used (page, pixel) corner, so a node on two pages gets two UVs.
+    /// One vertex per used corner of each atlas tile, so a node on two
+    /// pages or on a tile's border gets two UVs.
     pub(super) fn new(
-        ldi: &Ldi,
         mesh: &Mesh,
-        layout: &Layout,
         vertex_of_node: &[u32],
         atlas: &Atlas,
         triangles: &Triangles,
     ) -> Geometry {
-        let canvas = ldi.width * ldi.height;
-        let mut index_of = vec![NONE; atlas.rects.len() * canvas];
+        let layout = &atlas.layout;
+        let mut index_of: HashMap<(usize, u32), u32> = HashMap::new();
         let mut g = Geometry {
             positions: Vec::new(),
             uvs: Vec::new(),
             indices: Vec::with_capacity(3 * triangles.len()),
         };
-        for t in triangles.all() {
-            for &(page, pixel) in t {
-                let slot = page as usize * canvas + pixel as usize;
-                if index_of[slot] == NONE {
-                    index_of[slot] = g.positions.len() as u32;
-                    let node = layout.pages[page as usize][pixel as usize] as usize;
+        let lone = triangles.lone.iter().map(|t| (layout.unit(t), t));
+        let blocks = triangles.blocks.iter().enumerate();
+        let blocks = blocks.flat_map(|(unit, ts)| ts.iter().map(move |t| (unit, t)));
+        for (unit, t) in lone.chain(blocks) {
+            for &corner in t {
+                let index = *index_of.entry((unit, corner.1)).or_insert_with(|| {
+                    let node = layout.node_of(corner) as usize;
                     let p = mesh.positions[vertex_of_node[node] as usize];
                     g.positions.push([p[0], -p[1], -p[2]]);
-                    g.uvs.push(atlas.uv((page, pixel), ldi.width));
-                }
-                g.indices.push(index_of[slot]);
+                    g.uvs.push(atlas.uv(corner, unit));
+                    g.positions.len() as u32 - 1
+                });
+                g.indices.push(index);
             }
         }
         g

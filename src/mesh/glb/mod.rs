@@ -1,14 +1,14 @@
 //! Textured glTF 2.0 binary (GLB) of the layered mesh, for standard glTF
-//! viewers and our web viewer. Colour lives in an atlas texture whose pages are
-//! canvas-sized pictures of the LDI's layers, so UVs follow from node pixel
-//! positions; flat, fully linked regions are merged into larger quads under a
-//! triangle budget; every layer is kept and no triangle spans a cut.
+//! viewers and our web viewer. Colour lives in the mesh's atlas (tiles of
+//! pictures of the LDI's layers, so UVs follow from node pixel positions);
+//! flat, fully linked regions are merged into larger quads under a triangle
+//! budget; every layer is kept and no triangle spans a cut.
 
 mod error;
 mod gltf;
 
 use crate::ldi::Ldi;
-use crate::mesh::atlas::{assign_pages, Atlas};
+use crate::mesh::atlas::Atlas;
 use crate::mesh::decimate::decimate;
 use crate::mesh::{vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
@@ -31,43 +31,42 @@ pub struct Glb {
     pub pages: usize,
 }
 
-/// Builds the textured GLB of `mesh` (made by `build_mesh` from `ldi`) with at
-/// most `max_triangles` triangles, or as few as merging every fully linked
-/// block up to `MAX_BLOCK` allows when the budget cannot be met.
+/// Builds the textured GLB of `mesh` (made by `build_mesh` from `ldi`, its
+/// atlas `atlas`) with at most `max_triangles` triangles, or as few as
+/// merging every fully linked block up to a tile allows when the budget
+/// cannot be met.
 pub fn encode_glb(
     ldi: &Ldi,
     mesh: &Mesh,
+    atlas: &Atlas,
     k: &Intrinsics,
     max_triangles: usize,
 ) -> Result<Glb, GlbError> {
     let order = vertex_nodes(ldi);
-    if order.len() != mesh.positions.len() {
+    if order.len() != mesh.positions.len() || atlas.layout.tiles.is_empty() {
         return Err(GlbError::Mismatch {
             mesh: mesh.positions.len(),
             ldi: ldi.node_count(),
         });
     }
-    let layout = assign_pages(ldi, mesh, &order);
-    let triangles = decimate(ldi, &layout, k, max_triangles);
+    let (w, h) = atlas.size();
+    if w > MAX_ATLAS_SIDE || h > MAX_ATLAS_SIDE {
+        return Err(GlbError::AtlasTooLarge(w, h));
+    }
+    let triangles = decimate(ldi, &atlas.layout, k, max_triangles);
     if triangles.len() == 0 {
         return Err(GlbError::Empty);
     }
     let vertex_of_node = vertex_of_node(ldi, &order);
-    let mut atlas = Atlas::pack(ldi, &layout);
-    let (w, h) = atlas.size;
-    if w > MAX_ATLAS_SIDE || h > MAX_ATLAS_SIDE {
-        return Err(GlbError::AtlasTooLarge(w, h));
-    }
-    atlas.paint(ldi, &layout, true);
-    let geometry = Geometry::new(ldi, mesh, &layout, &vertex_of_node, &atlas, &triangles);
+    let geometry = Geometry::new(mesh, &vertex_of_node, atlas, &triangles);
     let png = atlas.png()?;
-    let bytes = assemble(&geometry, &png, mesh, k, atlas.size);
+    let bytes = assemble(&geometry, &png, mesh, k, atlas.size());
     Ok(Glb {
         bytes,
         triangles: triangles.len(),
         vertices: geometry.uvs.len(),
-        atlas: [atlas.size.0 as u32, atlas.size.1 as u32],
-        pages: layout.pages.len(),
+        atlas: [w as u32, h as u32],
+        pages: atlas.layout.page_count(),
     })
 }
 
@@ -154,7 +153,14 @@ mod tests {
         let ldi = ldi_of(&vec![2.0; w * h], w, h, 0.04);
         let k = Intrinsics::reference((65, 49), (65, 49));
         let mesh = build_mesh(&ldi, &k, (65, 49));
-        let glb = encode_glb(&ldi, &mesh, &k, DEFAULT_TRIANGLES).unwrap();
+        let glb = encode_glb(
+            &ldi,
+            &mesh,
+            &Atlas::new(&ldi, &mesh).unwrap(),
+            &k,
+            DEFAULT_TRIANGLES,
+        )
+        .unwrap();
         assert!(
             glb.triangles * 50 < mesh.faces.len(),
             "{} of {} triangles left on a plane",
@@ -211,7 +217,8 @@ mod tests {
             &k,
         );
         for budget in [DEFAULT_TRIANGLES, 8] {
-            let glb = encode_glb(&ldi, &mesh, &k, budget).unwrap();
+            let glb =
+                encode_glb(&ldi, &mesh, &Atlas::new(&ldi, &mesh).unwrap(), &k, budget).unwrap();
             assert!(glb.pages >= 2, "hidden layer needs its own page");
             let g = parse(&glb.bytes);
             for t in glb_triangles(&g) {
@@ -238,10 +245,18 @@ mod tests {
         let ldi = ldi_of(&depth, w, h, f32::INFINITY);
         let k = Intrinsics::reference((65, 49), (65, 49));
         let mesh = build_mesh(&ldi, &k, (65, 49));
-        let exact = encode_glb(&ldi, &mesh, &k, DEFAULT_TRIANGLES).unwrap();
+        let exact = encode_glb(
+            &ldi,
+            &mesh,
+            &Atlas::new(&ldi, &mesh).unwrap(),
+            &k,
+            DEFAULT_TRIANGLES,
+        )
+        .unwrap();
         assert_eq!(exact.triangles, mesh.faces.len());
         let budget = 200;
-        let merged = encode_glb(&ldi, &mesh, &k, budget).unwrap();
+        let merged =
+            encode_glb(&ldi, &mesh, &Atlas::new(&ldi, &mesh).unwrap(), &k, budget).unwrap();
         assert!(merged.triangles <= budget, "{} triangles", merged.triangles);
         let area = screen_area(glb_triangles(&parse(&merged.bytes)), &k);
         assert!((area - 65.0 * 49.0).abs() < 1e-1, "area {area}");
