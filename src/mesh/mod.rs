@@ -7,6 +7,7 @@ pub mod ply;
 
 use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
 use crate::prepare::Intrinsics;
+use rayon::prelude::*;
 
 /// A vertex-coloured triangle mesh in the camera frame (+X right, +Y down, +Z forward).
 #[derive(Debug, Clone, Default)]
@@ -24,44 +25,60 @@ pub struct Mesh {
 }
 
 /// Back-projects every node with its depth; vertices are ordered by pixel,
-/// then layer, as the reference writes them.
+/// then layer, as the reference writes them; faces by node.
 pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
-    let n = ldi.node_count();
-    let mut vertex_of = vec![NONE; n];
-    let mut mesh = Mesh {
-        positions: Vec::with_capacity(n),
-        colours: Vec::with_capacity(n),
-        labels: Vec::with_capacity(n),
-        faces: Vec::with_capacity(2 * n),
+    let order = vertex_nodes(ldi);
+    let vertex_of = vertex_of_node(ldi, &order);
+    let frame = ldi.frame as f32;
+    let positions = (order.par_iter())
+        .map(|&node| {
+            let node = node as usize;
+            let (x, y) = ldi.position(node);
+            let z = ldi.depth[node];
+            let [dx, dy] = edge_offset(&ldi.links[node]);
+            let c = x as f32 - frame + 0.5 + dx;
+            let r = y as f32 - frame + 0.5 + dy;
+            [z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]
+        })
+        .collect();
+    Mesh {
+        positions,
+        colours: order.par_iter().map(|&n| ldi.colour[n as usize]).collect(),
+        labels: order.par_iter().map(|&n| ldi.origin[n as usize]).collect(),
+        faces: faces(ldi, &vertex_of),
         width: image_size.0,
         height: image_size.1,
         hfov: k.hfov,
         vfov: k.vfov,
-    };
-    let frame = ldi.frame as f32;
-    for node in vertex_nodes(ldi) {
-        let node = node as usize;
-        let (x, y) = ldi.position(node);
-        let z = ldi.depth[node];
-        let [dx, dy] = edge_offset(&ldi.links[node]);
-        let c = x as f32 - frame + 0.5 + dx;
-        let r = y as f32 - frame + 0.5 + dy;
-        vertex_of[node] = mesh.positions.len() as u32;
-        mesh.positions
-            .push([z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]);
-        mesh.colours.push(ldi.colour[node]);
-        mesh.labels.push(ldi.origin[node]);
     }
-    for node in 0..n {
-        for [a, b, c] in quad_triangles(ldi, node) {
-            mesh.faces.push([
-                vertex_of[a as usize],
-                vertex_of[b as usize],
-                vertex_of[c as usize],
-            ]);
+}
+
+/// The triangles of every node's quads in node order, as vertex indices;
+/// made in parallel runs of nodes written straight into their place.
+fn faces(ldi: &Ldi, vertex_of: &[u32]) -> Vec<[u32; 3]> {
+    const RUN: usize = 1 << 14;
+    let runs: Vec<std::ops::Range<usize>> = (0..ldi.node_count())
+        .step_by(RUN)
+        .map(|start| start..(start + RUN).min(ldi.node_count()))
+        .collect();
+    let counts: Vec<usize> = (runs.par_iter())
+        .map(|run| run.clone().map(|v| quad_triangles(ldi, v).count()).sum())
+        .collect();
+    let mut faces = vec![[0u32; 3]; counts.iter().sum()];
+    let mut slices = Vec::with_capacity(runs.len());
+    let mut rest = faces.as_mut_slice();
+    for &count in &counts {
+        let (head, tail) = rest.split_at_mut(count);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().zip(runs).for_each(|(out, run)| {
+        let triangles = run.flat_map(|v| quad_triangles(ldi, v));
+        for (slot, t) in out.iter_mut().zip(triangles) {
+            *slot = t.map(|v| vertex_of[v as usize]);
         }
-    }
-    mesh
+    });
+    faces
 }
 
 /// Where a node sits inside its pixel: at the centre, or half a pixel out
