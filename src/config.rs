@@ -58,6 +58,12 @@ pub struct Config {
     pub fps: u32,
     /// Fractions cropped from each rendered frame: top, left, bottom, right.
     pub crop_border: [f32; 4],
+    /// Longer side of the videos in pixels; unset: the photo's own (or the
+    /// working size's, if that is larger). Either
+    /// way capped to what h264 takes (3840x2160, either orientation). Above the
+    /// working size the surfaces that are the photo itself are drawn from the
+    /// photo at this size, so the videos keep its detail.
+    pub video_size: Option<u32>,
     /// Supersample frames to suppress flicker on thin structures.
     pub anti_flickering: bool,
     /// Samples per pixel side when `anti_flickering` is on.
@@ -105,6 +111,7 @@ impl Default for Config {
             num_frames: 240,
             fps: 40,
             crop_border: [0.03, 0.03, 0.05, 0.03],
+            video_size: None,
             anti_flickering: true,
             supersample: 2,
             ascii_ply: false,
@@ -233,12 +240,13 @@ impl Config {
                 self.longer_side_len
             ));
         }
-        let longest = crate::output::video::MAX_VIDEO_SIDES.0;
-        if videos > 0 && self.longer_side_len > longest {
-            return Err(format!(
-                "longer_side_len {} is over {longest}, the largest video h264 makes (lower it, or set traj_types = [] for no videos)",
-                self.longer_side_len
-            ));
+        if let Some(size) = self.video_size {
+            let longest = crate::output::video::MAX_VIDEO_SIDES.0;
+            if !(16..=longest).contains(&size) {
+                return Err(format!(
+                    "video_size {size} is outside 16..={longest} (h264's largest)"
+                ));
+            }
         }
         for name in &self.video_postfix {
             check_file_stem(name).map_err(|why| format!("video_postfix \"{name}\" {why}"))?;
@@ -391,20 +399,25 @@ mod tests {
     }
 
     #[test]
-    fn longer_side_over_the_video_limit_is_refused_only_with_videos() {
-        let c = Config {
-            longer_side_len: 4000,
+    fn video_size_is_held_to_what_h264_takes() {
+        for (size, ok) in [
+            (None, true),
+            (Some(16), true),
+            (Some(3840), true),
+            (Some(8), false),
+            (Some(3841), false),
+        ] {
+            let c = Config {
+                video_size: size,
+                ..Config::default()
+            };
+            assert_eq!(c.validate().is_ok(), ok, "{size:?}");
+        }
+        // The working size is no longer tied to the videos' size.
+        let large = Config {
+            longer_side_len: 6000,
             ..Config::default()
         };
-        assert!(c.validate().unwrap_err().to_string().contains("3840"));
-        let no_videos = Config {
-            traj_types: vec![],
-            x_shift_range: vec![],
-            y_shift_range: vec![],
-            z_shift_range: vec![],
-            video_postfix: vec![],
-            ..c
-        };
-        assert!(no_videos.validate().is_ok());
+        assert!(large.validate().is_ok());
     }
 }

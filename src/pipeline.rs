@@ -25,13 +25,13 @@ use crate::ldi::Ldi;
 use crate::map::FloatMap;
 use crate::mesh::{build_mesh, glb::encode_glb, ply::write_ply};
 use crate::output::motion::{VideoFormats, VideoSinks};
-use crate::output::video::check_frame_size;
+use crate::output::video::MAX_VIDEO_SIDES;
 use crate::output::viewer::{viewer_html, ViewerPath};
 use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::parallax::{safe_scale, Parallax};
 use crate::render::path::{CameraPath, Pose};
-use crate::render::{dolly_zoom, render, Camera, RenderMesh, Renderer};
+use crate::render::{dolly_zoom, render, Camera, Photo, RenderMesh, Renderer};
 use crate::scene::{Scene, SceneStats};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -157,8 +157,10 @@ pub fn build_scene(
     let mesh = timings.stage("mesh", observer, |_| {
         build_mesh(&ldi, &prepared.intrinsics, size)
     });
+    let video_size = video_frame_size(config, rgb.dimensions());
     let render_mesh = timings.stage("decimate", observer, |_| {
-        RenderMesh::decimated(&ldi, &mesh, &prepared.intrinsics)
+        let photo = photo_for_video(rgb, &prepared.rgb, video_size);
+        RenderMesh::decimated(&ldi, &mesh, &prepared.intrinsics, photo)
     });
     let stats = SceneStats {
         cut_links: cuts.count(),
@@ -174,7 +176,58 @@ pub fn build_scene(
         ldi,
         mesh,
         render_mesh,
+        video_size,
         stats,
+    }
+}
+
+/// The videos' frame size for a photo of `photo` pixels: its own size (never
+/// below the working size), or `config.video_size` on the longer side, scaled
+/// down to fit h264's largest frame; even sides.
+pub fn video_frame_size(config: &Config, photo: (u32, u32)) -> (u32, u32) {
+    let own = photo.0.max(photo.1).max(config.longer_side_len);
+    let long = config.video_size.unwrap_or(own);
+    let (w, h) = working_size(photo.0, photo.1, long);
+    let (max_long, max_short) = MAX_VIDEO_SIDES;
+    let fit = (f64::from(max_long) / f64::from(w.max(h)))
+        .min(f64::from(max_short) / f64::from(w.min(h)))
+        .min(1.0);
+    let side = |s: u32| ((f64::from(s) * fit) as u32 & !1).max(2);
+    (side(w), side(h))
+}
+
+/// The photo at the videos' scale, where their frames are larger than the
+/// working size (whose frame is its even part).
+fn photo_for_video<'a>(
+    rgb: &image::RgbImage,
+    working: &'a image::RgbImage,
+    video: (u32, u32),
+) -> Option<Photo<'a>> {
+    let (w, h) = working.dimensions();
+    let scale = (
+        video.0 as f32 / (w & !1).max(1) as f32,
+        video.1 as f32 / (h & !1).max(1) as f32,
+    );
+    if scale.0 <= 1.0 && scale.1 <= 1.0 {
+        return None;
+    }
+    let size = (w as f32 * scale.0, h as f32 * scale.1);
+    let (pw, ph) = (size.0.round() as u32, size.1.round() as u32);
+    Some(Photo {
+        working,
+        image: image::imageops::resize(rgb, pw, ph, image::imageops::FilterType::Triangle),
+    })
+}
+
+/// Samples per pixel side of a video frame: the config's at the working size,
+/// fewer where the frame is larger (its pixels are smaller on the mesh).
+fn frame_samples(scene: &Scene, config: &Config) -> u32 {
+    let samples = config.samples_per_side();
+    let scale = scene.video_size.0 as f32 / (scene.prepared.rgb.width() & !1).max(1) as f32;
+    if scale > 1.0 {
+        (samples as f32 / scale).ceil().max(1.0) as u32
+    } else {
+        samples
     }
 }
 
@@ -233,10 +286,12 @@ pub fn write_video(
     dir: &Path,
     observer: &mut dyn FnMut(Event),
 ) -> Result<Vec<String>, Error> {
-    let cameras = video_cameras(scene, config, path, scale);
-    let (w, h) = scene.prepared.rgb.dimensions();
-    let (mut sinks, files) =
-        VideoSinks::create(dir, &path.name, (w & !1, h & !1), config.fps, formats)?;
+    let (w, h) = scene.video_size;
+    let cameras: Vec<Camera> = (video_cameras(scene, config, path, scale).iter())
+        .map(|camera| camera.resized(w, h))
+        .collect();
+    let samples = frame_samples(scene, config);
+    let (mut sinks, files) = VideoSinks::create(dir, &path.name, (w, h), config.fps, formats)?;
     let mut renderer = Renderer::default();
     // Frame k+1 is rendered while frame k is encoded on a second thread.
     std::thread::scope(|scope| {
@@ -254,7 +309,7 @@ pub fn write_video(
                 interrupted = Err(Error::from(err));
                 break;
             }
-            let frame = renderer.render(&scene.render_mesh, camera, config.samples_per_side());
+            let frame = renderer.render(&scene.render_mesh, camera, samples);
             if frames.send(frame).is_err() {
                 break; // The encoder stopped on an error, returned below.
             }
@@ -344,19 +399,9 @@ pub const MIN_WORKING_SIDE: u32 = 16;
 
 /// Refuses a photo so thin that, scaled to the working size, a side falls
 /// under [`MIN_WORKING_SIDE`] (e.g. 4000×3), before any work is spent on it.
-/// With videos to make, the video frame must also fit h264, checked here
-/// rather than after the scene, PLY and GLB are built.
 fn check_working_size(photo: &Path, size: (u32, u32), config: &Config) -> Result<(), Error> {
     let longer_side = config.longer_side_len;
     let (w, h) = working_size(size.0, size.1, longer_side);
-    if !config.video_postfix.is_empty() {
-        check_frame_size(w & !1, h & !1).map_err(|e| {
-            Error::input(
-                photo,
-                format!("at a longer side of {longer_side} px the videos fail: {e}; lower longer_side_len"),
-            )
-        })?;
-    }
     if w.min(h) >= MIN_WORKING_SIDE {
         return Ok(());
     }
@@ -585,4 +630,29 @@ pub fn run_photo(
     std::fs::write(&json_path, json).map_err(|e| Error::output(&json_path, e))?;
     stage.commit().map_err(|e| Error::output(out_dir, e))?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn videos_take_the_photos_size_within_h264s_largest_frame() {
+        let size = |video_size: Option<u32>, photo: (u32, u32)| {
+            let config = Config {
+                video_size,
+                ..Config::default()
+            };
+            video_frame_size(&config, photo)
+        };
+        // 24 MP: the longer side would be 3840, but the shorter must fit 2160.
+        assert_eq!(size(None, (6000, 4000)), (3240, 2160));
+        assert_eq!(size(None, (3000, 4000)), (2160, 2880));
+        assert_eq!(size(None, (3000, 3000)), (2160, 2160));
+        assert_eq!(size(None, (1921, 1081)), (1920, 1080));
+        // Never below the working size (960 by default).
+        assert_eq!(size(None, (600, 400)), (960, 640));
+        assert_eq!(size(Some(512), (6000, 4000)), (512, 340));
+        assert_eq!(size(Some(3840), (600, 300)), (3840, 1920));
+    }
 }

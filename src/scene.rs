@@ -19,6 +19,8 @@ pub struct Scene {
     pub mesh: Mesh,
     /// What the videos, stereo views and previews draw: `mesh` decimated.
     pub render_mesh: RenderMesh,
+    /// Frame size of the videos (see `pipeline::video_frame_size`).
+    pub video_size: (u32, u32),
     pub stats: SceneStats,
 }
 

@@ -35,6 +35,21 @@ impl Camera {
         }
     }
 
+    /// The same view in a frame of `width`×`height` pixels.
+    pub fn resized(&self, width: u32, height: u32) -> Camera {
+        let sx = width as f32 / self.width.max(1) as f32;
+        let sy = height as f32 / self.height.max(1) as f32;
+        Camera {
+            width,
+            height,
+            fx: self.fx * sx,
+            fy: self.fy * sy,
+            cx: self.cx * sx,
+            cy: self.cy * sy,
+            ..*self
+        }
+    }
+
     /// The same camera turned by the world-to-camera `rotation`.
     pub fn rotated(&self, rotation: [[f32; 3]; 3]) -> Camera {
         Camera { rotation, ..*self }

@@ -9,4 +9,4 @@ pub mod surface;
 
 pub use camera::{dolly_zoom, Camera};
 pub use raster::{render, Renderer};
-pub use surface::RenderMesh;
+pub use surface::{Photo, RenderMesh};

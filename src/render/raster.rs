@@ -420,21 +420,36 @@ impl Shading<'_> {
                 [channel(0), channel(1), channel(2)]
             }
             Paint::Texture(uv) => {
-                // Texels lie on the photo's pixel grid, so texture coordinates
-                // are projective, not linear, over a triangle: u·z and z are
-                // linear (z: depth in the photo's camera), and u is their ratio.
-                let z = |i: u32| self.mesh.positions[i as usize][2];
-                let p = weights(q0 * z(ia), q1 * z(ib), q2 * z(ic));
-                let coordinate = |k: usize| {
-                    let at = p[0] * uv[0][k] + p[1] * uv[1][k] + p[2] * uv[2][k];
-                    // Held inside the surface's own texels (see `Paint::Texture`).
-                    let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-                    let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-                    at.max(lo).min(hi.max(lo))
-                };
-                bilinear(self.mesh.atlas.texture(), coordinate(0), coordinate(1))
+                self.textured(self.mesh.atlas.texture(), uv, [q0, q1, q2], [ia, ib, ic])
             }
+            Paint::Photo(uv) => self.textured(&self.mesh.photo, uv, [q0, q1, q2], [ia, ib, ic]),
         }
+    }
+
+    /// `texture` at the point of weights `q` (perspective-correct, unnormalised)
+    /// between corners at texel coordinates `uv`, of vertices `v`.
+    fn textured(
+        &self,
+        texture: &RgbImage,
+        uv: &[[f32; 2]; 3],
+        q: [f32; 3],
+        v: [u32; 3],
+    ) -> [f32; 3] {
+        // Texels lie on the photo's pixel grid, so texture coordinates
+        // are projective, not linear, over a triangle: u·z and z are
+        // linear (z: depth in the photo's camera), and u is their ratio.
+        let z = |i: usize| self.mesh.positions[v[i] as usize][2];
+        let (q0, q1, q2) = (q[0] * z(0), q[1] * z(1), q[2] * z(2));
+        let norm = 1.0 / (q0 + q1 + q2);
+        let p = [q0 * norm, q1 * norm, q2 * norm];
+        let coordinate = |k: usize| {
+            let at = p[0] * uv[0][k] + p[1] * uv[1][k] + p[2] * uv[2][k];
+            // Held inside the surface's own texels (see `Paint::Texture`).
+            let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
+            let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
+            at.max(lo).min(hi.max(lo))
+        };
+        bilinear(texture, coordinate(0), coordinate(1))
     }
 }
 

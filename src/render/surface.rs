@@ -4,11 +4,12 @@
 //! Far fewer triangles to set up per frame; the same picture, since a block's
 //! texture holds exactly the node colours its cells carried.
 
-use crate::ldi::{Ldi, NONE};
+use crate::ldi::{origin, Ldi, NONE};
 use crate::mesh::atlas::{Atlas, Corner, Layout, TILE};
 use crate::mesh::decimate::decimate;
 use crate::mesh::{edge_offset, vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
+use image::RgbImage;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -22,6 +23,18 @@ pub enum Paint {
     Texture([[f32; 2]; 3]),
     /// Colours of its corners, interpolated across it.
     Colours([[u8; 3]; 3]),
+    /// Texel coordinates in [`RenderMesh::photo`], as for `Texture`: the
+    /// triangle's surface is the photo itself, drawn at the photo's detail.
+    Photo([[f32; 2]; 3]),
+}
+
+/// The photo larger than the working size, for the surfaces that are the
+/// photo itself.
+pub struct Photo<'a> {
+    /// The photo at the working size: the colours of the LDI's original nodes.
+    pub working: &'a RgbImage,
+    /// The photo at the larger size.
+    pub image: RgbImage,
 }
 
 /// Triangles in the camera frame (+X right, +Y down, +Z forward), each with its paint.
@@ -33,6 +46,8 @@ pub struct RenderMesh {
     pub paint: Vec<Paint>,
     /// Where `Paint::Texture` reads; the GLB draws its colour from it too.
     pub atlas: Atlas,
+    /// Where `Paint::Photo` reads (empty when no triangle does).
+    pub photo: RgbImage,
 }
 
 impl RenderMesh {
@@ -47,14 +62,17 @@ impl RenderMesh {
                 .map(|f| Paint::Colours(f.map(|v| mesh.colours[v as usize])))
                 .collect(),
             atlas: Atlas::default(),
+            photo: RgbImage::new(0, 0),
         }
     }
 
     /// The decimated mesh of `mesh` (made by `build_mesh` from `ldi`): merged
     /// blocks textured from the layers' atlas (of any size: the WebGL limit on
     /// the GLB's atlas does not apply), faces along cuts coloured as in `mesh`.
-    /// A mesh that `ldi` did not make is drawn undecimated.
-    pub fn decimated(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics) -> RenderMesh {
+    /// A mesh that `ldi` did not make is drawn undecimated. With `photo`,
+    /// blocks whose every node is the working photo's own pixel are drawn
+    /// from `photo.image` instead.
+    pub fn decimated(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics, photo: Option<Photo>) -> RenderMesh {
         let Some(atlas) = Atlas::new(ldi, mesh) else {
             return RenderMesh::coloured(mesh);
         };
@@ -65,14 +83,16 @@ impl RenderMesh {
         // Parts made in parallel, tile by tile; a vertex on a tile's border is
         // repeated in each tile that uses it (same position: no crack).
         let lone = Part::coloured(ldi, &atlas.layout, triangles.lone, &position);
+        let photo_of = photo.as_ref().map(|p| PhotoMap::new(ldi, p));
         let tiles: Vec<Part> = (triangles.blocks.par_iter().enumerate())
-            .map(|(unit, ts)| Part::textured(ldi, &atlas, unit, ts, &position))
+            .map(|(unit, ts)| Part::textured(ldi, &atlas, photo_of.as_ref(), unit, ts, &position))
             .collect();
         let mut out = RenderMesh {
             positions: Vec::new(),
             faces: Vec::new(),
             paint: Vec::new(),
             atlas: Atlas::default(),
+            photo: photo.map(|p| p.image).unwrap_or_default(),
         };
         for part in std::iter::once(lone).chain(tiles) {
             let base = out.positions.len() as u32;
@@ -115,10 +135,12 @@ impl Part {
         part
     }
 
-    /// The blocks of atlas tile `unit`, textured from its slot.
+    /// The blocks of atlas tile `unit`, textured from its slot, or from the
+    /// photo where they are the photo itself.
     fn textured(
         ldi: &Ldi,
         atlas: &Atlas,
+        photo: Option<&PhotoMap>,
         unit: usize,
         triangles: &[[Corner; 3]],
         position: &impl Fn(u32) -> [f32; 3],
@@ -139,11 +161,16 @@ impl Part {
             part.faces.push(face);
             // Where a corner's vertex moved to its pixel's border, so does
             // its texture coordinate: the texture follows the geometry.
-            part.paint.push(Paint::Texture([0, 1, 2].map(|i| {
-                let [u, v] = atlas.texel(t[i], unit);
-                let [dx, dy] = edge_offset(&ldi.links[nodes[i] as usize]);
-                [u + dx, v + dy]
-            })));
+            let offsets = nodes.map(|n| edge_offset(&ldi.links[n as usize]));
+            part.paint.push(match photo {
+                Some(photo) if photo.holds(ldi, layout, &t) => {
+                    Paint::Photo([0, 1, 2].map(|i| photo.texel(t[i].1 as usize, offsets[i])))
+                }
+                _ => Paint::Texture([0, 1, 2].map(|i| {
+                    let [u, v] = atlas.texel(t[i], unit);
+                    [u + offsets[i][0], v + offsets[i][1]]
+                })),
+            });
         }
         part
     }
@@ -158,11 +185,67 @@ impl Part {
     }
 }
 
+/// Where canvas pixels of an LDI fall in a larger photo, and which nodes are
+/// the working photo's own pixels.
+struct PhotoMap<'a> {
+    working: &'a RgbImage,
+    frame: usize,
+    canvas_width: usize,
+    /// Photo texels per working pixel, across and down.
+    scale: [f32; 2],
+}
+
+impl PhotoMap<'_> {
+    fn new<'a>(ldi: &Ldi, photo: &'a Photo) -> PhotoMap<'a> {
+        let (w, h) = photo.working.dimensions();
+        let (pw, ph) = photo.image.dimensions();
+        PhotoMap {
+            working: photo.working,
+            frame: ldi.frame,
+            canvas_width: ldi.width,
+            scale: [pw as f32 / w.max(1) as f32, ph as f32 / h.max(1) as f32],
+        }
+    }
+
+    /// Photo texel coordinates (centres at integers) of canvas `pixel`'s
+    /// centre moved by `offset` pixels.
+    fn texel(&self, pixel: usize, offset: [f32; 2]) -> [f32; 2] {
+        let width = self.canvas_width;
+        let at = |p: usize, k: usize| {
+            (p as f32 - self.frame as f32 + 0.5 + offset[k]) * self.scale[k] - 0.5
+        };
+        [at(pixel % width, 0), at(pixel / width, 1)]
+    }
+
+    /// Whether every node of the page within triangle `t`'s pixel bounds is
+    /// an original node with the working photo's colour at its pixel.
+    fn holds(&self, ldi: &Ldi, layout: &Layout, t: &[Corner; 3]) -> bool {
+        let w = layout.width();
+        let xs = t.map(|c| c.1 as usize % w);
+        let ys = t.map(|c| c.1 as usize / w);
+        let (x0, x1) = (xs.iter().min(), xs.iter().max());
+        let (y0, y1) = (ys.iter().min(), ys.iter().max());
+        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (x0, x1, y0, y1) else {
+            return false;
+        };
+        (y0..=y1).all(|y| {
+            (x0..=x1).all(|x| {
+                let n = layout.node(t[0].0, x, y) as usize;
+                let (px, py) = (x.wrapping_sub(self.frame), y.wrapping_sub(self.frame));
+                n < ldi.node_count()
+                    && ldi.origin[n] == origin::ORIGINAL
+                    && px < self.working.width() as usize
+                    && py < self.working.height() as usize
+                    && self.working.get_pixel(px as u32, py as u32).0 == ldi.colour[n]
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::edges::{find_cuts, CutRule};
-    use crate::ldi::origin;
     use crate::mesh::build_mesh;
     use crate::render::raster::render_over;
     use crate::render::Camera;
@@ -195,7 +278,7 @@ mod tests {
     fn decimated_mesh_draws_the_picture_of_the_full_one_with_fewer_triangles() {
         let (ldi, mesh, k) = scene();
         let full = RenderMesh::coloured(&mesh);
-        let decimated = RenderMesh::decimated(&ldi, &mesh, &k);
+        let decimated = RenderMesh::decimated(&ldi, &mesh, &k, None);
         assert!(
             decimated.faces.len() * 4 < full.faces.len(),
             "{} of {} faces",
@@ -226,7 +309,7 @@ mod tests {
     #[test]
     fn unmoved_camera_reproduces_the_photo() {
         let (ldi, mesh, k) = scene();
-        let decimated = RenderMesh::decimated(&ldi, &mesh, &k);
+        let decimated = RenderMesh::decimated(&ldi, &mesh, &k, None);
         let img = render_over(&decimated, &Camera::original(&k, 48, 40), 2, [0; 3]);
         // Pixels beside a cut or the frame end on a vertex moved to their
         // border (`edge_offset`), as in the full mesh; all others are the photo's.
@@ -240,5 +323,47 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn surfaces_that_are_the_photo_are_drawn_at_its_own_detail() {
+        let (ldi, mesh, k) = scene();
+        // A photo at twice the working size whose every 2x2 block averages
+        // to the working photo's pixel, with a checker inside each.
+        let large = RgbImage::from_fn(96, 80, |x, y| {
+            let base = ldi.colour[(y / 2 * 48 + x / 2) as usize];
+            let d: i16 = if (x + y) % 2 == 0 { 12 } else { -12 };
+            image::Rgb(base.map(|c| (c as i16 + d).clamp(0, 255) as u8))
+        });
+        let working =
+            RgbImage::from_fn(48, 40, |x, y| image::Rgb(ldi.colour[(y * 48 + x) as usize]));
+        let photo = Photo {
+            working: &working,
+            image: large.clone(),
+        };
+        let with_photo = RenderMesh::decimated(&ldi, &mesh, &k, Some(photo));
+        assert!(with_photo
+            .paint
+            .iter()
+            .any(|p| matches!(p, Paint::Photo(_))));
+        let without = RenderMesh::decimated(&ldi, &mesh, &k, None);
+        let camera = Camera::original(&k, 48, 40).resized(96, 80);
+        let error = |mesh: &RenderMesh| {
+            let img = render_over(mesh, &camera, 1, [0; 3]);
+            let mut worst = 0;
+            // Away from the near square's edges and the frame.
+            for (x, y, p) in img.enumerate_pixels() {
+                let inside = (4..92).contains(&x) && (4..76).contains(&y);
+                let near_edge = (24..64).contains(&x) && (20..56).contains(&y);
+                if inside && !near_edge {
+                    let q = large.get_pixel(x, y).0;
+                    worst = worst.max((0..3).map(|c| p.0[c].abs_diff(q[c])).max().unwrap());
+                }
+            }
+            worst
+        };
+        let (sharp, soft) = (error(&with_photo), error(&without));
+        assert!(sharp <= 2, "drawn from the photo: off by {sharp}");
+        assert!(soft >= 10, "drawn from the working size: off by {soft}");
     }
 }

@@ -187,9 +187,8 @@ fn interrupted_view_writes_nothing() {
     assert_eq!(left, vec![std::ffi::OsString::from("big.toml")], "{left:?}");
 }
 
-/// A config's video name that leaves the output folder is refused before any
-/// work; a square photo whose video would pass h264's 3840×2160 fails before
-/// the scene is built.
+/// A config's video name that leaves the output folder, or a video size
+/// over h264's largest, is refused before any work.
 #[test]
 fn hostile_video_settings_are_refused_up_front() {
     let dir = tempfile::tempdir().unwrap();
@@ -207,9 +206,8 @@ fn hostile_video_settings_are_refused_up_front() {
     assert_clean_failure(&escaped, "video_postfix");
     assert!(!dir.path().join("escaped.mp4").exists() && !out.exists());
 
-    let big = photo3d(&[&args[..], &["--longer-side-len", "3000"]].concat());
-    assert_clean_failure(&big, "square.png");
-    assert!(stderr(&big).contains("longer_side_len"), "{}", stderr(&big));
+    let big = photo3d(&[&args[..], &["--video-size", "4000"]].concat());
+    assert_clean_failure(&big, "video_size");
     assert!(!out.exists());
 }
 

@@ -257,6 +257,10 @@ pub(crate) struct RunArgs {
     /// Longer side of the working size (overrides the config).
     #[arg(long)]
     pub(crate) longer_side_len: Option<u32>,
+    /// Longer side of the videos (overrides the config; default the photo's
+    /// own, capped to 3840x2160).
+    #[arg(long)]
+    pub(crate) video_size: Option<u32>,
     /// Triangle budget of mesh.glb (overrides the config).
     #[arg(long)]
     pub(crate) glb_triangles: Option<usize>,

@@ -101,6 +101,9 @@ pub(crate) fn run_options(args: &RunArgs) -> Result<RunOptions, String> {
     if let Some(len) = args.longer_side_len {
         config.longer_side_len = len;
     }
+    if args.video_size.is_some() {
+        config.video_size = args.video_size;
+    }
     if let Some(n) = args.glb_triangles {
         config.glb_triangles = n;
     }
