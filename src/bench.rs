@@ -11,9 +11,10 @@ use crate::grid::resize_map;
 use crate::io::photo::load_photo;
 use crate::output::motion::VideoFormats;
 use crate::output::video::Mp4Writer;
-use crate::pipeline::{build_scene, video_cameras, write_video};
+use crate::pipeline::{build_scene, frame_samples, video_cameras, write_video};
 use crate::progress::{Event, Timings};
-use crate::render::Renderer;
+use crate::render::{Camera, Photo, RenderMesh, Renderer};
+use crate::scene::Scene;
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -69,6 +70,13 @@ pub struct Measurement {
     pub video_utilisation: Option<f64>,
     /// Why there is no encode figure.
     pub encode_note: Option<String>,
+    /// Frame size of the videos (the encode and video figures are at it).
+    #[serde(default)]
+    pub video_size: [u32; 2],
+    /// Frames rendered at 3840x2560 from the 960 px scene (photo drawn at
+    /// that size) and their seconds; only for the 960 px case.
+    #[serde(default)]
+    pub render_4k: Option<(usize, f64)>,
     /// Peak resident memory in bytes after the scene is built and at the end
     /// (VmHWM of this process); None where /proc is missing.
     pub peak_scene: Option<u64>,
@@ -128,14 +136,16 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
     let render_seconds = start.elapsed().as_secs_f64();
     let render_cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_start;
 
-    let [w, h] = scene_size(&scene);
+    let (w, h) = scene.video_size;
+    let video_poses: Vec<Camera> = poses.iter().map(|c| c.resized(w, h)).collect();
+    let video_samples = frame_samples(&scene, &config);
     let path = scratch_path("mp4");
     let (encode, video, video_utilisation, encode_note) =
-        match Mp4Writer::create(&path, w & !1, h & !1, config.fps) {
+        match Mp4Writer::create(&path, w, h, config.fps) {
             Ok(mut writer) => {
                 let mut encode_seconds = 0.0;
-                for camera in &poses {
-                    let frame = renderer.render(&scene.render_mesh, camera, samples);
+                for camera in &video_poses {
+                    let frame = renderer.render(&scene.render_mesh, camera, video_samples);
                     let start = Instant::now();
                     writer.push(&frame)?;
                     encode_seconds += start.elapsed().as_secs_f64();
@@ -163,8 +173,14 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
         };
     // The scratch file is the benchmark's own; a failure to remove it changes no figure.
     let _ = std::fs::remove_file(&path);
+    let peak_total = peak_rss();
+    let render_4k = match case.photo_size {
+        None => Some(render_4k(photo, &scene, &poses, frames.min(24))?),
+        Some(_) => None,
+    };
+    let (ww, wh) = scene.prepared.rgb.dimensions();
     Ok(Measurement {
-        working_size: [w, h],
+        working_size: [ww, wh],
         faces: scene.mesh.faces.len(),
         render_triangles: scene.render_mesh.faces.len(),
         stages: timings.0,
@@ -176,14 +192,36 @@ pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, E
         video,
         video_utilisation,
         encode_note,
+        video_size: [w, h],
+        render_4k,
         peak_scene,
-        peak_total: peak_rss(),
+        peak_total,
     })
 }
 
-fn scene_size(scene: &crate::scene::Scene) -> [u32; 2] {
-    let (w, h) = scene.prepared.rgb.dimensions();
-    [w, h]
+/// Renders `frames` of `poses` at 3840x2560 from the scene's mesh, with the
+/// photo at that size for the surfaces that are the photo; returns the
+/// frames and their seconds.
+fn render_4k(
+    photo: &Path,
+    scene: &Scene,
+    poses: &[Camera],
+    frames: usize,
+) -> Result<(usize, f64), Error> {
+    let (w, h) = (3840, 2560);
+    let rgb = load_photo(photo)?.rgb;
+    let photo = Photo {
+        working: &scene.prepared.rgb,
+        image: imageops::resize(&rgb, w, h, FilterType::Triangle),
+    };
+    let k = &scene.prepared.intrinsics;
+    let mesh = RenderMesh::decimated(&scene.ldi, &scene.mesh, k, Some(photo));
+    let mut renderer = Renderer::default();
+    let start = Instant::now();
+    for camera in poses.iter().take(frames) {
+        std::hint::black_box(renderer.render(&mesh, &camera.resized(w, h), 1));
+    }
+    Ok((frames.min(poses.len()), start.elapsed().as_secs_f64()))
 }
 
 /// A file name in the temp folder unique to this process.
@@ -321,6 +359,14 @@ pub fn table(results: &[Measurement]) -> String {
             })
             .collect(),
     ));
+    let per_frame_4k = |m: &Measurement| m.render_4k.map(|(n, s)| s * 1e3 / n.max(1) as f64);
+    rows.push((
+        "render ms/frame 3840x2560".into(),
+        results
+            .iter()
+            .map(|m| cell(m, per_frame_4k(m), None, "", 1))
+            .collect(),
+    ));
     rows.push((
         "render frames/s".into(),
         results.iter().map(|m| format!("{:.1}", m.fps())).collect(),
@@ -344,6 +390,13 @@ pub fn table(results: &[Measurement]) -> String {
     let per_video = |figure: Option<(usize, f64)>| {
         figure.map(|(n, s)| s * VIDEO_FRAMES as f64 / n.max(1) as f64)
     };
+    rows.push((
+        "video size".into(),
+        results
+            .iter()
+            .map(|m| format!("{}x{}", m.video_size[0], m.video_size[1]))
+            .collect(),
+    ));
     let b = per_video(base.encode);
     rows.push((
         format!("encode s/{VIDEO_FRAMES} frames"),

@@ -221,7 +221,7 @@ fn photo_for_video<'a>(
 
 /// Samples per pixel side of a video frame: the config's at the working size,
 /// fewer where the frame is larger (its pixels are smaller on the mesh).
-fn frame_samples(scene: &Scene, config: &Config) -> u32 {
+pub fn frame_samples(scene: &Scene, config: &Config) -> u32 {
     let samples = config.samples_per_side();
     let scale = scene.video_size.0 as f32 / (scene.prepared.rgb.width() & !1).max(1) as f32;
     if scale > 1.0 {

@@ -428,6 +428,7 @@ impl Shading<'_> {
 
     /// `texture` at the point of weights `q` (perspective-correct, unnormalised)
     /// between corners at texel coordinates `uv`, of vertices `v`.
+    #[inline(always)]
     fn textured(
         &self,
         texture: &RgbImage,
