@@ -490,6 +490,8 @@ mod tests {
             video: None,
             video_utilisation: None,
             encode_note: None,
+            video_size: [100, 100],
+            render_4k: Some((2, 0.5)),
             peak_scene: Some(100 << 20),
             peak_total: Some(200 << 20),
         };
@@ -497,6 +499,7 @@ mod tests {
             working_size: [200, 200],
             stages: vec![("prepare".into(), 3.0)],
             encode: None,
+            render_4k: None,
             ..small.clone()
         };
         let text = table(&[small, large]);
@@ -511,5 +514,7 @@ mod tests {
         assert!(line("encode s").ends_with("n/a"), "{text}");
         // 0.5 s for 10 frames is 12 s for a 240-frame video.
         assert!(line("encode s").contains("12.00"), "{text}");
+        assert!(line("render ms/frame 3840").contains("250.0"), "{text}");
+        assert!(line("render ms/frame 3840").ends_with("n/a"), "{text}");
     }
 }
