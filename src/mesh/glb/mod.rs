@@ -88,6 +88,12 @@ mod tests {
         Ldi::from_grid(depth, &colour, &vec![origin::ORIGINAL; w * h], &cuts, 0)
     }
 
+    /// The GLB of `mesh` (made from `ldi`) with its own atlas.
+    fn encode(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics, budget: usize) -> Glb {
+        let atlas = Atlas::new(ldi, mesh).expect("the mesh is the LDI's");
+        encode_glb(ldi, mesh, &atlas, k, budget).unwrap()
+    }
+
     struct Parsed {
         positions: Vec<[f32; 3]>,
         uvs: Vec<[f32; 2]>,
@@ -153,14 +159,7 @@ mod tests {
         let ldi = ldi_of(&vec![2.0; w * h], w, h, 0.04);
         let k = Intrinsics::reference((65, 49), (65, 49));
         let mesh = build_mesh(&ldi, &k, (65, 49));
-        let glb = encode_glb(
-            &ldi,
-            &mesh,
-            &Atlas::new(&ldi, &mesh).unwrap(),
-            &k,
-            DEFAULT_TRIANGLES,
-        )
-        .unwrap();
+        let glb = encode(&ldi, &mesh, &k, DEFAULT_TRIANGLES);
         assert!(
             glb.triangles * 50 < mesh.faces.len(),
             "{} of {} triangles left on a plane",
@@ -217,8 +216,7 @@ mod tests {
             &k,
         );
         for budget in [DEFAULT_TRIANGLES, 8] {
-            let glb =
-                encode_glb(&ldi, &mesh, &Atlas::new(&ldi, &mesh).unwrap(), &k, budget).unwrap();
+            let glb = encode(&ldi, &mesh, &k, budget);
             assert!(glb.pages >= 2, "hidden layer needs its own page");
             let g = parse(&glb.bytes);
             for t in glb_triangles(&g) {
@@ -245,18 +243,10 @@ mod tests {
         let ldi = ldi_of(&depth, w, h, f32::INFINITY);
         let k = Intrinsics::reference((65, 49), (65, 49));
         let mesh = build_mesh(&ldi, &k, (65, 49));
-        let exact = encode_glb(
-            &ldi,
-            &mesh,
-            &Atlas::new(&ldi, &mesh).unwrap(),
-            &k,
-            DEFAULT_TRIANGLES,
-        )
-        .unwrap();
+        let exact = encode(&ldi, &mesh, &k, DEFAULT_TRIANGLES);
         assert_eq!(exact.triangles, mesh.faces.len());
         let budget = 200;
-        let merged =
-            encode_glb(&ldi, &mesh, &Atlas::new(&ldi, &mesh).unwrap(), &k, budget).unwrap();
+        let merged = encode(&ldi, &mesh, &k, budget);
         assert!(merged.triangles <= budget, "{} triangles", merged.triangles);
         let area = screen_area(glb_triangles(&parse(&merged.bytes)), &k);
         assert!((area - 65.0 * 49.0).abs() < 1e-1, "area {area}");
