@@ -41,8 +41,6 @@ struct ScreenVertex {
     x: f32,
     y: f32,
     inv_z: f32,
-    /// Depth in the photo's camera (texture coordinates are projective in it).
-    photo_z: f32,
     /// (x, y) snapped to the fixed-point sub-sample grid.
     fixed: [i32; 2],
 }
@@ -61,9 +59,6 @@ pub struct Renderer {
     /// Per supersampled row: its band (a table spares a division per face).
     band_of_row: Vec<u32>,
     bins: Vec<Bins>,
-    /// Per face: its shading set up for this frame (faces on screen only,
-    /// and only when the frame is shaded).
-    planes: Vec<Plane>,
     /// Per output pixel: samples that hit a surface, and their mean inverse depth.
     hits: Vec<u16>,
     inv_z: Vec<f32>,
@@ -137,7 +132,7 @@ impl Renderer {
         let band_rows = BAND_OUT_ROWS * s;
         let band_count = h.div_ceil(band_rows).max(1);
         project(mesh, camera, s as f32, &mut self.screen);
-        self.bin(mesh, h, band_rows, band_count, background.is_some());
+        self.bin(mesh, h, band_rows, band_count);
         let mut out = RgbImage::new(camera.width, camera.height);
         let out_w = camera.width as usize;
         self.hits.clear();
@@ -145,7 +140,7 @@ impl Renderer {
         self.inv_z.clear();
         self.inv_z.resize(out_w * camera.height as usize, 0.0);
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
-        let (screen, bins, planes) = (&self.screen, &self.bins, &self.planes);
+        let (screen, bins) = (&self.screen, &self.bins);
         out.par_chunks_mut(band_pixels * 3)
             .zip(self.hits.par_chunks_mut(band_pixels))
             .zip(self.inv_z.par_chunks_mut(band_pixels))
@@ -180,7 +175,7 @@ impl Renderer {
                     };
                     let shading = background.map(|colour| Shading {
                         mesh,
-                        planes,
+                        screen,
                         background: colour.map(f32::from),
                     });
                     resolve(&target, shading.as_ref(), groups, resolved, out_w, s);
@@ -189,42 +184,28 @@ impl Renderer {
         out
     }
 
-    /// Groups the faces by the bands they may cover, chunk by chunk in
-    /// parallel; with `shade`, also sets up each such face's [`Plane`].
-    fn bin(
-        &mut self,
-        mesh: &RenderMesh,
-        h: usize,
-        band_rows: usize,
-        band_count: usize,
-        shade: bool,
-    ) {
+    /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
+    fn bin(&mut self, mesh: &RenderMesh, h: usize, band_rows: usize, band_count: usize) {
         let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
         self.bins.resize_with(chunks, Bins::default);
         self.band_of_row.clear();
         self.band_of_row
             .extend((0..h).map(|y| (y / band_rows) as u32));
-        self.planes.resize(mesh.faces.len(), Plane::default());
         let (screen, band_of_row) = (&self.screen, &self.band_of_row);
         mesh.faces
             .par_chunks(CHUNK_FACES)
             .zip(self.bins.par_iter_mut())
-            .zip(self.planes.par_chunks_mut(CHUNK_FACES))
             .enumerate()
-            .for_each(|(chunk, ((faces, bins), planes))| {
+            .for_each(|(chunk, (faces, bins))| {
                 bins.per_band.resize_with(band_count, Vec::new);
                 bins.per_band.iter_mut().for_each(Vec::clear);
-                let first = chunk * CHUNK_FACES;
+                let first = (chunk * CHUNK_FACES) as u32;
                 for (k, face) in faces.iter().enumerate() {
-                    let v = face.map(|i| screen[i as usize]);
-                    let Some((y0, y1)) = sample_rows(v, h) else {
+                    let Some((y0, y1)) = sample_rows(face.map(|i| screen[i as usize]), h) else {
                         continue;
                     };
                     for b in band_of_row[y0]..=band_of_row[y1] {
-                        bins.per_band[b as usize].push((first + k) as u32);
-                    }
-                    if shade {
-                        planes[k] = Plane::new(v, &mesh.paint[first + k]);
+                        bins.per_band[b as usize].push(first + k as u32);
                     }
                 }
             });
@@ -263,13 +244,7 @@ fn project(mesh: &RenderMesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVe
                 ScreenVertex::default()
             } else {
                 let fixed = [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32);
-                ScreenVertex {
-                    x,
-                    y,
-                    inv_z,
-                    photo_z: p[2],
-                    fixed,
-                }
+                ScreenVertex { x, y, inv_z, fixed }
             };
         });
 }
@@ -408,108 +383,10 @@ fn draw_triangle(v: [ScreenVertex; 3], id: u32, band: Band) {
     }
 }
 
-/// Where a triangle's colour comes from.
-#[derive(Clone, Copy, Default, PartialEq)]
-enum Source {
-    #[default]
-    Colours,
-    Atlas,
-    Photo,
-}
-
-/// A triangle's shading, set up once per frame: each attribute (colour
-/// channel, or texel u and v) at a screen point is a ratio of two planes,
-/// perspective-correct; the planes are taken relative to the triangle's
-/// first corner, where they stay precise.
-#[derive(Clone, Copy, Default)]
-struct Plane {
-    origin: [f32; 2],
-    /// Numerators of the three attributes, then their common denominator,
-    /// each as [value at `origin`, change per sample across, per sample down].
-    terms: [[f32; 3]; 4],
-    /// Texel bounds [u lo, u hi, v lo, v hi]: a texture read stays inside
-    /// the surface's own texels (see `Paint::Texture`).
-    bounds: [f32; 4],
-    source: Source,
-}
-
-impl Plane {
-    fn new(v: [ScreenVertex; 3], paint: &Paint) -> Plane {
-        let [a, b, c] = v;
-        // Edge functions (twice the signed areas opposite each corner) at
-        // corner a and their gradients; their weighted sum is the barycentric
-        // interpolation of any attribute.
-        let edges = [
-            [
-                (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x),
-                b.y - c.y,
-                c.x - b.x,
-            ],
-            [0.0, c.y - a.y, a.x - c.x],
-            [0.0, a.y - b.y, b.x - a.x],
-        ];
-        // Weight per corner: perspective-correct, and for textures also
-        // projective (texels lie on the photo's pixel grid, so u·z and z are
-        // linear over the triangle, z the depth in the photo's camera).
-        let weights = |textured: bool| {
-            v.map(|p| {
-                if textured {
-                    p.inv_z * p.photo_z
-                } else {
-                    p.inv_z
-                }
-            })
-        };
-        let (source, values, bounds) = match paint {
-            Paint::Colours(c) => (
-                Source::Colours,
-                c.map(|corner| corner.map(f32::from)),
-                [0.0; 4],
-            ),
-            Paint::Texture(uv) | Paint::Photo(uv) => {
-                let bound = |k: usize| {
-                    let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-                    let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-                    [lo, hi.max(lo)]
-                };
-                let [[u0, u1], [v0, v1]] = [bound(0), bound(1)];
-                let source = if matches!(paint, Paint::Photo(_)) {
-                    Source::Photo
-                } else {
-                    Source::Atlas
-                };
-                (source, uv.map(|[u, v]| [u, v, 0.0]), [u0, u1, v0, v1])
-            }
-        };
-        let w = weights(source != Source::Colours);
-        // Σ_i w_i · value_i · edge_i, per gradient term.
-        let term = |value: [f32; 3]| {
-            let (p, q, r) = (w[0] * value[0], w[1] * value[1], w[2] * value[2]);
-            [
-                p * edges[0][0] + q * edges[1][0] + r * edges[2][0],
-                p * edges[0][1] + q * edges[1][1] + r * edges[2][1],
-                p * edges[0][2] + q * edges[1][2] + r * edges[2][2],
-            ]
-        };
-        let channel = |k: usize| [values[0][k], values[1][k], values[2][k]];
-        Plane {
-            origin: [a.x, a.y],
-            terms: [
-                term(channel(0)),
-                term(channel(1)),
-                term(channel(2)),
-                term([1.0; 3]),
-            ],
-            bounds,
-            source,
-        }
-    }
-}
-
-/// What shading needs: the planes of this frame and the textures.
+/// What shading a triangle needs: its corners on screen and its paint.
 struct Shading<'a> {
     mesh: &'a RenderMesh,
-    planes: &'a [Plane],
+    screen: &'a [ScreenVertex],
     background: [f32; 3],
 }
 
@@ -517,18 +394,63 @@ impl Shading<'_> {
     /// Colour of triangle `t` at supersampled screen point (x, y), which lies inside it.
     // Hot: written without array `map`s, which the compiler leaves as calls here.
     fn colour(&self, t: u32, x: f32, y: f32) -> [f32; 3] {
-        let p = &self.planes[t as usize];
-        let (dx, dy) = (x - p.origin[0], y - p.origin[1]);
-        let at = |k: usize| p.terms[k][0] + p.terms[k][1] * dx + p.terms[k][2] * dy;
-        let norm = 1.0 / at(3);
-        let texture = match p.source {
-            Source::Colours => return [at(0) * norm, at(1) * norm, at(2) * norm],
-            Source::Atlas => self.mesh.atlas.texture(),
-            Source::Photo => &self.mesh.photo,
+        let [ia, ib, ic] = self.mesh.faces[t as usize];
+        let (a, b, c) = (
+            self.screen[ia as usize],
+            self.screen[ib as usize],
+            self.screen[ic as usize],
+        );
+        let e0 = (b.x - x) * (c.y - y) - (b.y - y) * (c.x - x);
+        let e1 = (c.x - x) * (a.y - y) - (c.y - y) * (a.x - x);
+        let e2 = (a.x - x) * (b.y - y) - (a.y - y) * (b.x - x);
+        // Perspective-correct weights (the area cancels out).
+        let (q0, q1, q2) = (e0 * a.inv_z, e1 * b.inv_z, e2 * c.inv_z);
+        let weights = |q0: f32, q1: f32, q2: f32| {
+            let norm = 1.0 / (q0 + q1 + q2);
+            [q0 * norm, q1 * norm, q2 * norm]
         };
-        let u = (at(0) * norm).max(p.bounds[0]).min(p.bounds[1]);
-        let v = (at(1) * norm).max(p.bounds[2]).min(p.bounds[3]);
-        bilinear(texture, u, v)
+        match &self.mesh.paint[t as usize] {
+            Paint::Colours(c) => {
+                let p = weights(q0, q1, q2);
+                let channel = |k: usize| {
+                    p[0] * f32::from(c[0][k])
+                        + p[1] * f32::from(c[1][k])
+                        + p[2] * f32::from(c[2][k])
+                };
+                [channel(0), channel(1), channel(2)]
+            }
+            Paint::Texture(uv) => {
+                self.textured(self.mesh.atlas.texture(), uv, [q0, q1, q2], [ia, ib, ic])
+            }
+            Paint::Photo(uv) => self.textured(&self.mesh.photo, uv, [q0, q1, q2], [ia, ib, ic]),
+        }
+    }
+
+    /// `texture` at the point of weights `q` (perspective-correct, unnormalised)
+    /// between corners at texel coordinates `uv`, of vertices `v`.
+    #[inline(always)]
+    fn textured(
+        &self,
+        texture: &RgbImage,
+        uv: &[[f32; 2]; 3],
+        q: [f32; 3],
+        v: [u32; 3],
+    ) -> [f32; 3] {
+        // Texels lie on the photo's pixel grid, so texture coordinates
+        // are projective, not linear, over a triangle: u·z and z are
+        // linear (z: depth in the photo's camera), and u is their ratio.
+        let z = |i: usize| self.mesh.positions[v[i] as usize][2];
+        let (q0, q1, q2) = (q[0] * z(0), q[1] * z(1), q[2] * z(2));
+        let norm = 1.0 / (q0 + q1 + q2);
+        let p = [q0 * norm, q1 * norm, q2 * norm];
+        let coordinate = |k: usize| {
+            let at = p[0] * uv[0][k] + p[1] * uv[1][k] + p[2] * uv[2][k];
+            // Held inside the surface's own texels (see `Paint::Texture`).
+            let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
+            let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
+            at.max(lo).min(hi.max(lo))
+        };
+        bilinear(texture, coordinate(0), coordinate(1))
     }
 }
 
