@@ -64,7 +64,7 @@ impl Layout {
     /// Places every fully linked cell and every other face of `mesh` (made by
     /// `build_mesh` from `ldi`, vertices in `order`) on the first page where
     /// its nodes' pixels are free or already theirs.
-    pub(crate) fn new(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
+    fn new(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
         let tiles_across = ldi.width.div_ceil(TILE);
         let mut layout = Layout {
             width: ldi.width,
@@ -144,8 +144,8 @@ impl Layout {
         (y / TILE) * self.tiles_across + x / TILE
     }
 
-    /// Position of canvas `pixel` within tile `tile`.
-    fn in_tile(&self, tile: usize, pixel: usize) -> (usize, usize) {
+    /// Position of canvas `pixel` within tile `tile` (up to TILE: the apron).
+    pub(crate) fn in_tile(&self, tile: usize, pixel: usize) -> (usize, usize) {
         let (x0, y0) = self.tiles[tile].origin;
         (pixel % self.width - x0, pixel / self.width - y0)
     }
@@ -200,7 +200,7 @@ impl Layout {
 
 /// Corners [top-left, top-right, bottom-left, bottom-right] of the cell whose
 /// top-left node is `v`, if all four of its sides are linked.
-pub(crate) fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
+fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
     let (r, d) = (ldi.links[v][RIGHT], ldi.links[v][DOWN]);
     if r == NONE || d == NONE {
         return None;
@@ -211,7 +211,7 @@ pub(crate) fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
 
 /// Whether a mesh face is one of the two triangles `build_mesh` makes of a
 /// fully linked cell (top-left [v, down, right] or bottom-right [q, up, left]).
-pub(crate) fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
+fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
     let l = &ldi.links[a as usize];
     if l[DOWN] == b && l[RIGHT] == c {
         return full_cell(ldi, a as usize).is_some();
@@ -279,9 +279,7 @@ impl Atlas {
     /// Where a corner's texel is in the atlas (texel units, centres at
     /// integers), in the slot of tile `unit` (from [`Layout::unit`]).
     pub(crate) fn texel(&self, (_, pixel): Corner, unit: usize) -> [f32; 2] {
-        let w = self.layout.width;
-        let (x0, y0) = self.layout.tiles[unit].origin;
-        let (x, y) = (pixel as usize % w - x0, pixel as usize / w - y0);
+        let (x, y) = self.layout.in_tile(unit, pixel as usize);
         [
             (unit % self.columns * SLOT + PADDING + x) as f32,
             (unit / self.columns * SLOT + PADDING + y) as f32,

@@ -146,16 +146,13 @@ impl Part {
         position: &impl Fn(u32) -> [f32; 3],
     ) -> Part {
         let layout = &atlas.layout;
-        let tile = &layout.tiles[unit];
         let mut part = Part::default();
         // Vertex per tile pixel (with the neighbours' first row and column).
         let mut vertex_of = [NONE; (TILE + 1) * (TILE + 1)];
         for &t in triangles {
             let nodes = t.map(|c| layout.node_of(c));
             let face = [0, 1, 2].map(|i| {
-                let pixel = t[i].1 as usize;
-                let x = pixel % layout.width() - tile.origin.0;
-                let y = pixel / layout.width() - tile.origin.1;
+                let (x, y) = layout.in_tile(unit, t[i].1 as usize);
                 part.vertex(&mut vertex_of[y * (TILE + 1) + x], nodes[i], position)
             });
             part.faces.push(face);
