@@ -1,11 +1,11 @@
 //! `photo3d bench`: seconds per stage, renderer frames per second, video
 //! encode time and peak memory for one photo at several sizes, each beside
 //! its ratio to the first (960 px) case and the pixel ratio. Depth is given
-//! (the classical estimate, computed once outside the timings), so the
-//! figures measure the pipeline, not the depth source.
+//! (the classical estimate or a disparity map, read once outside the
+//! timings), so the figures measure the pipeline, not the depth source.
 
 use crate::config::Config;
-use crate::depth::{classical_depth, DepthEstimate};
+use crate::depth::{classical_depth, depth_from_file, DepthEstimate, DepthKind, HolePolicy};
 use crate::error::Error;
 use crate::grid::resize_map;
 use crate::io::photo::load_photo;
@@ -99,9 +99,23 @@ impl Measurement {
 
 /// Runs `case` on `photo` in this process: builds the scene, renders `frames`
 /// frames of the first video's path, encodes them and writes that video once.
-pub fn measure(photo: &Path, case: Case, frames: usize) -> Result<Measurement, Error> {
+/// With `depth`, that disparity map (holes filled) instead of the classical estimate.
+pub fn measure(
+    photo: &Path,
+    depth: Option<&Path>,
+    case: Case,
+    frames: usize,
+) -> Result<Measurement, Error> {
     let mut rgb = load_photo(photo)?.rgb;
-    let mut depth: DepthEstimate = classical_depth(&rgb);
+    let mut depth: DepthEstimate = match depth {
+        Some(path) => depth_from_file(
+            path,
+            DepthKind::Disparity,
+            rgb.dimensions(),
+            HolePolicy::Fill,
+        )?,
+        None => classical_depth(&rgb),
+    };
     if let Some((w, h)) = case.photo_size {
         rgb = imageops::resize(&rgb, w, h, FilterType::Triangle);
         depth.map = resize_map(&depth.map, w, h);

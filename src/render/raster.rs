@@ -141,13 +141,14 @@ impl Renderer {
         self.inv_z.resize(out_w * camera.height as usize, 0.0);
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
         let (screen, bins) = (&self.screen, &self.bins);
+        let occluders = mesh.occluders;
         out.par_chunks_mut(band_pixels * 3)
             .zip(self.hits.par_chunks_mut(band_pixels))
             .zip(self.inv_z.par_chunks_mut(band_pixels))
             .enumerate()
             .for_each_init(
-                || (Vec::new(), Vec::new(), Vec::new()),
-                |(ids, depth, groups), (band, ((rows_out, hits), inv_z))| {
+                || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+                |(ids, depth, groups, farthest), (band, ((rows_out, hits), inv_z))| {
                     let y0 = band * band_rows;
                     let rows = band_rows.min(h - y0);
                     ids.clear();
@@ -161,12 +162,23 @@ impl Renderer {
                         y0,
                         rows,
                     };
-                    for chunk in bins {
-                        for &t in &chunk.per_band[band] {
-                            let face = mesh.faces[t as usize];
-                            let v = face.map(|i| screen[i as usize]);
-                            draw_triangle(v, t, target.reborrow());
+                    // Face ids ascend through the chunks, so the occluders come first.
+                    let mut tiles = None;
+                    for &t in bins.iter().flat_map(|chunk| &chunk.per_band[band]) {
+                        let face = mesh.faces[t as usize];
+                        let v = face.map(|i| screen[i as usize]);
+                        if t as usize >= occluders {
+                            let tiles = tiles.get_or_insert_with(|| {
+                                FarthestPerTile::of(&target, std::mem::take(farthest))
+                            });
+                            if tiles.hides(v, &target) {
+                                continue;
+                            }
                         }
+                        draw_triangle(v, t, target.reborrow());
+                    }
+                    if let Some(tiles) = tiles {
+                        *farthest = tiles.farthest;
                     }
                     let resolved = Resolved {
                         colour: rows_out,
@@ -322,6 +334,66 @@ impl Band<'_> {
             ..*self
         }
     }
+
+    /// First and last sample column and row (within the band) of triangle
+    /// `v`'s bounds, or None when they hold no sample of the band.
+    fn samples_under(&self, v: [ScreenVertex; 3]) -> Option<[i64; 4]> {
+        let [a, b, c] = v;
+        let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), self.w);
+        let y_lo = min3(a.y, b.y, c.y) - self.y0 as f32;
+        let y_hi = max3(a.y, b.y, c.y) - self.y0 as f32;
+        let (y0, y1) = sample_span(y_lo, y_hi, self.rows);
+        (x0 <= x1 && y0 <= y1).then_some([x0, x1, y0, y1])
+    }
+}
+
+/// Samples per side of the tiles over which drawn depth is summarised for culling.
+const CULL_TILE: usize = 8;
+
+/// Per tile of a band's samples, the smallest inverse depth drawn (0 where
+/// any sample is still empty): a triangle nearer nowhere than that is hidden.
+struct FarthestPerTile {
+    farthest: Vec<f32>,
+    columns: usize,
+}
+
+impl FarthestPerTile {
+    /// The tiles of `band` as drawn so far, in `buffer`'s storage.
+    fn of(band: &Band, mut buffer: Vec<f32>) -> FarthestPerTile {
+        let columns = band.w.div_ceil(CULL_TILE);
+        buffer.clear();
+        buffer.resize(columns * band.rows.div_ceil(CULL_TILE), f32::INFINITY);
+        for (y, row) in band.depth.chunks(band.w).enumerate() {
+            let tiles = &mut buffer[(y / CULL_TILE) * columns..][..columns];
+            for (tile, samples) in tiles.iter_mut().zip(row.chunks(CULL_TILE)) {
+                *tile = samples
+                    .iter()
+                    .fold(*tile, |m, &d| if d < m { d } else { m });
+            }
+        }
+        FarthestPerTile {
+            farthest: buffer,
+            columns,
+        }
+    }
+
+    /// Whether triangle `v` lies behind what is drawn in every tile its
+    /// bounds touch (inverse depth is linear on screen, so its nearest point
+    /// is a corner), or covers no sample of the band.
+    fn hides(&self, v: [ScreenVertex; 3], band: &Band) -> bool {
+        let Some([x0, x1, y0, y1]) = band.samples_under(v) else {
+            return true;
+        };
+        let [a, b, c] = v;
+        // A margin for the rounding of the depth stepped across the triangle.
+        let nearest = max3(a.inv_z, b.inv_z, c.inv_z) * (1.0 + 1e-5);
+        let (tx0, tx1) = (x0 as usize / CULL_TILE, x1 as usize / CULL_TILE);
+        (y0 as usize / CULL_TILE..=y1 as usize / CULL_TILE).all(|ty| {
+            self.farthest[ty * self.columns + tx0..=ty * self.columns + tx1]
+                .iter()
+                .all(|&d| d > nearest)
+        })
+    }
 }
 
 /// Edge function of the directed edge p→q at point s, in fixed point: twice
@@ -334,14 +406,10 @@ fn edge(p: [i64; 2], q: [i64; 2], s: [i64; 2]) -> i64 {
 /// Marks the samples of triangle `id` inside a band where it is the nearest
 /// surface. Samples on an edge belong to both triangles that share it.
 fn draw_triangle(v: [ScreenVertex; 3], id: u32, band: Band) {
-    let [a, b, c] = v;
-    let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), band.w);
-    let y_lo = min3(a.y, b.y, c.y) - band.y0 as f32;
-    let y_hi = max3(a.y, b.y, c.y) - band.y0 as f32;
-    let (y0, y1) = sample_span(y_lo, y_hi, band.rows);
-    if x0 > x1 || y0 > y1 {
+    let Some([x0, x1, y0, y1]) = band.samples_under(v) else {
         return;
-    }
+    };
+    let [a, b, c] = v;
     let fixed = |v: ScreenVertex| [i64::from(v.fixed[0]), i64::from(v.fixed[1])];
     let (pa, pb, pc) = (fixed(a), fixed(b), fixed(c));
     let area = edge(pa, pb, pc);
@@ -739,6 +807,64 @@ mod tests {
             assert!(rendered.contains(&0) && rendered.iter().any(|&h| h > 0));
             assert_eq!(renderer.cover(&mesh, &moved, samples), &rendered[..]);
         }
+    }
+
+    #[test]
+    fn faces_behind_the_occluders_are_culled_without_changing_the_frame() {
+        // A near square in front of a far grid that shows around it.
+        let (mut pos, mut col, mut faces) = square(2.0, 0.4, [250, 250, 250], 0);
+        let (p2, c2, f2) = grid(24, 1.5, 4.0);
+        let base = pos.len() as u32;
+        pos.extend(p2);
+        col.extend(c2);
+        faces.extend(f2.iter().map(|f| f.map(|v| v + base)));
+        let mut culled = mesh_of((pos, col, faces));
+        let plain = culled.clone();
+        culled.occluders = 2;
+        let moved = camera().posed([0.05, 0.03, 0.0], 1.0);
+        for samples in [1, 2] {
+            assert_eq!(
+                render(&culled, &moved, samples),
+                render(&plain, &moved, samples)
+            );
+        }
+    }
+
+    #[test]
+    fn a_face_is_hidden_only_behind_everything_drawn_under_it() {
+        let (w, rows) = (32, 16);
+        let mut ids = vec![0; w * rows];
+        // Inverse depth 0.5 drawn everywhere but the last tile column.
+        let mut depth: Vec<f32> = (0..w * rows)
+            .map(|i| if i % w < 24 { 0.5 } else { 0.0 })
+            .collect();
+        let band = Band {
+            ids: &mut ids,
+            depth: &mut depth,
+            w,
+            y0: 0,
+            rows,
+        };
+        let tiles = FarthestPerTile::of(&band, Vec::new());
+        let vertex = |x: f32, y: f32, inv_z: f32| ScreenVertex {
+            x,
+            y,
+            inv_z,
+            fixed: [0; 2],
+        };
+        let at = |x: f32, inv_z: f32| {
+            [
+                vertex(x, 2.0, inv_z),
+                vertex(x + 6.0, 2.0, inv_z),
+                vertex(x, 9.0, inv_z),
+            ]
+        };
+        assert!(tiles.hides(at(2.0, 0.25), &band));
+        assert!(!tiles.hides(at(2.0, 0.75), &band));
+        // Reaching into the empty tiles.
+        assert!(!tiles.hides(at(20.0, 0.25), &band));
+        // Below the band.
+        assert!(tiles.hides([vertex(2.0, 20.0, 1.0); 3], &band));
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub struct RenderMesh {
     pub atlas: Atlas,
     /// Where `Paint::Photo` reads (empty when no triangle does).
     pub photo: RgbImage,
+    /// Faces `0..occluders` are the photo's own surface, which hides most of
+    /// the rest: the renderer draws them first and skips later faces that
+    /// lie behind everything drawn where they fall.
+    pub occluders: usize,
 }
 
 impl RenderMesh {
@@ -63,6 +67,7 @@ impl RenderMesh {
                 .collect(),
             atlas: Atlas::default(),
             photo: RgbImage::new(0, 0),
+            occluders: 0,
         }
     }
 
@@ -93,13 +98,27 @@ impl RenderMesh {
             paint: Vec::new(),
             atlas: Atlas::default(),
             photo: photo.map(|p| p.image).unwrap_or_default(),
+            occluders: 0,
         };
-        for part in std::iter::once(lone).chain(tiles) {
-            let base = out.positions.len() as u32;
-            out.positions.extend(part.positions);
-            out.faces
-                .extend(part.faces.iter().map(|f| f.map(|v| v + base)));
-            out.paint.extend(part.paint);
+        let parts: Vec<Part> = std::iter::once(lone).chain(tiles).collect();
+        let mut bases = Vec::with_capacity(parts.len());
+        for part in &parts {
+            bases.push(out.positions.len() as u32);
+            out.positions.extend(&part.positions);
+        }
+        // The photo's own surface first, then the rest, each in part order.
+        for front in [true, false] {
+            for (part, &base) in parts.iter().zip(&bases) {
+                for (k, face) in part.faces.iter().enumerate() {
+                    if part.front[k] == front {
+                        out.faces.push(face.map(|v| v + base));
+                        out.paint.push(part.paint[k]);
+                    }
+                }
+            }
+            if front {
+                out.occluders = out.faces.len();
+            }
         }
         drop(triangles);
         out.atlas = atlas;
@@ -113,6 +132,8 @@ struct Part {
     positions: Vec<[f32; 3]>,
     faces: Vec<[u32; 3]>,
     paint: Vec<Paint>,
+    /// Per face: whether its corners are all the photo's own pixels.
+    front: Vec<bool>,
 }
 
 impl Part {
@@ -128,9 +149,12 @@ impl Part {
         for &t in triangles {
             let nodes = t.map(|c| layout.node_of(c));
             let face = nodes.map(|n| part.vertex(vertex_of.entry(n).or_insert(NONE), n, position));
-            part.faces.push(face);
-            part.paint
-                .push(Paint::Colours(nodes.map(|n| ldi.colour[n as usize])));
+            part.push(
+                ldi,
+                face,
+                nodes,
+                Paint::Colours(nodes.map(|n| ldi.colour[n as usize])),
+            );
         }
         part
     }
@@ -155,11 +179,10 @@ impl Part {
                 let (x, y) = layout.in_tile(unit, t[i].1 as usize);
                 part.vertex(&mut vertex_of[y * (TILE + 1) + x], nodes[i], position)
             });
-            part.faces.push(face);
             // Where a corner's vertex moved to its pixel's border, so does
             // its texture coordinate: the texture follows the geometry.
             let offsets = nodes.map(|n| edge_offset(&ldi.links[n as usize]));
-            part.paint.push(match photo {
+            let paint = match photo {
                 Some(photo) if photo.holds(ldi, layout, &t) => {
                     Paint::Photo([0, 1, 2].map(|i| photo.texel(t[i].1 as usize, offsets[i])))
                 }
@@ -167,9 +190,21 @@ impl Part {
                     let [u, v] = atlas.texel(t[i], unit);
                     [u + offsets[i][0], v + offsets[i][1]]
                 })),
-            });
+            };
+            part.push(ldi, face, nodes, paint);
         }
         part
+    }
+
+    /// Adds face `face` of LDI nodes `nodes`, painted with `paint`.
+    fn push(&mut self, ldi: &Ldi, face: [u32; 3], nodes: [u32; 3], paint: Paint) {
+        self.faces.push(face);
+        self.paint.push(paint);
+        self.front.push(
+            nodes
+                .iter()
+                .all(|&n| ldi.origin[n as usize] == origin::ORIGINAL),
+        );
     }
 
     /// The vertex of `node` held in `slot`, made on first use.

@@ -36,6 +36,11 @@ pub(crate) struct BenchArgs {
     /// Frames rendered at the large sizes (figures are per frame).
     #[arg(long, default_value_t = 12)]
     pub(crate) large_frames: usize,
+    /// A disparity map for the photo (NaN and infinite values filled), used
+    /// instead of the classical estimate: a real depth map makes a much
+    /// larger layered mesh than a smooth estimate.
+    #[arg(long)]
+    pub(crate) depth: Option<PathBuf>,
     /// Run only this case in this process and print its measurement as JSON.
     #[arg(long, hide = true)]
     pub(crate) case: Option<usize>,

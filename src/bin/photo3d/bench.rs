@@ -11,9 +11,11 @@ use std::process::ExitCode;
 pub(crate) fn bench(args: BenchArgs) -> ExitCode {
     let result = match args.case {
         Some(index) => match cases(true).get(index) {
-            Some(&case) => measure(&args.photo, case, args.frames).and_then(|m| {
-                serde_json::to_string(&m).map_err(|e| photo3d::Error::output(Path::new("-"), e))
-            }),
+            Some(&case) => {
+                measure(&args.photo, args.depth.as_deref(), case, args.frames).and_then(|m| {
+                    serde_json::to_string(&m).map_err(|e| photo3d::Error::output(Path::new("-"), e))
+                })
+            }
             None => Err(photo3d::Error::input(&args.photo, "no such benchmark case")),
         }
         .map(|json| println!("{json}")),
@@ -21,8 +23,11 @@ pub(crate) fn bench(args: BenchArgs) -> ExitCode {
             .map_err(|e| photo3d::Error::input(Path::new("photo3d"), e))
             .and_then(|exe| {
                 eprintln!(
-                    "photo3d bench: {}, {} threads",
+                    "photo3d bench: {}{}, {} threads",
                     args.photo.display(),
+                    args.depth
+                        .as_ref()
+                        .map_or(String::new(), |d| format!(" with {}", d.display())),
                     rayon::current_num_threads()
                 );
                 let mut results = Vec::new();
@@ -32,7 +37,7 @@ pub(crate) fn bench(args: BenchArgs) -> ExitCode {
                     } else {
                         args.large_frames
                     };
-                    let m = measure_in_child(&exe, &args.photo, index, frames)?;
+                    let m = measure_in_child(&exe, &args, index, frames)?;
                     if let Some(note) = &m.encode_note {
                         eprintln!("case {index}: no encode figure: {note}");
                     }
@@ -49,13 +54,17 @@ pub(crate) fn bench(args: BenchArgs) -> ExitCode {
 /// so its peak memory is its own, and reads the measurement it prints.
 fn measure_in_child(
     exe: &Path,
-    photo: &Path,
+    args: &BenchArgs,
     index: usize,
     frames: usize,
 ) -> Result<Measurement, Error> {
-    let output = std::process::Command::new(exe)
-        .arg("bench")
-        .arg(photo)
+    let photo = &args.photo;
+    let mut command = std::process::Command::new(exe);
+    command.arg("bench").arg(photo);
+    if let Some(depth) = &args.depth {
+        command.arg("--depth").arg(depth);
+    }
+    let output = command
         .args([
             "--case",
             &index.to_string(),
