@@ -31,8 +31,8 @@ const SEARCH_HOLE_SIDE: usize = 2;
 /// smaller than a full-size one, which covers what lies between.
 const SEARCH_STRIDE: usize = 4;
 
-/// Bisection steps below the full amount: the answer is within 1/64.
-const SEARCH_STEPS: usize = 6;
+/// The answer is a multiple of 1/`SEARCH_GRID`.
+const SEARCH_GRID: u32 = 64;
 
 /// True when some `side`×`side` square of `hits` (row-major, `width` wide) is all zero.
 pub fn has_hole(hits: &[u16], width: usize, side: usize) -> bool {
@@ -73,35 +73,81 @@ fn shrunk(camera: &Camera, divisor: u32) -> Camera {
     }
 }
 
-/// True when no sampled camera of `cameras` sees a hole (cheap
-/// low-resolution renders of every `SEARCH_STRIDE`-th frame and the last).
-fn all_covered(renderer: &mut Renderer, mesh: &RenderMesh, cameras: &[Camera]) -> bool {
-    let last = cameras.len().saturating_sub(1);
-    let mut sampled = (0..cameras.len()).filter(|k| k % SEARCH_STRIDE == 0 || *k == last);
-    sampled.all(|k| {
-        let small = shrunk(&cameras[k], SEARCH_DIVISOR);
-        let hits = renderer.cover(mesh, &small, 1);
-        !has_hole(hits, small.width as usize, SEARCH_HOLE_SIDE)
-    })
+/// Whether one frame of a path, at one scale, is free of holes (a cheap
+/// low-resolution render).
+struct FrameCheck<'a> {
+    renderer: Renderer,
+    mesh: &'a RenderMesh,
+    cameras: &'a dyn Fn(f32) -> Vec<Camera>,
 }
 
-/// The largest scale in [0, 1] of a path's motion for which no frame has a
-/// hole, by bisection; `cameras(scale)` gives the path's frames at a scale.
-pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
-    let mut renderer = Renderer::default();
-    if all_covered(&mut renderer, mesh, &cameras(1.0)) {
-        return 1.0;
+impl FrameCheck<'_> {
+    fn covered(&mut self, frame: usize, grid_scale: u32) -> bool {
+        let camera = (self.cameras)(grid_scale as f32 / SEARCH_GRID as f32)[frame];
+        let small = shrunk(&camera, SEARCH_DIVISOR);
+        let hits = self.renderer.cover(self.mesh, &small, 1);
+        !has_hole(hits, small.width as usize, SEARCH_HOLE_SIDE)
     }
-    let (mut lo, mut hi) = (0.0f32, 1.0f32);
-    for _ in 0..SEARCH_STEPS {
-        let mid = (lo + hi) / 2.0;
-        if all_covered(&mut renderer, mesh, &cameras(mid)) {
-            lo = mid;
-        } else {
-            hi = mid;
+
+    /// The largest grid scale below `failing` at which `frame` is covered.
+    fn bisect(&mut self, frame: usize, failing: u32) -> u32 {
+        let (mut lo, mut hi) = (0, failing);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if self.covered(frame, mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+}
+
+/// The largest scale in [0, 1] (a multiple of 1/64) of a path's motion for
+/// which no frame has a hole; `cameras(scale)` gives the path's frames at a
+/// scale. A frame's hole grows with the motion, so the answer is the least
+/// of the frames' own answers: each sampled frame is checked at the answer
+/// so far and, where it shows a hole, bisected alone below it. The frames
+/// that move farthest go first, as they usually set the answer; frames
+/// passed at a larger scale are checked again at the final one.
+pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
+    let full = cameras(1.0);
+    let last = full.len().saturating_sub(1);
+    let mut order: Vec<usize> = (0..full.len())
+        .filter(|k| k % SEARCH_STRIDE == 0 || *k == last)
+        .collect();
+    let reach = |k: &usize| {
+        let [x, y, z] = full[*k].translation;
+        x * x + y * y + z * z
+    };
+    order.sort_by(|a, b| reach(b).total_cmp(&reach(a)));
+
+    let mut check = FrameCheck {
+        renderer: Renderer::default(),
+        mesh,
+        cameras,
+    };
+    let mut scale = SEARCH_GRID;
+    let mut passed_at = vec![None; full.len()];
+    loop {
+        let before = scale;
+        for &k in &order {
+            if scale == 0 {
+                return 0.0;
+            }
+            if passed_at[k] == Some(scale) {
+                continue;
+            }
+            if !check.covered(k, scale) {
+                scale = check.bisect(k, scale);
+            }
+            passed_at[k] = Some(scale);
+        }
+        if scale == before {
+            return scale as f32 / SEARCH_GRID as f32;
         }
     }
-    lo
 }
 
 #[cfg(test)]
