@@ -167,15 +167,18 @@ impl Renderer {
                     for &t in bins.iter().flat_map(|chunk| &chunk.per_band[band]) {
                         let face = mesh.faces[t as usize];
                         let v = face.map(|i| screen[i as usize]);
+                        let Some(bounds) = target.samples_under(v) else {
+                            continue;
+                        };
                         if t as usize >= occluders {
                             let tiles = tiles.get_or_insert_with(|| {
                                 FarthestPerTile::of(&target, std::mem::take(farthest))
                             });
-                            if tiles.hides(v, &target) {
+                            if tiles.hides(v, bounds) {
                                 continue;
                             }
                         }
-                        draw_triangle(v, t, target.reborrow());
+                        draw_triangle(v, t, bounds, target.reborrow());
                     }
                     if let Some(tiles) = tiles {
                         *farthest = tiles.farthest;
@@ -377,13 +380,11 @@ impl FarthestPerTile {
         }
     }
 
-    /// Whether triangle `v` lies behind what is drawn in every tile its
-    /// bounds touch (inverse depth is linear on screen, so its nearest point
-    /// is a corner), or covers no sample of the band.
-    fn hides(&self, v: [ScreenVertex; 3], band: &Band) -> bool {
-        let Some([x0, x1, y0, y1]) = band.samples_under(v) else {
-            return true;
-        };
+    /// Whether triangle `v`, over the band's samples `bounds`
+    /// (`Band::samples_under`), lies behind what is drawn in every tile they
+    /// touch (inverse depth is linear on screen, so its nearest point is a
+    /// corner).
+    fn hides(&self, v: [ScreenVertex; 3], [x0, x1, y0, y1]: [i64; 4]) -> bool {
         let [a, b, c] = v;
         // A margin for the rounding of the depth stepped across the triangle.
         let nearest = max3(a.inv_z, b.inv_z, c.inv_z) * (1.0 + 1e-5);
@@ -405,10 +406,8 @@ fn edge(p: [i64; 2], q: [i64; 2], s: [i64; 2]) -> i64 {
 
 /// Marks the samples of triangle `id` inside a band where it is the nearest
 /// surface. Samples on an edge belong to both triangles that share it.
-fn draw_triangle(v: [ScreenVertex; 3], id: u32, band: Band) {
-    let Some([x0, x1, y0, y1]) = band.samples_under(v) else {
-        return;
-    };
+/// `bounds`: the band's samples under the triangle (`Band::samples_under`).
+fn draw_triangle(v: [ScreenVertex; 3], id: u32, [x0, x1, y0, y1]: [i64; 4], band: Band) {
     let [a, b, c] = v;
     let fixed = |v: ScreenVertex| [i64::from(v.fixed[0]), i64::from(v.fixed[1])];
     let (pa, pb, pc) = (fixed(a), fixed(b), fixed(c));
@@ -859,12 +858,13 @@ mod tests {
                 vertex(x, 9.0, inv_z),
             ]
         };
-        assert!(tiles.hides(at(2.0, 0.25), &band));
-        assert!(!tiles.hides(at(2.0, 0.75), &band));
+        let hidden = |v: [ScreenVertex; 3]| tiles.hides(v, band.samples_under(v).unwrap());
+        assert!(hidden(at(2.0, 0.25)));
+        assert!(!hidden(at(2.0, 0.75)));
         // Reaching into the empty tiles.
-        assert!(!tiles.hides(at(20.0, 0.25), &band));
-        // Below the band.
-        assert!(tiles.hides([vertex(2.0, 20.0, 1.0); 3], &band));
+        assert!(!hidden(at(20.0, 0.25)));
+        // Below the band: no sample to draw.
+        assert!(band.samples_under([vertex(2.0, 20.0, 1.0); 3]).is_none());
     }
 
     #[test]
