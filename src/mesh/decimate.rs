@@ -45,20 +45,45 @@ pub(crate) fn decimate<'a>(
     k: &Intrinsics,
     max_triangles: usize,
 ) -> Triangles<'a> {
+    let fits = |t: &Triangles| t.len() <= max_triangles;
     // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
-    let mut tol = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
-    let mut doublings = 0;
-    loop {
+    let finest = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
+    let triangles = triangulate(ldi, layout, finest);
+    if fits(&triangles) {
+        return triangles;
+    }
+    // A block's fit stays within the inverse depths of its corners, so past
+    // this tolerance every block passes it and only the slack holds merges
+    // back. The count falls as the tolerance grows: when even this one
+    // misses the budget, no finite tolerance meets it.
+    let flat_anyway = 2.0 * inverse_depth_span(ldi);
+    if finest >= flat_anyway || !fits(&triangulate(ldi, layout, flat_anyway)) {
+        return triangulate(ldi, layout, f32::INFINITY);
+    }
+    let mut tol = finest;
+    for _ in 0..MAX_DOUBLINGS {
+        tol *= 2.0;
         let triangles = triangulate(ldi, layout, tol);
-        if triangles.len() <= max_triangles || tol.is_infinite() {
+        if fits(&triangles) {
             return triangles;
         }
-        doublings += 1;
-        tol = if doublings >= MAX_DOUBLINGS {
-            f32::INFINITY
-        } else {
-            tol * 2.0
-        };
+    }
+    triangulate(ldi, layout, f32::INFINITY)
+}
+
+/// Largest minus smallest inverse depth of the LDI's nodes (0 when empty).
+fn inverse_depth_span(ldi: &Ldi) -> f32 {
+    let (lo, hi) = ldi
+        .depth
+        .iter()
+        .map(|d| 1.0 / d)
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo <= hi {
+        hi - lo
+    } else {
+        0.0
     }
 }
 

@@ -251,4 +251,27 @@ mod tests {
         let area = screen_area(glb_triangles(&parse(&merged.bytes)), &k);
         assert!((area - 65.0 * 49.0).abs() < 1e-1, "area {area}");
     }
+
+    #[test]
+    fn a_budget_a_finite_tolerance_meets_is_not_merged_further() {
+        let (w, h) = (65, 49);
+        // A bowl: flat enough for blocks to grow as the tolerance does.
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as f32 - 32.0, (i / w) as f32 - 24.0);
+                2.0 + (x * x + y * y) / 40.0
+            })
+            .collect();
+        let ldi = ldi_of(&depth, w, h, f32::INFINITY);
+        let k = Intrinsics::reference((65, 49), (65, 49));
+        let mesh = build_mesh(&ldi, &k, (65, 49));
+        let finest = encode(&ldi, &mesh, &k, usize::MAX).triangles;
+        let coarsest = encode(&ldi, &mesh, &k, 1).triangles;
+        let budget = finest - 1;
+        let merged = encode(&ldi, &mesh, &k, budget).triangles;
+        assert!(
+            coarsest < merged && merged <= budget,
+            "{coarsest} < {merged} <= {budget} (finest {finest})"
+        );
+    }
 }
