@@ -79,12 +79,17 @@ struct FrameCheck<'a> {
     renderer: Renderer,
     mesh: &'a RenderMesh,
     cameras: &'a dyn Fn(f32) -> Vec<Camera>,
+    /// The path's frames at the grid scale checked last.
+    scaled: (u32, Vec<Camera>),
 }
 
 impl FrameCheck<'_> {
     fn covered(&mut self, frame: usize, grid_scale: u32) -> bool {
-        let camera = (self.cameras)(grid_scale as f32 / SEARCH_GRID as f32)[frame];
-        let small = shrunk(&camera, SEARCH_DIVISOR);
+        if self.scaled.0 != grid_scale {
+            let scale = grid_scale as f32 / SEARCH_GRID as f32;
+            self.scaled = (grid_scale, (self.cameras)(scale));
+        }
+        let small = shrunk(&self.scaled.1[frame], SEARCH_DIVISOR);
         let hits = self.renderer.cover(self.mesh, &small, 1);
         !has_hole(hits, small.width as usize, SEARCH_HOLE_SIDE)
     }
@@ -106,15 +111,16 @@ impl FrameCheck<'_> {
 
 /// The largest scale in [0, 1] (a multiple of 1/64) of a path's motion for
 /// which no frame has a hole; `cameras(scale)` gives the path's frames at a
-/// scale. A frame's hole grows with the motion, so the answer is the least
-/// of the frames' own answers: each sampled frame is checked at the answer
+/// scale. A frame's hole mostly grows with the motion, so the answer is
+/// taken as the least of the frames' own answers: each sampled frame is checked at the answer
 /// so far and, where it shows a hole, bisected alone below it. The frames
 /// that move farthest go first, as they usually set the answer; frames
 /// passed at a larger scale are checked again at the final one.
 pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
     let full = cameras(1.0);
-    let last = full.len().saturating_sub(1);
-    let mut order: Vec<usize> = (0..full.len())
+    let frames = full.len();
+    let last = frames.saturating_sub(1);
+    let mut order: Vec<usize> = (0..frames)
         .filter(|k| k % SEARCH_STRIDE == 0 || *k == last)
         .collect();
     let reach = |k: &usize| {
@@ -127,9 +133,10 @@ pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f3
         renderer: Renderer::default(),
         mesh,
         cameras,
+        scaled: (SEARCH_GRID, full),
     };
     let mut scale = SEARCH_GRID;
-    let mut passed_at = vec![None; full.len()];
+    let mut passed_at = vec![None; frames];
     loop {
         let before = scale;
         for &k in &order {
