@@ -46,8 +46,7 @@ pub(crate) fn decimate<'a>(
     max_triangles: usize,
 ) -> Triangles<'a> {
     let fits = |t: &Triangles| t.len() <= max_triangles;
-    // Inverse depth error that moves a point by PIXEL_ERROR at the largest shift.
-    let finest = PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT);
+    let finest = finest_tolerance(k);
     let triangles = triangulate(ldi, layout, finest);
     if fits(&triangles) {
         return triangles;
@@ -69,6 +68,12 @@ pub(crate) fn decimate<'a>(
         }
     }
     triangulate(ldi, layout, f32::INFINITY)
+}
+
+/// The inverse-depth error that moves a point by `PIXEL_ERROR` at the
+/// largest shift: how far a block of the render mesh may depart from its nodes.
+pub(crate) fn finest_tolerance(k: &Intrinsics) -> f32 {
+    PIXEL_ERROR / (k.fx.max(k.fy) * MAX_SHIFT)
 }
 
 /// Largest minus smallest inverse depth of the LDI's nodes (0 when empty).

@@ -5,6 +5,7 @@ pub mod holes;
 pub mod parallax;
 pub mod path;
 pub mod raster;
+pub mod reveal;
 pub mod surface;
 
 pub use camera::{dolly_zoom, Camera};

@@ -131,8 +131,14 @@ impl Renderer {
         let (w, h) = (camera.width as usize * s, camera.height as usize * s);
         let band_rows = BAND_OUT_ROWS * s;
         let band_count = h.div_ceil(band_rows).max(1);
-        project(mesh, camera, s as f32, &mut self.screen);
-        self.bin(mesh, h, band_rows, band_count);
+        let (faces, vertices) = mesh.drawn(camera);
+        project(
+            &mesh.positions[..vertices],
+            camera,
+            s as f32,
+            &mut self.screen,
+        );
+        self.bin(&mesh.faces[..faces], h, band_rows, band_count);
         let mut out = RgbImage::new(camera.width, camera.height);
         let out_w = camera.width as usize;
         self.hits.clear();
@@ -199,15 +205,15 @@ impl Renderer {
         out
     }
 
-    /// Groups the faces by the bands they may cover, chunk by chunk in parallel.
-    fn bin(&mut self, mesh: &RenderMesh, h: usize, band_rows: usize, band_count: usize) {
-        let chunks = mesh.faces.len().div_ceil(CHUNK_FACES);
+    /// Groups `faces` by the bands they may cover, chunk by chunk in parallel.
+    fn bin(&mut self, faces: &[[u32; 3]], h: usize, band_rows: usize, band_count: usize) {
+        let chunks = faces.len().div_ceil(CHUNK_FACES);
         self.bins.resize_with(chunks, Bins::default);
         self.band_of_row.clear();
         self.band_of_row
             .extend((0..h).map(|y| (y / band_rows) as u32));
         let (screen, band_of_row) = (&self.screen, &self.band_of_row);
-        mesh.faces
+        faces
             .par_chunks(CHUNK_FACES)
             .zip(self.bins.par_iter_mut())
             .enumerate()
@@ -235,13 +241,13 @@ fn samples_per_side(samples: u32) -> u32 {
 /// Projects vertices to supersampled pixel coordinates; vertices behind the
 /// near plane or off any finite position get inv_z = 0, and their triangles
 /// are skipped.
-fn project(mesh: &RenderMesh, camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
+fn project(positions: &[[f32; 3]], camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
     let (t, r) = (camera.translation, camera.rotation);
     let identity = r == super::camera::IDENTITY;
-    screen.resize(mesh.positions.len(), ScreenVertex::default());
+    screen.resize(positions.len(), ScreenVertex::default());
     screen
         .par_iter_mut()
-        .zip(mesh.positions.par_iter())
+        .zip(positions.par_iter())
         .for_each(|(v, p)| {
             let c = [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
             // The identity skips the products so that unrotated views stay bit-exact.

@@ -4,9 +4,11 @@
 //! Far fewer triangles to set up per frame; the same picture, since a block's
 //! texture holds exactly the node colours its cells carried.
 
+use super::camera::Camera;
+use super::reveal::{node_needs, Reach};
 use crate::ldi::{origin, Ldi, NONE};
 use crate::mesh::atlas::{Atlas, Corner, Layout, TILE};
-use crate::mesh::decimate::decimate;
+use crate::mesh::decimate::{decimate, finest_tolerance};
 use crate::mesh::{edge_offset, vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
 use image::RgbImage;
@@ -52,6 +54,14 @@ pub struct RenderMesh {
     /// the rest: the renderer draws them first and skips later faces that
     /// lie behind everything drawn where they fall.
     pub occluders: usize,
+    /// Per face, ascending: the reach a camera needs before the face can
+    /// show (see [`super::reveal`]); empty when every face is always drawn.
+    pub needs: Vec<f32>,
+    /// Per face: how many vertices the faces up to it use (vertices are
+    /// numbered by first use).
+    pub vertex_end: Vec<u32>,
+    /// What a camera's reach is measured against.
+    pub reach: Reach,
 }
 
 impl RenderMesh {
@@ -68,7 +78,22 @@ impl RenderMesh {
             atlas: Atlas::default(),
             photo: RgbImage::new(0, 0),
             occluders: 0,
+            needs: Vec::new(),
+            vertex_end: Vec::new(),
+            reach: Reach::default(),
         }
+    }
+
+    /// How many faces and vertices, from the first, `camera` may see: the
+    /// faces that need more reach than it has are hidden from it.
+    pub fn drawn(&self, camera: &Camera) -> (usize, usize) {
+        if self.needs.is_empty() {
+            return (self.faces.len(), self.positions.len());
+        }
+        let reach = self.reach.of(camera);
+        let faces = self.needs.partition_point(|&need| need <= reach);
+        let vertices = faces.checked_sub(1).map_or(0, |last| self.vertex_end[last]);
+        (faces, vertices as usize)
     }
 
     /// The decimated mesh of `mesh` (made by `build_mesh` from `ldi`): merged
@@ -83,46 +108,146 @@ impl RenderMesh {
         };
         let vertex_of_node = vertex_of_node(ldi, &vertex_nodes(ldi));
         let position = |node: u32| mesh.positions[vertex_of_node[node as usize] as usize];
+        let (node_needs, reach) = node_needs(ldi, k, finest_tolerance(k));
+        let needs = Needs {
+            layout: &atlas.layout,
+            of_node: &node_needs,
+        };
         // No triangle budget: the finest tolerance only.
         let triangles = decimate(ldi, &atlas.layout, k, usize::MAX);
         // Parts made in parallel, tile by tile; a vertex on a tile's border is
         // repeated in each tile that uses it (same position: no crack).
-        let lone = Part::coloured(ldi, &atlas.layout, triangles.lone, &position);
+        let lone = Part::coloured(ldi, &needs, triangles.lone, &position);
         let photo_of = photo.as_ref().map(|p| PhotoMap::new(ldi, p));
         let tiles: Vec<Part> = (triangles.blocks.par_iter().enumerate())
-            .map(|(unit, ts)| Part::textured(ldi, &atlas, photo_of.as_ref(), unit, ts, &position))
+            .map(|(unit, ts)| {
+                Part::textured(ldi, &atlas, &needs, photo_of.as_ref(), unit, ts, &position)
+            })
             .collect();
-        let mut out = RenderMesh {
-            positions: Vec::new(),
-            faces: Vec::new(),
-            paint: Vec::new(),
-            atlas: Atlas::default(),
-            photo: photo.map(|p| p.image).unwrap_or_default(),
-            occluders: 0,
-        };
         let parts: Vec<Part> = std::iter::once(lone).chain(tiles).collect();
-        let mut bases = Vec::with_capacity(parts.len());
-        for part in &parts {
-            bases.push(out.positions.len() as u32);
-            out.positions.extend(&part.positions);
+        drop(triangles);
+        let mut out = assemble(&parts);
+        out.reach = reach;
+        out.atlas = atlas;
+        out.photo = photo.map(|p| p.image).unwrap_or_default();
+        out
+    }
+}
+
+/// One render mesh of `parts`: the photo's own surface first, then the rest
+/// by the reach they need, in steps of [`NEED_STEP`] (each step in part order,
+/// which keeps nearby faces together); vertices numbered by first use.
+fn assemble(parts: &[Part]) -> RenderMesh {
+    let mut steps: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut front = Vec::new();
+    for (p, part) in parts.iter().enumerate() {
+        for (k, &need) in part.need.iter().enumerate() {
+            if part.front[k] {
+                front.push((p as u32, k as u32));
+            } else {
+                let step = need_step(need);
+                if steps.len() <= step {
+                    steps.resize_with(step + 1, Vec::new);
+                }
+                steps[step].push((p as u32, k as u32));
+            }
         }
-        // The photo's own surface first, then the rest, each in part order.
-        for front in [true, false] {
-            for (part, &base) in parts.iter().zip(&bases) {
-                for (k, face) in part.faces.iter().enumerate() {
-                    if part.front[k] == front {
-                        out.faces.push(face.map(|v| v + base));
-                        out.paint.push(part.paint[k]);
-                    }
+    }
+    let occluders = front.len();
+    let order = std::iter::once((0, front))
+        .chain(steps.into_iter().enumerate())
+        .flat_map(|(step, faces)| faces.into_iter().map(move |f| (step, f)));
+    let bases: Vec<usize> = parts
+        .iter()
+        .scan(0, |base, part| {
+            let first = *base;
+            *base += part.positions.len();
+            Some(first)
+        })
+        .collect();
+    let mut new_index = vec![
+        NONE;
+        bases
+            .last()
+            .map_or(0, |b| b + parts[parts.len() - 1].positions.len())
+    ];
+    let faces = parts.iter().map(|p| p.faces.len()).sum();
+    let mut out = RenderMesh {
+        positions: Vec::new(),
+        faces: Vec::with_capacity(faces),
+        paint: Vec::with_capacity(faces),
+        atlas: Atlas::default(),
+        photo: RgbImage::new(0, 0),
+        occluders,
+        needs: Vec::with_capacity(faces),
+        vertex_end: Vec::with_capacity(faces),
+        reach: Reach::default(),
+    };
+    for (step, (p, k)) in order {
+        let (part, base) = (&parts[p as usize], bases[p as usize]);
+        let face = part.faces[k as usize].map(|v| {
+            let slot = &mut new_index[base + v as usize];
+            if *slot == NONE {
+                *slot = out.positions.len() as u32;
+                out.positions.push(part.positions[v as usize]);
+            }
+            *slot
+        });
+        out.faces.push(face);
+        out.paint.push(part.paint[k as usize]);
+        out.needs.push(step_need(step));
+        out.vertex_end.push(out.positions.len() as u32);
+    }
+    out
+}
+
+/// Ratio of successive steps of need that `assemble` sorts faces into.
+const NEED_STEP: f32 = 1.25;
+
+/// The step of need `need`: 0 below 1, then one per factor of NEED_STEP.
+fn need_step(need: f32) -> usize {
+    if need < 1.0 {
+        0
+    } else {
+        (need.ln() / NEED_STEP.ln()).min(200.0) as usize + 1
+    }
+}
+
+/// The least need of a face in `step` (a face is drawn when its step's
+/// least need is within reach).
+fn step_need(step: usize) -> f32 {
+    if step == 0 {
+        0.0
+    } else {
+        NEED_STEP.powi(step as i32 - 1)
+    }
+}
+
+/// The reach each face needs: the least of its nodes' on its page.
+struct Needs<'a> {
+    layout: &'a Layout,
+    of_node: &'a [f32],
+}
+
+impl Needs<'_> {
+    /// The least need of the page's nodes within triangle `t`'s pixel
+    /// bounds (every node of a block's surface under it, and maybe a few more).
+    fn of(&self, t: &[Corner; 3]) -> f32 {
+        let w = self.layout.width();
+        let xs = t.map(|c| c.1 as usize % w);
+        let ys = t.map(|c| c.1 as usize / w);
+        let (x0, x1) = (xs[0].min(xs[1]).min(xs[2]), xs[0].max(xs[1]).max(xs[2]));
+        let (y0, y1) = (ys[0].min(ys[1]).min(ys[2]), ys[0].max(ys[1]).max(ys[2]));
+        let mut least = f32::INFINITY;
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let n = self.layout.node(t[0].0, x, y);
+                if n != NONE {
+                    least = least.min(self.of_node[n as usize]);
                 }
             }
-            if front {
-                out.occluders = out.faces.len();
-            }
         }
-        drop(triangles);
-        out.atlas = atlas;
-        out
+        least
     }
 }
 
@@ -134,27 +259,25 @@ struct Part {
     paint: Vec<Paint>,
     /// Per face: whether its corners are all the photo's own pixels.
     front: Vec<bool>,
+    /// Per face: the reach a camera needs before it can show.
+    need: Vec<f32>,
 }
 
 impl Part {
     /// Faces along cuts with their nodes' colours.
     fn coloured(
         ldi: &Ldi,
-        layout: &Layout,
+        needs: &Needs,
         triangles: &[[Corner; 3]],
         position: &impl Fn(u32) -> [f32; 3],
     ) -> Part {
         let mut part = Part::default();
         let mut vertex_of: HashMap<u32, u32> = HashMap::new();
-        for &t in triangles {
-            let nodes = t.map(|c| layout.node_of(c));
+        for t in triangles {
+            let nodes = t.map(|c| needs.layout.node_of(c));
             let face = nodes.map(|n| part.vertex(vertex_of.entry(n).or_insert(NONE), n, position));
-            part.push(
-                ldi,
-                face,
-                nodes,
-                Paint::Colours(nodes.map(|n| ldi.colour[n as usize])),
-            );
+            let paint = Paint::Colours(nodes.map(|n| ldi.colour[n as usize]));
+            part.push(ldi, face, nodes, paint, needs.of(t));
         }
         part
     }
@@ -164,6 +287,7 @@ impl Part {
     fn textured(
         ldi: &Ldi,
         atlas: &Atlas,
+        needs: &Needs,
         photo: Option<&PhotoMap>,
         unit: usize,
         triangles: &[[Corner; 3]],
@@ -191,15 +315,17 @@ impl Part {
                     [u + offsets[i][0], v + offsets[i][1]]
                 })),
             };
-            part.push(ldi, face, nodes, paint);
+            part.push(ldi, face, nodes, paint, needs.of(&t));
         }
         part
     }
 
-    /// Adds face `face` of LDI nodes `nodes`, painted with `paint`.
-    fn push(&mut self, ldi: &Ldi, face: [u32; 3], nodes: [u32; 3], paint: Paint) {
+    /// Adds face `face` of LDI nodes `nodes`, painted with `paint`, that
+    /// shows only to cameras of at least reach `need`.
+    fn push(&mut self, ldi: &Ldi, face: [u32; 3], nodes: [u32; 3], paint: Paint, need: f32) {
         self.faces.push(face);
         self.paint.push(paint);
+        self.need.push(need);
         self.front.push(
             nodes
                 .iter()

@@ -9,8 +9,10 @@ use photo3d::depth::{DepthEstimate, DepthSource};
 use photo3d::map::FloatMap;
 use photo3d::pipeline::build_scene;
 use photo3d::progress::Timings;
+use photo3d::render::path::rotation;
 use photo3d::render::raster::{render_over, BACKGROUND};
 use photo3d::render::Camera;
+use photo3d::scene::Scene;
 
 const W: u32 = 192;
 const H: u32 = 128;
@@ -51,8 +53,8 @@ fn distance(a: [u8; 3], b: [u8; 3]) -> f32 {
         .sqrt()
 }
 
-#[test]
-fn uncovered_band_shows_background_texture() {
+/// The 3D photo of the scene at its own size.
+fn built() -> Scene {
     let (rgb, depth) = scene();
     let estimate = DepthEstimate {
         map: depth,
@@ -63,13 +65,58 @@ fn uncovered_band_shows_background_texture() {
         longer_side_len: W,
         ..Config::default()
     };
-    let scene = build_scene(
+    build_scene(
         &rgb,
         &estimate,
         &config,
         &mut Timings::default(),
         &mut |_| {},
+    )
+}
+
+#[test]
+fn faces_a_camera_cannot_reach_are_skipped_without_changing_its_frame() {
+    let scene = built();
+    let mesh = &scene.render_mesh;
+    let mut every_face = mesh.clone();
+    every_face.needs.clear();
+    let base = Camera::original(&scene.prepared.intrinsics, W, H);
+    let mut skipped_at_some_pose = false;
+    // Moves that uncover bands of 0 to 16 pixels beside the square (inverse
+    // depth 3 after preparation, the plane 0.05).
+    let px = 1.0 / (3.0 * scene.prepared.intrinsics.fx);
+    for t in [
+        [0.0, 0.0, 0.0],
+        [px, 0.0, 0.0],
+        [2.0 * px, -px, 0.0],
+        [-4.0 * px, 4.0 * px, 0.01],
+        [16.0 * px, 0.0, -0.01],
+    ] {
+        let camera = base.posed(t, 1.0);
+        let (faces, vertices) = mesh.drawn(&camera);
+        assert!(faces >= mesh.occluders && vertices <= mesh.positions.len());
+        skipped_at_some_pose |= faces < mesh.faces.len();
+        let drawn = render_over(mesh, &camera, 2, BACKGROUND);
+        let all = render_over(&every_face, &camera, 2, BACKGROUND);
+        assert!(
+            drawn == all,
+            "{t:?}: {faces} of {} faces drawn",
+            mesh.faces.len()
+        );
+    }
+    assert!(skipped_at_some_pose);
+    // The uncovering move reaches every face, and so does a turned camera.
+    assert_eq!(
+        mesh.drawn(&base.posed([0.1, 0.0, 0.0], 1.0)).0,
+        mesh.faces.len()
     );
+    let turned = base.rotated(rotation([0.0, 0.05, 0.0]));
+    assert_eq!(mesh.drawn(&turned).0, mesh.faces.len());
+}
+
+#[test]
+fn uncovered_band_shows_background_texture() {
+    let scene = built();
     assert!(scene.stats.inpaint.new_nodes > 0);
 
     // Depths after preparation: square 1/3, plane 20. Shift the camera so the
