@@ -463,67 +463,124 @@ struct Shading<'a> {
     background: [f32; 3],
 }
 
-impl Shading<'_> {
+impl<'a> Shading<'a> {
     /// Colour of triangle `t` at supersampled screen point (x, y), which lies inside it.
-    // Hot: written without array `map`s, which the compiler leaves as calls here.
     fn colour(&self, t: u32, x: f32, y: f32) -> [f32; 3] {
-        let [ia, ib, ic] = self.mesh.faces[t as usize];
+        self.row(t, x, y).colour(x)
+    }
+
+    /// Triangle `t` along supersampled row `y`, set up at column `x0`.
+    // Hot: written without array `map`s, which the compiler leaves as calls here.
+    fn row(&self, t: u32, x0: f32, y: f32) -> Row<'a> {
+        let mesh = self.mesh;
+        let [ia, ib, ic] = mesh.faces[t as usize];
         let (a, b, c) = (
             self.screen[ia as usize],
             self.screen[ib as usize],
             self.screen[ic as usize],
         );
-        let e0 = (b.x - x) * (c.y - y) - (b.y - y) * (c.x - x);
-        let e1 = (c.x - x) * (a.y - y) - (c.y - y) * (a.x - x);
-        let e2 = (a.x - x) * (b.y - y) - (a.y - y) * (b.x - x);
-        // Perspective-correct weights (the area cancels out).
-        let (q0, q1, q2) = (e0 * a.inv_z, e1 * b.inv_z, e2 * c.inv_z);
-        let weights = |q0: f32, q1: f32, q2: f32| {
-            let norm = 1.0 / (q0 + q1 + q2);
-            [q0 * norm, q1 * norm, q2 * norm]
+        // Edge functions at (x0, y) and their steps along x.
+        let e = [
+            (b.x - x0) * (c.y - y) - (b.y - y) * (c.x - x0),
+            (c.x - x0) * (a.y - y) - (c.y - y) * (a.x - x0),
+            (a.x - x0) * (b.y - y) - (a.y - y) * (b.x - x0),
+        ];
+        let de = [b.y - c.y, c.y - a.y, a.y - b.y];
+        // Perspective-correct interpolation: an attribute is Σ eᵢ·wᵢ·attrᵢ
+        // over Σ eᵢ·wᵢ (the area cancels out), both affine in x.
+        let affine = |w: [f32; 3], attr: [f32; 3]| {
+            [
+                e[0] * w[0] * attr[0] + e[1] * w[1] * attr[1] + e[2] * w[2] * attr[2],
+                de[0] * w[0] * attr[0] + de[1] * w[1] * attr[1] + de[2] * w[2] * attr[2],
+            ]
         };
-        match &self.mesh.paint[t as usize] {
+        let inv_z = [a.inv_z, b.inv_z, c.inv_z];
+        match &mesh.paint[t as usize] {
             Paint::Colours(c) => {
-                let p = weights(q0, q1, q2);
                 let channel = |k: usize| {
-                    p[0] * f32::from(c[0][k])
-                        + p[1] * f32::from(c[1][k])
-                        + p[2] * f32::from(c[2][k])
+                    affine(
+                        inv_z,
+                        [f32::from(c[0][k]), f32::from(c[1][k]), f32::from(c[2][k])],
+                    )
                 };
-                [channel(0), channel(1), channel(2)]
+                Row {
+                    x0,
+                    numerators: [channel(0), channel(1), channel(2)],
+                    denominator: affine(inv_z, [1.0; 3]),
+                    texture: None,
+                    bounds: [[0.0; 2]; 2],
+                }
             }
             Paint::Texture(uv) => {
-                self.textured(self.mesh.atlas.texture(), uv, [q0, q1, q2], [ia, ib, ic])
+                self.textured_row(x0, mesh.atlas.texture(), uv, &affine, [ia, ib, ic], inv_z)
             }
-            Paint::Photo(uv) => self.textured(&self.mesh.photo, uv, [q0, q1, q2], [ia, ib, ic]),
+            Paint::Photo(uv) => {
+                self.textured_row(x0, &mesh.photo, uv, &affine, [ia, ib, ic], inv_z)
+            }
         }
     }
 
-    /// `texture` at the point of weights `q` (perspective-correct, unnormalised)
-    /// between corners at texel coordinates `uv`, of vertices `v`.
+    /// The row of a triangle reading `texture` at corner texel coordinates
+    /// `uv`, of vertices `v`.
     #[inline(always)]
-    fn textured(
+    fn textured_row(
         &self,
-        texture: &RgbImage,
+        x0: f32,
+        texture: &'a RgbImage,
         uv: &[[f32; 2]; 3],
-        q: [f32; 3],
+        affine: &impl Fn([f32; 3], [f32; 3]) -> [f32; 2],
         v: [u32; 3],
-    ) -> [f32; 3] {
-        // Texels lie on the photo's pixel grid, so texture coordinates
-        // are projective, not linear, over a triangle: u·z and z are
-        // linear (z: depth in the photo's camera), and u is their ratio.
+        inv_z: [f32; 3],
+    ) -> Row<'a> {
+        // Texels lie on the photo's pixel grid, so texture coordinates are
+        // projective, not linear, over a triangle: u·z and z are linear (z:
+        // depth in the photo's camera), and u is their ratio.
         let z = |i: usize| self.mesh.positions[v[i] as usize][2];
-        let (q0, q1, q2) = (q[0] * z(0), q[1] * z(1), q[2] * z(2));
-        let norm = 1.0 / (q0 + q1 + q2);
-        let p = [q0 * norm, q1 * norm, q2 * norm];
-        let coordinate = |k: usize| {
-            let at = p[0] * uv[0][k] + p[1] * uv[1][k] + p[2] * uv[2][k];
-            // Held inside the surface's own texels (see `Paint::Texture`).
+        let w = [inv_z[0] * z(0), inv_z[1] * z(1), inv_z[2] * z(2)];
+        let coordinate = |k: usize| affine(w, [uv[0][k], uv[1][k], uv[2][k]]);
+        // Held inside the surface's own texels (see `Paint::Texture`).
+        let bounds = |k: usize| {
             let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
             let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-            at.max(lo).min(hi.max(lo))
+            [lo, hi.max(lo)]
         };
-        bilinear(texture, coordinate(0), coordinate(1))
+        Row {
+            x0,
+            numerators: [coordinate(0), coordinate(1), [0.0; 2]],
+            denominator: affine(w, [1.0; 3]),
+            texture: Some(texture),
+            bounds: [bounds(0), bounds(1)],
+        }
+    }
+}
+
+/// A triangle's colour along one supersampled row: each interpolant is a
+/// ratio of two functions affine in x, set up once for a run of pixels.
+struct Row<'a> {
+    x0: f32,
+    /// Value at x0 and step per sample of each numerator: the colour's
+    /// channels, or the texel coordinates u and v (the third unused).
+    numerators: [[f32; 2]; 3],
+    denominator: [f32; 2],
+    texture: Option<&'a RgbImage>,
+    /// Per texel coordinate, the range it is held in.
+    bounds: [[f32; 2]; 2],
+}
+
+impl Row<'_> {
+    /// The colour at column x of the row.
+    #[inline(always)]
+    fn colour(&self, x: f32) -> [f32; 3] {
+        let dx = x - self.x0;
+        let norm = 1.0 / (self.denominator[0] + self.denominator[1] * dx);
+        let at = |k: usize| (self.numerators[k][0] + self.numerators[k][1] * dx) * norm;
+        match self.texture {
+            None => [at(0), at(1), at(2)],
+            Some(texture) => {
+                let held = |k: usize| at(k).max(self.bounds[k][0]).min(self.bounds[k][1]);
+                bilinear(texture, held(0), held(1))
+            }
+        }
     }
 }
 
@@ -622,6 +679,8 @@ fn resolve(
     let sw = width * s;
     let norm = 1.0 / (s * s) as f32;
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
+        // The triangle of the last pixel it held alone, along this row.
+        let mut run: Option<(u32, Row)> = None;
         for x in 0..width {
             let first = (y * s) * sw + x * s;
             (out.hits[y * width + x], out.inv_z[y * width + x]) = coverage(band, first, sw, s);
@@ -629,10 +688,16 @@ fn resolve(
                 continue;
             };
             if one_triangle(band, first, sw, s) {
-                // The common case: one triangle holds every sample.
-                let (px, py) = ((x * s) as f32, (band.y0 + y * s) as f32);
+                // The common case: one triangle holds every sample, and
+                // often the pixels before it too.
                 let half = 0.5 * s as f32;
-                let colour = shading.colour(band.ids[first], px + half, py + half);
+                let (px, py) = ((x * s) as f32 + half, (band.y0 + y * s) as f32 + half);
+                let id = band.ids[first];
+                let row_of = match &run {
+                    Some((held, row)) if *held == id => row,
+                    _ => &run.insert((id, shading.row(id, px, py))).1,
+                };
+                let colour = row_of.colour(px);
                 for k in 0..3 {
                     row[3 * x + k] = (colour[k] + 0.5).clamp(0.0, 255.0) as u8;
                 }
