@@ -464,14 +464,9 @@ struct Shading<'a> {
 }
 
 impl<'a> Shading<'a> {
-    /// Colour of triangle `t` at supersampled screen point (x, y), which lies inside it.
-    fn colour(&self, t: u32, x: f32, y: f32) -> [f32; 3] {
-        self.row(t, x, y).colour(x)
-    }
-
-    /// Triangle `t` along supersampled row `y`, set up at column `x0`.
+    /// Triangle `t`'s colour plane, set up at supersampled point (x0, y0).
     // Hot: written without array `map`s, which the compiler leaves as calls here.
-    fn row(&self, t: u32, x0: f32, y: f32) -> Row<'a> {
+    fn plane(&self, t: u32, x0: f32, y0: f32) -> Plane<'a> {
         let mesh = self.mesh;
         let [ia, ib, ic] = mesh.faces[t as usize];
         let (a, b, c) = (
@@ -479,19 +474,22 @@ impl<'a> Shading<'a> {
             self.screen[ib as usize],
             self.screen[ic as usize],
         );
-        // Edge functions at (x0, y) and their steps along x.
+        // Edge functions at (x0, y0) and their steps along x and y.
         let e = [
-            (b.x - x0) * (c.y - y) - (b.y - y) * (c.x - x0),
-            (c.x - x0) * (a.y - y) - (c.y - y) * (a.x - x0),
-            (a.x - x0) * (b.y - y) - (a.y - y) * (b.x - x0),
+            (b.x - x0) * (c.y - y0) - (b.y - y0) * (c.x - x0),
+            (c.x - x0) * (a.y - y0) - (c.y - y0) * (a.x - x0),
+            (a.x - x0) * (b.y - y0) - (a.y - y0) * (b.x - x0),
         ];
-        let de = [b.y - c.y, c.y - a.y, a.y - b.y];
+        let ex = [b.y - c.y, c.y - a.y, a.y - b.y];
+        let ey = [c.x - b.x, a.x - c.x, b.x - a.x];
         // Perspective-correct interpolation: an attribute is Σ eᵢ·wᵢ·attrᵢ
-        // over Σ eᵢ·wᵢ (the area cancels out), both affine in x.
+        // over Σ eᵢ·wᵢ (the area cancels out), both affine on screen.
         let affine = |w: [f32; 3], attr: [f32; 3]| {
+            let (p0, p1, p2) = (w[0] * attr[0], w[1] * attr[1], w[2] * attr[2]);
             [
-                e[0] * w[0] * attr[0] + e[1] * w[1] * attr[1] + e[2] * w[2] * attr[2],
-                de[0] * w[0] * attr[0] + de[1] * w[1] * attr[1] + de[2] * w[2] * attr[2],
+                e[0] * p0 + e[1] * p1 + e[2] * p2,
+                ex[0] * p0 + ex[1] * p1 + ex[2] * p2,
+                ey[0] * p0 + ey[1] * p1 + ey[2] * p2,
             ]
         };
         let inv_z = [a.inv_z, b.inv_z, c.inv_z];
@@ -503,35 +501,40 @@ impl<'a> Shading<'a> {
                         [f32::from(c[0][k]), f32::from(c[1][k]), f32::from(c[2][k])],
                     )
                 };
-                Row {
-                    x0,
+                Plane {
+                    origin: [x0, y0],
                     numerators: [channel(0), channel(1), channel(2)],
                     denominator: affine(inv_z, [1.0; 3]),
                     texture: None,
                     bounds: [[0.0; 2]; 2],
                 }
             }
-            Paint::Texture(uv) => {
-                self.textured_row(x0, mesh.atlas.texture(), uv, &affine, [ia, ib, ic], inv_z)
-            }
+            Paint::Texture(uv) => self.textured_plane(
+                [x0, y0],
+                mesh.atlas.texture(),
+                uv,
+                &affine,
+                [ia, ib, ic],
+                inv_z,
+            ),
             Paint::Photo(uv) => {
-                self.textured_row(x0, &mesh.photo, uv, &affine, [ia, ib, ic], inv_z)
+                self.textured_plane([x0, y0], &mesh.photo, uv, &affine, [ia, ib, ic], inv_z)
             }
         }
     }
 
-    /// The row of a triangle reading `texture` at corner texel coordinates
+    /// The plane of a triangle reading `texture` at corner texel coordinates
     /// `uv`, of vertices `v`.
     #[inline(always)]
-    fn textured_row(
+    fn textured_plane(
         &self,
-        x0: f32,
+        origin: [f32; 2],
         texture: &'a RgbImage,
         uv: &[[f32; 2]; 3],
-        affine: &impl Fn([f32; 3], [f32; 3]) -> [f32; 2],
+        affine: &impl Fn([f32; 3], [f32; 3]) -> [f32; 3],
         v: [u32; 3],
         inv_z: [f32; 3],
-    ) -> Row<'a> {
+    ) -> Plane<'a> {
         // Texels lie on the photo's pixel grid, so texture coordinates are
         // projective, not linear, over a triangle: u·z and z are linear (z:
         // depth in the photo's camera), and u is their ratio.
@@ -544,9 +547,9 @@ impl<'a> Shading<'a> {
             let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
             [lo, hi.max(lo)]
         };
-        Row {
-            x0,
-            numerators: [coordinate(0), coordinate(1), [0.0; 2]],
+        Plane {
+            origin,
+            numerators: [coordinate(0), coordinate(1), [0.0; 3]],
             denominator: affine(w, [1.0; 3]),
             texture: Some(texture),
             bounds: [bounds(0), bounds(1)],
@@ -554,26 +557,29 @@ impl<'a> Shading<'a> {
     }
 }
 
-/// A triangle's colour along one supersampled row: each interpolant is a
-/// ratio of two functions affine in x, set up once for a run of pixels.
-struct Row<'a> {
-    x0: f32,
-    /// Value at x0 and step per sample of each numerator: the colour's
-    /// channels, or the texel coordinates u and v (the third unused).
-    numerators: [[f32; 2]; 3],
-    denominator: [f32; 2],
+/// A triangle's colour anywhere on screen: each interpolant is a ratio of
+/// two functions affine in (x, y), set up once and kept while nearby pixels
+/// see the same triangle.
+struct Plane<'a> {
+    origin: [f32; 2],
+    /// Value at the origin and steps per sample along x and y of each
+    /// numerator: the colour's channels, or the texel coordinates u and v
+    /// (the third unused).
+    numerators: [[f32; 3]; 3],
+    denominator: [f32; 3],
     texture: Option<&'a RgbImage>,
     /// Per texel coordinate, the range it is held in.
     bounds: [[f32; 2]; 2],
 }
 
-impl Row<'_> {
-    /// The colour at column x of the row.
+impl Plane<'_> {
+    /// The colour at supersampled point (x, y).
     #[inline(always)]
-    fn colour(&self, x: f32) -> [f32; 3] {
-        let dx = x - self.x0;
-        let norm = 1.0 / (self.denominator[0] + self.denominator[1] * dx);
-        let at = |k: usize| (self.numerators[k][0] + self.numerators[k][1] * dx) * norm;
+    fn colour(&self, x: f32, y: f32) -> [f32; 3] {
+        let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
+        let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
+        let norm = 1.0 / affine(&self.denominator);
+        let at = |k: usize| affine(&self.numerators[k]) * norm;
         match self.texture {
             None => [at(0), at(1), at(2)],
             Some(texture) => {
@@ -581,6 +587,55 @@ impl Row<'_> {
                 bilinear(texture, held(0), held(1))
             }
         }
+    }
+}
+
+/// Planes of the triangles shaded last in a band: a pixel mostly sees the
+/// triangles its neighbours saw.
+struct RecentPlanes<'a> {
+    ids: [u32; RECENT_PLANES],
+    planes: Vec<Plane<'a>>,
+    /// The slot to replace next once all are used.
+    next: usize,
+    /// The slot used last: runs of pixels see one triangle.
+    last: usize,
+}
+
+/// Planes a band keeps at hand.
+const RECENT_PLANES: usize = 8;
+
+impl<'a> RecentPlanes<'a> {
+    fn new() -> Self {
+        RecentPlanes {
+            ids: [NO_TRIANGLE; RECENT_PLANES],
+            planes: Vec::with_capacity(RECENT_PLANES),
+            next: 0,
+            last: 0,
+        }
+    }
+
+    /// The colour of triangle `t` at supersampled point (x, y).
+    #[inline(always)]
+    fn colour(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> [f32; 3] {
+        if self.ids[self.last] == t {
+            return self.planes[self.last].colour(x, y);
+        }
+        if let Some(k) = self.ids.iter().position(|&id| id == t) {
+            self.last = k;
+            return self.planes[k].colour(x, y);
+        }
+        let plane = shading.plane(t, x, y);
+        let colour = plane.colour(x, y);
+        let k = self.next;
+        self.last = k;
+        if k < self.planes.len() {
+            self.planes[k] = plane;
+        } else {
+            self.planes.push(plane);
+        }
+        self.ids[k] = t;
+        self.next = (k + 1) % RECENT_PLANES;
+        colour
     }
 }
 
@@ -678,9 +733,8 @@ fn resolve(
 ) {
     let sw = width * s;
     let norm = 1.0 / (s * s) as f32;
+    let mut recent = RecentPlanes::new();
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
-        // The triangle of the last pixel it held alone, along this row.
-        let mut run: Option<(u32, Row)> = None;
         for x in 0..width {
             let first = (y * s) * sw + x * s;
             (out.hits[y * width + x], out.inv_z[y * width + x]) = coverage(band, first, sw, s);
@@ -688,16 +742,10 @@ fn resolve(
                 continue;
             };
             if one_triangle(band, first, sw, s) {
-                // The common case: one triangle holds every sample, and
-                // often the pixels before it too.
+                // The common case: one triangle holds every sample.
                 let half = 0.5 * s as f32;
                 let (px, py) = ((x * s) as f32 + half, (band.y0 + y * s) as f32 + half);
-                let id = band.ids[first];
-                let row_of = match &run {
-                    Some((held, row)) if *held == id => row,
-                    _ => &run.insert((id, shading.row(id, px, py))).1,
-                };
-                let colour = row_of.colour(px);
+                let colour = recent.colour(shading, band.ids[first], px, py);
                 for k in 0..3 {
                     row[3 * x + k] = (colour[k] + 0.5).clamp(0.0, 255.0) as u8;
                 }
@@ -730,7 +778,7 @@ fn resolve(
                 } else {
                     let n = g.count as f32;
                     // Sample centres are at index + ½.
-                    shading.colour(g.id, g.x / n + 0.5, g.y / n + 0.5)
+                    recent.colour(shading, g.id, g.x / n + 0.5, g.y / n + 0.5)
                 };
                 for k in 0..3 {
                     sum[k] += g.count as f32 * colour[k];
