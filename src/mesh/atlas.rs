@@ -131,6 +131,15 @@ impl Layout {
         self.pages[t[0].0 as usize][self.tile_position(x, y)] as usize
     }
 
+    /// The canvas pixels (x0..=x1, y0..=y1) the corners of `t` span.
+    pub(crate) fn pixel_bounds(&self, t: &[Corner; 3]) -> [std::ops::RangeInclusive<usize>; 2] {
+        let w = self.width;
+        let xs = t.map(|c| c.1 as usize % w);
+        let ys = t.map(|c| c.1 as usize / w);
+        let span = |v: [usize; 3]| v[0].min(v[1]).min(v[2])..=v[0].max(v[1]).max(v[2]);
+        [span(xs), span(ys)]
+    }
+
     /// The smallest x and smallest y of the corners.
     fn top_left(&self, t: &[Corner; 3]) -> (usize, usize) {
         let w = self.width;

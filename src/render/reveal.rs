@@ -198,7 +198,7 @@ fn whole_distance(ldi: &Ldi) -> Vec<u32> {
     distance
 }
 
-/// The distance at pixel (x + dx, y + dy) plus one; 0 off the canvas (its
+/// The distance at pixel (x + dx, y + dy) plus one; 1 off the canvas (its
 /// outside is not whole).
 fn step(distance: &[u32], w: usize, h: usize, x: usize, y: usize, dx: isize, dy: isize) -> u32 {
     let (nx, ny) = (x as isize + dx, y as isize + dy);
@@ -262,8 +262,8 @@ fn grow(
         .zip(square.par_chunks(w))
         .for_each(|(out, row)| {
             out.copy_from_slice(row);
+            let (first, last) = (row[0], row[w - 1]);
             for &s in shifts {
-                let (first, last) = (row[0], row[w - 1]);
                 for (x, value) in out.iter_mut().enumerate() {
                     let from = x as isize + s;
                     let v = if from < 0 {
@@ -342,7 +342,7 @@ mod tests {
         assert_eq!(edge, 0.0);
         let camera = Camera::original(&k, 40, 40);
         assert_eq!(reach.of(&camera), 0.0);
-        // A sideways move of t moves the gap by fx·t·0.75 pixels.
+        // A sideways move of t has reach fx·t: a gap of Δd moves by fx·t·Δd pixels.
         let moved = reach.of(&camera.posed([0.1, 0.0, 0.0], 1.0));
         assert!((moved - k.fx * 0.1).abs() < 1e-3, "{moved}");
         assert!(reach

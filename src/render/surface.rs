@@ -165,12 +165,7 @@ fn assemble(parts: &[Part]) -> RenderMesh {
             Some(first)
         })
         .collect();
-    let mut new_index = vec![
-        NONE;
-        bases
-            .last()
-            .map_or(0, |b| b + parts[parts.len() - 1].positions.len())
-    ];
+    let mut new_index = vec![NONE; parts.iter().map(|p| p.positions.len()).sum()];
     let faces = parts.iter().map(|p| p.faces.len()).sum();
     let mut out = RenderMesh {
         positions: Vec::new(),
@@ -233,14 +228,10 @@ impl Needs<'_> {
     /// The least need of the page's nodes within triangle `t`'s pixel
     /// bounds (every node of a block's surface under it, and maybe a few more).
     fn of(&self, t: &[Corner; 3]) -> f32 {
-        let w = self.layout.width();
-        let xs = t.map(|c| c.1 as usize % w);
-        let ys = t.map(|c| c.1 as usize / w);
-        let (x0, x1) = (xs[0].min(xs[1]).min(xs[2]), xs[0].max(xs[1]).max(xs[2]));
-        let (y0, y1) = (ys[0].min(ys[1]).min(ys[2]), ys[0].max(ys[1]).max(ys[2]));
+        let [xs, ys] = self.layout.pixel_bounds(t);
         let mut least = f32::INFINITY;
-        for y in y0..=y1 {
-            for x in x0..=x1 {
+        for y in ys {
+            for x in xs.clone() {
                 let n = self.layout.node(t[0].0, x, y);
                 if n != NONE {
                     least = least.min(self.of_node[n as usize]);
@@ -378,16 +369,9 @@ impl PhotoMap<'_> {
     /// Whether every node of the page within triangle `t`'s pixel bounds is
     /// an original node with the working photo's colour at its pixel.
     fn holds(&self, ldi: &Ldi, layout: &Layout, t: &[Corner; 3]) -> bool {
-        let w = layout.width();
-        let xs = t.map(|c| c.1 as usize % w);
-        let ys = t.map(|c| c.1 as usize / w);
-        let (x0, x1) = (xs.iter().min(), xs.iter().max());
-        let (y0, y1) = (ys.iter().min(), ys.iter().max());
-        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (x0, x1, y0, y1) else {
-            return false;
-        };
-        (y0..=y1).all(|y| {
-            (x0..=x1).all(|x| {
+        let [xs, ys] = layout.pixel_bounds(t);
+        ys.into_iter().all(|y| {
+            xs.clone().all(|x| {
                 let n = layout.node(t[0].0, x, y) as usize;
                 let (px, py) = (x.wrapping_sub(self.frame), y.wrapping_sub(self.frame));
                 n < ldi.node_count()
