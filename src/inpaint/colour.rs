@@ -492,7 +492,7 @@ mod tests {
         let region = RegionGrower::new(&near, None)
             .grow(&near, &edge, thickness)
             .expect("background behind the edge");
-        let depth = fill_depth(&region, &near);
+        let depth = fill_depth(&region, &near, 0.04);
         let colours = fill_colour(&region, &near, &depth);
         assert_eq!(colours.len(), region.width * region.height);
         let mut filled = 0;
@@ -523,7 +523,7 @@ mod tests {
             let region = RegionGrower::new(&ldi, None)
                 .grow(&ldi, &edge, thickness)
                 .expect("background behind the edge");
-            let depth = fill_depth(&region, &ldi);
+            let depth = fill_depth(&region, &ldi, 0.04);
             fill_colour(&region, &ldi, &depth)
         };
         assert_eq!(run(), run());

@@ -4,9 +4,11 @@ use super::region::Region;
 use crate::grid::propagate_mean;
 use crate::ldi::Ldi;
 
-/// Depth behind the foreground: continued from the context, smoothed, and kept
-/// behind the foreground node that hides it. NaN where nothing could be filled.
-pub fn fill_depth(region: &Region, ldi: &Ldi) -> Vec<f32> {
+/// Depth behind the foreground: continued from the context and smoothed. NaN
+/// where nothing could be filled, and where the fill does not lie behind the
+/// foreground node across a jump (`threshold`, in disparity): there the
+/// foreground hides no background, and a node would only duplicate its surface.
+pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
     let n = region.width * region.height;
     let mut values: Vec<[f32; 1]> = region
         .context
@@ -31,15 +33,13 @@ pub fn fill_depth(region: &Region, ldi: &Ldi) -> Vec<f32> {
     smooth_inside(region, &mut values, &known, 2);
     (0..n)
         .map(|i| {
-            if !target[i] || !known[i] {
-                return f32::NAN;
-            }
-            let front = ldi.depth[region.hole[i] as usize];
-            let d = values[i][0];
-            if d <= front {
-                front + 0.01
+            let behind = target[i]
+                && known[i]
+                && 1.0 / ldi.depth[region.hole[i] as usize] - 1.0 / values[i][0] > threshold;
+            if behind {
+                values[i][0]
             } else {
-                d
+                f32::NAN
             }
         })
         .collect()
@@ -102,7 +102,7 @@ mod tests {
     fn fill_continues_a_linear_ramp_from_the_context() {
         let (w, h) = (12, 16);
         let (ldi, region) = ramp_patch(w, h, 1.0);
-        let filled = fill_depth(&region, &ldi);
+        let filled = fill_depth(&region, &ldi, 0.04);
         for (i, &value) in filled.iter().enumerate() {
             let (x, y) = (i % w, i / w);
             if !region.is_hole(i) {
@@ -122,13 +122,29 @@ mod tests {
     }
 
     #[test]
-    fn fill_stays_behind_the_foreground() {
-        // The foreground is farther than the context's depth: the fill must not
-        // come out in front of it.
-        let (ldi, region) = ramp_patch(10, 10, 50.0);
-        let filled = fill_depth(&region, &ldi);
-        for i in (0..100).filter(|&i| region.is_hole(i)) {
-            assert!(filled[i] > 50.0, "pixel {i}: {} not behind 50", filled[i]);
+    fn no_depth_where_the_fill_is_not_behind_the_foreground_across_a_jump() {
+        // Background disparity 1/10 .. 1/25 by row. A foreground at depth 50 is
+        // farther than all of it, one at 12 is within the jump of the rows near
+        // depth 12 and in front of the rest by more than the jump.
+        let (ldi, region) = ramp_patch(10, 16, 50.0);
+        let filled = fill_depth(&region, &ldi, 0.01);
+        assert!((0..160)
+            .filter(|&i| region.is_hole(i))
+            .all(|i| filled[i].is_nan()));
+
+        let (ldi, region) = ramp_patch(10, 16, 12.0);
+        let filled = fill_depth(&region, &ldi, 0.01);
+        for i in (0..160).filter(|&i| region.is_hole(i)) {
+            let behind = filled[i].is_finite();
+            let row_depth = 10.0 + (i / 10) as f32;
+            assert_eq!(
+                behind,
+                1.0 / 12.0 - 1.0 / row_depth > 0.01,
+                "row depth {row_depth}: {}",
+                filled[i]
+            );
+            assert!(!behind || filled[i] > 12.0);
         }
+        assert!((0..160).any(|i| filled[i].is_finite()));
     }
 }

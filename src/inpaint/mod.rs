@@ -102,7 +102,7 @@ fn inpaint_pass(
     let fills: Vec<(Vec<f32>, Vec<[u8; 3]>)> = regions
         .par_iter()
         .map(|region| {
-            let depth = fill::fill_depth(region, shared);
+            let depth = fill::fill_depth(region, shared, threshold);
             let colour = colour::fill_colour(region, shared, &depth);
             (depth, colour)
         })
