@@ -86,45 +86,66 @@ pub fn node_needs(ldi: &Ldi, k: &Intrinsics, tolerance: f32) -> (Vec<f32>, Reach
         inverse_depth_max,
     };
     let whole = whole_distance(ldi);
-    let hidden: Vec<u32> = (0..ldi.node_count() as u32)
-        .filter(|&n| ldi.first_layer[ldi.pixel[n as usize] as usize] != n)
-        .collect();
-    // Inverse depths the hidden node's surface spans around it, widened by
-    // the tolerance of both surfaces.
-    let spans: Vec<[f32; 2]> = (hidden.par_iter())
-        .map(|&n| {
-            let [lo, hi] = surface_span(ldi, n as usize);
-            [lo - 2.0 * tolerance, hi + 2.0 * tolerance]
+    // Hidden nodes that some whole square surrounds, in pixel order so that
+    // each level reads the canvases front to back.
+    let mut pending: Vec<Pending> = (0..ldi.node_count() as u32)
+        .into_par_iter()
+        .filter_map(|n| {
+            let pixel = ldi.pixel[n as usize];
+            let hidden = ldi.first_layer[pixel as usize] != n;
+            (hidden && whole[pixel as usize] > 1).then(|| {
+                // Inverse depths the node's surface spans around it, widened
+                // by the tolerance of both surfaces.
+                let [lo, hi] = surface_span(ldi, n as usize);
+                Pending {
+                    node: n,
+                    pixel,
+                    span: [lo - 2.0 * tolerance, hi + 2.0 * tolerance],
+                    need: 0.0,
+                }
+            })
         })
         .collect();
-    let mut best = vec![0f32; hidden.len()];
+    pending.par_sort_unstable_by_key(|p| p.pixel);
     // The largest square any hidden node's surroundings allow.
-    let max_r = (hidden.iter())
-        .map(|&n| whole[ldi.pixel[n as usize] as usize].saturating_sub(1) as usize)
+    let max_r = (pending.iter())
+        .map(|p| whole[p.pixel as usize] as usize - 1)
         .max()
         .unwrap_or(0);
+    let mut needs = vec![0f32; ldi.node_count()];
     for_each_square(&front, w, h, max_r, |r, near, far| {
+        // The square must be whole: no border of the front surface in it.
+        pending.retain(|p| {
+            let inside = whole[p.pixel as usize] as usize > r;
+            if !inside {
+                needs[p.node as usize] = p.need;
+            }
+            inside
+        });
         let usable = r as f32 - MARGIN;
         if usable <= 0.0 {
             return;
         }
-        (best.par_iter_mut().zip(&hidden).zip(&spans)).for_each(|((best, &n), &[lo, hi])| {
-            let p = ldi.pixel[n as usize] as usize;
-            // The square must be whole: no border of the front surface in it.
-            if whole[p] as usize <= r || far[p] - 2.0 * tolerance <= hi {
-                return;
-            }
-            let need = usable / (near[p] + 2.0 * tolerance - lo);
-            if need > *best {
-                *best = need;
+        pending.par_iter_mut().for_each(|p| {
+            let (q, [lo, hi]) = (p.pixel as usize, p.span);
+            if far[q] - 2.0 * tolerance > hi {
+                p.need = p.need.max(usable / (near[q] + 2.0 * tolerance - lo));
             }
         });
     });
-    let mut needs = vec![0f32; ldi.node_count()];
-    for (&n, &need) in hidden.iter().zip(&best) {
-        needs[n as usize] = need;
+    for p in &pending {
+        needs[p.node as usize] = p.need;
     }
     (needs, reach)
+}
+
+/// A hidden node whose need is still growing with the squares.
+struct Pending {
+    node: u32,
+    pixel: u32,
+    /// The inverse depths its surface spans (`surface_span`), widened.
+    span: [f32; 2],
+    need: f32,
 }
 
 /// Smallest and largest inverse depth of node `n` and the nodes linked
@@ -221,64 +242,68 @@ fn for_each_square(
     if max_r == 0 {
         return;
     }
-    let both = |square: (&[f32], &[f32]), shifts: &[isize]| {
-        (
-            grow(square.0, w, h, shifts, f32::max),
-            grow(square.1, w, h, shifts, f32::min),
-        )
+    // Seven canvases in all, reused level after level: at 12 MP each is 50 MB,
+    // and fresh pages cost more to fault in than the passes cost to run.
+    let canvas = || vec![0f32; w * h];
+    let mut scratch = canvas();
+    let mut grown = |from: (&[f32], &[f32]), to: (&mut [f32], &mut [f32]), shifts: &[isize]| {
+        grow(from.0, to.0, &mut scratch, w, shifts, f32::max);
+        grow(from.1, to.1, &mut scratch, w, shifts, f32::min);
     };
-    let (near, far) = both((values, values), &[-1, 0, 1]);
+    let (mut near, mut far) = (canvas(), canvas());
+    grown((values, values), (&mut near, &mut far), &[-1, 0, 1]);
     visit(1, &near, &far);
     // Two chains, 2, 4, 8, … and 3, 6, 12, …: a square of radius a + b is
     // the union of the four of radius a shifted by (±b, ±b), for b ≤ a.
-    let (near, far) = both((&near, &far), &[-1, 1]);
-    let three = both((&near, &far), &[-1, 1]);
-    let mut chains = [(2, near, far), (3, three.0, three.1)];
+    let mut two = (canvas(), canvas());
+    grown((&near, &far), (&mut two.0, &mut two.1), &[-1, 1]);
+    let mut three = (near, far);
+    grown((&two.0, &two.1), (&mut three.0, &mut three.1), &[-1, 1]);
+    let mut spare = (canvas(), canvas());
+    let mut chains = [(2, two), (3, three)];
     while chains.iter().any(|c| c.0 <= max_r) {
-        for (r, near, far) in &mut chains {
+        for (r, square) in &mut chains {
             if *r <= max_r {
-                visit(*r, near, far);
-                let shift = *r as isize;
-                (*near, *far) = both((near, far), &[-shift, shift]);
+                visit(*r, &square.0, &square.1);
+                if 2 * *r <= max_r {
+                    let shift = *r as isize;
+                    grown(
+                        (&square.0, &square.1),
+                        (&mut spare.0, &mut spare.1),
+                        &[-shift, shift],
+                    );
+                    std::mem::swap(square, &mut spare);
+                }
                 *r *= 2;
             }
         }
     }
 }
 
-/// Per pixel, `pick` over `square` at the pixel shifted by every (dx, dy) of
-/// `shifts` (clamped to the canvas): a pass along the rows, then one down
-/// the columns.
+/// `pick` over `square` at each pixel shifted by every (dx, dy) of `shifts`
+/// (clamped to the canvas) into `out`: a pass along the rows into `across`,
+/// then one down the columns.
 fn grow(
     square: &[f32],
+    out: &mut [f32],
+    across: &mut [f32],
     w: usize,
-    h: usize,
     shifts: &[isize],
     pick: impl Fn(f32, f32) -> f32 + Copy + Sync,
-) -> Vec<f32> {
-    let mut across = vec![0f32; w * h];
+) {
+    let h = square.len() / w;
     across
         .par_chunks_mut(w)
         .zip(square.par_chunks(w))
         .for_each(|(out, row)| {
             out.copy_from_slice(row);
-            let (first, last) = (row[0], row[w - 1]);
             for &s in shifts {
-                for (x, value) in out.iter_mut().enumerate() {
-                    let from = x as isize + s;
-                    let v = if from < 0 {
-                        first
-                    } else if from >= w as isize {
-                        last
-                    } else {
-                        row[from as usize]
-                    };
-                    *value = pick(*value, v);
-                }
+                pick_shifted(out, row, s, pick);
             }
         });
-    let mut out = across.clone();
+    let across = &*across;
     out.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        out.copy_from_slice(&across[y * w..y * w + w]);
         for &s in shifts {
             let from = (y as isize + s).clamp(0, h as isize - 1) as usize;
             let row = &across[from * w..from * w + w];
@@ -287,7 +312,30 @@ fn grow(
             }
         }
     });
-    out
+}
+
+/// `out[x] = pick(out[x], row[x + s])`, with `row` clamped at its ends.
+fn pick_shifted(out: &mut [f32], row: &[f32], s: isize, pick: impl Fn(f32, f32) -> f32) {
+    let w = row.len();
+    let s_abs = s.unsigned_abs().min(w);
+    let (first, last) = (row[0], row[w - 1]);
+    if s >= 0 {
+        let (inside, beyond) = out.split_at_mut(w - s_abs);
+        for (value, &v) in inside.iter_mut().zip(&row[s_abs..]) {
+            *value = pick(*value, v);
+        }
+        beyond
+            .iter_mut()
+            .for_each(|value| *value = pick(*value, last));
+    } else {
+        let (beyond, inside) = out.split_at_mut(s_abs);
+        beyond
+            .iter_mut()
+            .for_each(|value| *value = pick(*value, first));
+        for (value, &v) in inside.iter_mut().zip(row) {
+            *value = pick(*value, v);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -326,6 +374,33 @@ mod tests {
             }
         }
         (ldi, Intrinsics::reference((40, 40), (40, 40)), hidden)
+    }
+
+    #[test]
+    fn squares_hold_the_largest_and_smallest_value_within_their_radius() {
+        let (w, h) = (23, 17);
+        // Scattered values, so that every square has its own extremes.
+        let values: Vec<f32> = (0..w * h).map(|i| ((i * 7919) % 97) as f32).collect();
+        let values = &values[..];
+        let mut radii = Vec::new();
+        for_each_square(values, w, h, 13, |r, near, far| {
+            radii.push(r);
+            for (i, (&n, &f)) in near.iter().zip(far).enumerate() {
+                let (x, y) = ((i % w) as isize, (i / w) as isize);
+                let r = r as isize;
+                let square = (y - r..=y + r).flat_map(|sy| {
+                    (x - r..=x + r).map(move |sx| {
+                        let sx = sx.clamp(0, w as isize - 1) as usize;
+                        let sy = sy.clamp(0, h as isize - 1) as usize;
+                        values[sy * w + sx]
+                    })
+                });
+                let (max, min) =
+                    square.fold((f32::MIN, f32::MAX), |(a, b), v| (a.max(v), b.min(v)));
+                assert_eq!((n, f), (max, min), "radius {r} at ({x}, {y})");
+            }
+        });
+        assert_eq!(radii, [1, 2, 3, 4, 6, 8, 12]);
     }
 
     #[test]
