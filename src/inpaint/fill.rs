@@ -4,10 +4,11 @@ use super::region::Region;
 use crate::grid::propagate_mean;
 use crate::ldi::Ldi;
 
-/// Depth behind the foreground: continued from the context and smoothed. NaN
-/// where nothing could be filled, and where the fill does not lie behind the
-/// foreground node across a jump (`threshold`, in disparity): there the
-/// foreground hides no background, and a node would only duplicate its surface.
+/// Depth behind the foreground: continued from the context and smoothed, and
+/// at least a jump (`threshold`, in disparity) behind the foreground node that
+/// hides it, so that the two part as separate surfaces when the camera moves.
+/// NaN where nothing could be filled, or where the foreground is too far for
+/// anything to lie a jump behind it.
 pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
     let n = region.width * region.height;
     let mut values: Vec<[f32; 1]> = region
@@ -33,11 +34,18 @@ pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
     smooth_inside(region, &mut values, &known, 2);
     (0..n)
         .map(|i| {
-            let behind = target[i]
-                && known[i]
-                && 1.0 / ldi.depth[region.hole[i] as usize] - 1.0 / values[i][0] > threshold;
-            if behind {
-                values[i][0]
+            if !target[i] || !known[i] {
+                return f32::NAN;
+            }
+            let front = 1.0 / ldi.depth[region.hole[i] as usize];
+            let d = values[i][0];
+            if front - 1.0 / d > threshold {
+                return d;
+            }
+            // Just beyond the jump, so that the cut rule sees one.
+            let behind = front - threshold * 1.01;
+            if behind > 0.0 {
+                1.0 / behind
             } else {
                 f32::NAN
             }
@@ -122,29 +130,31 @@ mod tests {
     }
 
     #[test]
-    fn no_depth_where_the_fill_is_not_behind_the_foreground_across_a_jump() {
-        // Background disparity 1/10 .. 1/25 by row. A foreground at depth 50 is
-        // farther than all of it, one at 12 is within the jump of the rows near
-        // depth 12 and in front of the rest by more than the jump.
-        let (ldi, region) = ramp_patch(10, 16, 50.0);
+    fn fill_lies_a_jump_behind_the_foreground() {
+        // Background disparity 1/10 .. 1/25 by row. A foreground at depth 12 is
+        // within a jump (0.01) of the rows up to depth 13 and in front of the
+        // rest by more: those keep their fill, the others move back.
+        let (ldi, region) = ramp_patch(10, 16, 12.0);
+        let filled = fill_depth(&region, &ldi, 0.01);
+        for i in (0..160).filter(|&i| region.is_hole(i)) {
+            let row_depth = 10.0 + (i / 10) as f32;
+            let gap = 1.0 / 12.0 - 1.0 / filled[i];
+            assert!(gap > 0.01, "row depth {row_depth}: {}", filled[i]);
+            if 1.0 / 12.0 - 1.0 / row_depth > 0.011 && (3..13).contains(&(i / 10)) {
+                assert!(
+                    (filled[i] - row_depth).abs() < 1e-3,
+                    "row depth {row_depth}: {}",
+                    filled[i]
+                );
+            } else if row_depth < 13.5 {
+                assert!(gap < 0.0102, "row depth {row_depth}: gap {gap}");
+            }
+        }
+        // Nothing lies a jump behind a foreground nearly at infinity.
+        let (ldi, region) = ramp_patch(10, 16, 1000.0);
         let filled = fill_depth(&region, &ldi, 0.01);
         assert!((0..160)
             .filter(|&i| region.is_hole(i))
             .all(|i| filled[i].is_nan()));
-
-        let (ldi, region) = ramp_patch(10, 16, 12.0);
-        let filled = fill_depth(&region, &ldi, 0.01);
-        for i in (0..160).filter(|&i| region.is_hole(i)) {
-            let behind = filled[i].is_finite();
-            let row_depth = 10.0 + (i / 10) as f32;
-            assert_eq!(
-                behind,
-                1.0 / 12.0 - 1.0 / row_depth > 0.01,
-                "row depth {row_depth}: {}",
-                filled[i]
-            );
-            assert!(!behind || filled[i] > 12.0);
-        }
-        assert!((0..160).any(|i| filled[i].is_finite()));
     }
 }
