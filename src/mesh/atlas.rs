@@ -142,11 +142,8 @@ impl Layout {
 
     /// The smallest x and smallest y of the corners.
     fn top_left(&self, t: &[Corner; 3]) -> (usize, usize) {
-        let w = self.width;
-        t.iter().fold((usize::MAX, usize::MAX), |(x, y), &(_, p)| {
-            let p = p as usize;
-            (x.min(p % w), y.min(p / w))
-        })
+        let [xs, ys] = self.pixel_bounds(t);
+        (*xs.start(), *ys.start())
     }
 
     fn tile_position(&self, x: usize, y: usize) -> usize {
