@@ -54,8 +54,10 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
         })
         .collect();
     let first_new = ldi.node_count();
+    let mut fills = FillVotes::new(first_new);
     let (regions, new_nodes) = inpaint_pass(
         ldi,
+        &mut fills,
         &curves,
         params.first,
         None,
@@ -68,6 +70,7 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
         .collect();
     let (_, second_nodes) = inpaint_pass(
         ldi,
+        &mut fills,
         &inner,
         params.second,
         Some(origin::INPAINTED),
@@ -87,6 +90,7 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
 /// parallel, then merging. Returns (regions, nodes added).
 fn inpaint_pass(
     ldi: &mut Ldi,
+    votes: &mut FillVotes,
     curves: &[Vec<u32>],
     thickness: Thickness,
     mask_origin: Option<u8>,
@@ -109,7 +113,7 @@ fn inpaint_pass(
         .collect();
     let mut added = 0;
     for (region, (depth, colour)) in regions.iter().zip(&fills) {
-        added += merge_region(ldi, region, depth, colour, label, threshold);
+        added += merge_region(ldi, votes, region, depth, colour, label, threshold);
     }
     (regions.len(), added)
 }
@@ -119,12 +123,64 @@ fn continuous(a: f32, b: f32, threshold: f32) -> bool {
     (1.0 / a - 1.0 / b).abs() <= threshold
 }
 
-/// Adds one node per filled hole pixel, links it to its filled neighbours (the
-/// fill is smooth) and to adjacent context nodes on the same surface, and
-/// recolours the band.
+/// Colours that the fills of overlapping regions gave each synthesized node.
+/// Regions of neighbouring cuts overlap and continue the same background, so
+/// a pixel they share gets one node (on the Art scene, 5 M pairs of them lay
+/// within a jump of each other) whose colour is the mean of their fills:
+/// independent guesses of the same unseen surface err less on average.
+struct FillVotes {
+    /// Id of the first synthesized node.
+    first: usize,
+    /// Per synthesized node: colour sums and the number of fills summed.
+    sums: Vec<[u32; 3]>,
+    counts: Vec<u32>,
+}
+
+impl FillVotes {
+    fn new(first: usize) -> Self {
+        FillVotes {
+            first,
+            sums: Vec::new(),
+            counts: Vec::new(),
+        }
+    }
+
+    /// A synthesized node at `pixel` on the surface of a new fill of `depth`, if any.
+    fn node_at(&self, ldi: &Ldi, pixel: usize, depth: f32, threshold: f32) -> Option<u32> {
+        ldi.layers(pixel).find(|&m| {
+            m as usize >= self.first && continuous(ldi.depth[m as usize], depth, threshold)
+        })
+    }
+
+    /// A new synthesized node.
+    fn push(&mut self, ldi: &mut Ldi, pixel: usize, depth: f32, colour: [u8; 3], label: u8) -> u32 {
+        let node = ldi.push_node(pixel, depth, colour, label);
+        debug_assert_eq!(node as usize, self.first + self.sums.len());
+        self.sums.push(colour.map(u32::from));
+        self.counts.push(1);
+        node
+    }
+
+    /// Adds another fill's colour to `node` and sets its colour to the mean.
+    fn add(&mut self, ldi: &mut Ldi, node: u32, colour: [u8; 3]) {
+        let k = node as usize - self.first;
+        self.counts[k] += 1;
+        for (sum, c) in self.sums[k].iter_mut().zip(colour) {
+            *sum += u32::from(c);
+        }
+        let (sum, count) = (self.sums[k], self.counts[k]);
+        ldi.colour[node as usize] = sum.map(|s| ((s + count / 2) / count) as u8);
+    }
+}
+
+/// Gives each filled hole pixel a node (a new one, or the synthesized node
+/// already there on the same surface, see [`FillVotes`]), links it to its
+/// filled neighbours (the fill is smooth) and to adjacent context nodes on
+/// the same surface, and recolours the band.
 /// Returns the number of nodes added.
 fn merge_region(
     ldi: &mut Ldi,
+    votes: &mut FillVotes,
     region: &Region,
     depth: &[f32],
     colour: &[[u8; 3]],
@@ -133,10 +189,20 @@ fn merge_region(
 ) -> usize {
     let (w, h) = (region.width, region.height);
     let mut new_node = vec![NONE; w * h];
+    let mut added = 0;
     for i in 0..w * h {
         if region.is_hole(i) && depth[i].is_finite() {
             let pixel = region.canvas_pixel(i, ldi.width);
-            new_node[i] = ldi.push_node(pixel, depth[i], colour[i], label);
+            new_node[i] = match votes.node_at(ldi, pixel, depth[i], threshold) {
+                Some(node) => {
+                    votes.add(ldi, node, colour[i]);
+                    node
+                }
+                None => {
+                    added += 1;
+                    votes.push(ldi, pixel, depth[i], colour[i], label)
+                }
+            };
         } else if region.band[i] {
             ldi.colour[region.context[i] as usize] = colour[i];
         }
@@ -156,7 +222,7 @@ fn merge_region(
             }
         }
     }
-    new_node.iter().filter(|&&n| n != NONE).count()
+    added
 }
 
 /// Near-side discontinuity curves among the nodes added since `first`: nodes
@@ -203,4 +269,107 @@ fn faces_farther_node(ldi: &Ldi, node: usize, threshold: f32) -> bool {
                 })
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use region::step_scene;
+
+    const THICK: Thickness = Thickness {
+        background: 3,
+        context: 4,
+        band: 0,
+    };
+
+    /// Regions behind the near-side edge of `step_scene` in rows `rows`.
+    fn region(ldi: &Ldi, rows: std::ops::Range<usize>) -> Region {
+        let edge: Vec<u32> = rows
+            .map(|y| (y * ldi.width + ldi.width / 2 - 1) as u32)
+            .collect();
+        RegionGrower::new(ldi, None)
+            .grow(ldi, &edge, THICK)
+            .expect("background behind the edge")
+    }
+
+    /// Merges `region` with every hole filled at `depth` in `colour`.
+    fn merge(
+        ldi: &mut Ldi,
+        votes: &mut FillVotes,
+        region: &Region,
+        depth: f32,
+        colour: [u8; 3],
+    ) -> usize {
+        let n = region.width * region.height;
+        merge_region(
+            ldi,
+            votes,
+            region,
+            &vec![depth; n],
+            &vec![colour; n],
+            origin::INPAINTED,
+            0.04,
+        )
+    }
+
+    fn synthesized(ldi: &Ldi, first: usize, pixel: usize) -> Vec<u32> {
+        ldi.layers(pixel).filter(|&m| m as usize >= first).collect()
+    }
+
+    #[test]
+    fn overlapping_fills_of_one_surface_share_a_node_with_their_mean_colour() {
+        let (w, h) = (16, 10);
+        let mut ldi = step_scene(w, h, h);
+        let (a, b) = (region(&ldi, 0..6), region(&ldi, 4..10));
+        let first = ldi.node_count();
+        let mut votes = FillVotes::new(first);
+        let added_a = merge(&mut ldi, &mut votes, &a, 9.5, [200, 0, 0]);
+        let added_b = merge(&mut ldi, &mut votes, &b, 10.0, [0, 100, 0]);
+        let holes = |r: &Region| -> Vec<usize> {
+            (0..r.width * r.height)
+                .filter(|&i| r.is_hole(i))
+                .map(|i| r.canvas_pixel(i, w))
+                .collect()
+        };
+        let (in_a, in_b) = (holes(&a), holes(&b));
+        let shared = in_a.iter().filter(|p| in_b.contains(p)).count();
+        assert!(shared > 0, "the regions must overlap");
+        assert_eq!(added_a, in_a.len());
+        assert_eq!(added_b, in_b.len() - shared);
+        for p in 0..w * h {
+            let nodes = synthesized(&ldi, first, p);
+            let expected = match (in_a.contains(&p), in_b.contains(&p)) {
+                (true, true) => Some([100, 50, 0]),
+                (true, false) => Some([200, 0, 0]),
+                (false, true) => Some([0, 100, 0]),
+                (false, false) => None,
+            };
+            assert_eq!(nodes.len(), usize::from(expected.is_some()), "pixel {p}");
+            if let (Some(&node), Some(colour)) = (nodes.first(), expected) {
+                assert_eq!(ldi.colour[node as usize], colour, "pixel {p}");
+                // One surface: linked to the synthesized node of every 4-neighbour.
+                for dir in 0..4 {
+                    if let Some(q) = neighbour_pixel(p, dir, w, h) {
+                        if let Some(&m) = synthesized(&ldi, first, q).first() {
+                            assert_eq!(ldi.links[node as usize][dir], m, "pixel {p} dir {dir}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fills_a_jump_apart_keep_their_own_nodes() {
+        let (w, h) = (16, 10);
+        let mut ldi = step_scene(w, h, h);
+        let (a, b) = (region(&ldi, 0..6), region(&ldi, 4..10));
+        let first = ldi.node_count();
+        let mut votes = FillVotes::new(first);
+        let added_a = merge(&mut ldi, &mut votes, &a, 10.0, [200, 0, 0]);
+        let added_b = merge(&mut ldi, &mut votes, &b, 5.0, [0, 100, 0]);
+        assert_eq!(added_a, a.hole_count());
+        assert_eq!(added_b, b.hole_count());
+        assert!((0..w * h).any(|p| synthesized(&ldi, first, p).len() == 2));
+    }
 }
