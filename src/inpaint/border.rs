@@ -108,6 +108,7 @@ fn strip_region(ldi: &Ldi, x0: usize, y0: usize, width: usize, height: usize) ->
         ring: vec![0; n],
         context: vec![NONE; n],
         band: vec![false; n],
+        guard: vec![false; n],
     };
     for i in 0..n {
         let (x, y) = (x0 + i % width, y0 + i / width);

@@ -36,8 +36,8 @@ struct Level {
     source: Vec<bool>,
 }
 
-/// Colour for every hole and band pixel, drawn from context pixels outside
-/// the band only (never from the foreground that hides the hole): the mean
+/// Colour for every hole and guard pixel, drawn from context pixels outside
+/// the guard only (never from the foreground that hides the hole): the mean
 /// of a texture synthesis and a smooth continuation (see [`TEXTURE_SHARE`]).
 pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
     let base = base_level(region, ldi, depth);
@@ -127,8 +127,8 @@ fn base_level(region: &Region, ldi: &Ldi, depth: &[f32]) -> Level {
             let c = region.context[i] as usize;
             level.colour[i] = ldi.colour[c].map(f32::from);
             level.disparity[i] = 1.0 / ldi.depth[c];
-            level.source[i] = !region.band[i];
-            level.hole[i] = region.band[i];
+            level.source[i] = !region.guard[i];
+            level.hole[i] = region.guard[i];
         } else if region.is_hole(i) && d.is_finite() {
             level.disparity[i] = 1.0 / d;
             level.hole[i] = true;
@@ -507,6 +507,33 @@ mod tests {
             filled += 1;
         }
         assert!(filled > 0);
+    }
+
+    #[test]
+    fn a_fringe_on_the_first_background_ring_stays_out_of_the_fill() {
+        // The depth edge lies a pixel off the colour edge: the first far column
+        // has the foreground's red. No band is redrawn, as for a measured depth.
+        let (w, h) = (32, 12);
+        let mut ldi = step_scene(w, h, h);
+        for y in 0..h {
+            ldi.colour[y * w + w / 2] = [220, 0, 0];
+        }
+        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
+        let thickness = Thickness {
+            background: 6,
+            context: 8,
+            band: 0,
+        };
+        let region = RegionGrower::new(&ldi, None)
+            .grow(&ldi, &edge, thickness)
+            .expect("background behind the edge");
+        let depth = fill_depth(&region, &ldi, 0.04);
+        let colours = fill_colour(&region, &ldi, &depth);
+        let holes: Vec<usize> = (0..colours.len()).filter(|&i| region.is_hole(i)).collect();
+        assert!(!holes.is_empty());
+        for i in holes {
+            assert_eq!(colours[i], [0, 200, 0], "fringe in the fill at pixel {i}");
+        }
     }
 
     #[test]

@@ -94,6 +94,7 @@ mod tests {
             ring: vec![0; w * h],
             context: vec![NONE; w * h],
             band: vec![false; w * h],
+            guard: vec![false; w * h],
         };
         for i in 0..w * h {
             let x = i % w;

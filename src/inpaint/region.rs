@@ -21,6 +21,12 @@ pub struct Region {
     /// with the hole, because monocular depth edges rarely sit exactly on colour
     /// edges and these pixels often carry a fringe of foreground colour.
     pub band: Vec<bool>,
+    /// Per patch pixel: a context pixel next to the edge that the colour fill
+    /// takes as unknown, never as a source (the band and at least
+    /// [`GUARD_RINGS`] rings): even a measured depth edge often lies a pixel
+    /// off the colour edge, and its first background ring then holds the
+    /// foreground's fringe, which the fill would carry into the hole.
+    pub guard: Vec<bool>,
 }
 
 impl Region {
@@ -51,8 +57,15 @@ pub struct Thickness {
     pub band: usize,
 }
 
-/// Largest share of the context that the redrawn band may take (reference).
+/// Largest share of the context that the redrawn band may take (reference),
+/// and the guard too.
 const MAX_BAND_SHARE: f32 = 0.3;
+
+/// Context rings next to the edge that the colour fill never copies from.
+/// Measured on the real-scene benchmark (disoccluded PSNR / SSIM, means of
+/// the tuning and held-out scenes): none 22.46 / 0.681 and 18.27 / 0.695,
+/// one 22.67 / 0.692 and 18.46 / 0.707, two 22.50 / 0.685 and 18.35 / 0.703.
+pub const GUARD_RINGS: usize = 1;
 
 /// Grows regions for many edges, reusing per-node marks between them.
 pub struct RegionGrower {
@@ -124,14 +137,19 @@ impl RegionGrower {
                 break;
             }
         }
+        // Context nodes in at most `rings` rings, within the largest share.
         let limit = (context.len() as f32 * MAX_BAND_SHARE) as usize;
-        let band = ring_ends[..thickness.band.min(ring_ends.len())]
-            .iter()
-            .rev()
-            .copied()
-            .find(|&end| end <= limit)
-            .unwrap_or(0);
-        Some(build_region(ldi, &hole, &context, band))
+        let within = |rings: usize| {
+            ring_ends[..rings.min(ring_ends.len())]
+                .iter()
+                .rev()
+                .copied()
+                .find(|&end| end <= limit)
+                .unwrap_or(0)
+        };
+        let band = within(thickness.band);
+        let guard = within(thickness.band.max(GUARD_RINGS));
+        Some(build_region(ldi, &hole, &context, band, guard))
     }
 
     /// Background nodes behind `edge_node` across its cut links.
@@ -185,8 +203,14 @@ impl RegionGrower {
 }
 
 /// Lays the node lists out on their bounding patch; the first `band` context
-/// nodes form the redrawn band.
-fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32], band: usize) -> Region {
+/// nodes form the redrawn band, the first `guard` the guard.
+fn build_region(
+    ldi: &Ldi,
+    hole: &[(u32, u16)],
+    context: &[u32],
+    band: usize,
+    guard: usize,
+) -> Region {
     let positions = hole
         .iter()
         .map(|&(n, _)| n)
@@ -209,6 +233,7 @@ fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32], band: usize) ->
         ring: vec![0; width * height],
         context: vec![NONE; width * height],
         band: vec![false; width * height],
+        guard: vec![false; width * height],
     };
     for &(n, ring) in hole {
         let (x, y) = ldi.position(n as usize);
@@ -224,6 +249,7 @@ fn build_region(ldi: &Ldi, hole: &[(u32, u16)], context: &[u32], band: usize) ->
         if region.context[i] == NONE && region.hole[i] == NONE {
             region.context[i] = n;
             region.band[i] = k < band;
+            region.guard[i] = k < guard;
         }
     }
     region
