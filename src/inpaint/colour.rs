@@ -476,6 +476,24 @@ mod tests {
     use crate::inpaint::fill::fill_depth;
     use crate::inpaint::region::{step_scene, RegionGrower, Thickness};
 
+    /// The region behind the whole near-side edge of a `step_scene` `w` wide
+    /// (6 hole and 8 context rings, `band` redrawn) and its colour fill.
+    fn fill_behind_edge(ldi: &Ldi, w: usize, band: usize) -> (Region, Vec<[u8; 3]>) {
+        let h = ldi.height;
+        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
+        let thickness = Thickness {
+            background: 6,
+            context: 8,
+            band,
+        };
+        let region = RegionGrower::new(ldi, None)
+            .grow(ldi, &edge, thickness)
+            .expect("background behind the edge");
+        let depth = fill_depth(&region, ldi, 0.04);
+        let colours = fill_colour(&region, ldi, &depth);
+        (region, colours)
+    }
+
     #[test]
     fn colour_comes_only_from_context_pixels() {
         // Near nodes are red, the background behind them green above row 6 and
@@ -484,17 +502,7 @@ mod tests {
         let ldi = step_scene(w, h, split);
         let mut near = step_scene(w, h, h);
         near.colour.clone_from(&ldi.colour);
-        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
-        let thickness = Thickness {
-            background: 6,
-            context: 8,
-            band: 1,
-        };
-        let region = RegionGrower::new(&near, None)
-            .grow(&near, &edge, thickness)
-            .expect("background behind the edge");
-        let depth = fill_depth(&region, &near, 0.04);
-        let colours = fill_colour(&region, &near, &depth);
+        let (region, colours) = fill_behind_edge(&near, w, 1);
         assert_eq!(colours.len(), region.width * region.height);
         let mut filled = 0;
         for i in (0..colours.len()).filter(|&i| region.is_hole(i)) {
@@ -519,17 +527,7 @@ mod tests {
         for y in 0..h {
             ldi.colour[y * w + w / 2] = [220, 0, 0];
         }
-        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
-        let thickness = Thickness {
-            background: 6,
-            context: 8,
-            band: 0,
-        };
-        let region = RegionGrower::new(&ldi, None)
-            .grow(&ldi, &edge, thickness)
-            .expect("background behind the edge");
-        let depth = fill_depth(&region, &ldi, 0.04);
-        let colours = fill_colour(&region, &ldi, &depth);
+        let (region, colours) = fill_behind_edge(&ldi, w, 0);
         let holes: Vec<usize> = (0..colours.len()).filter(|&i| region.is_hole(i)).collect();
         assert!(!holes.is_empty());
         for i in holes {

@@ -125,8 +125,8 @@ fn continuous(a: f32, b: f32, threshold: f32) -> bool {
 
 /// Colours that the fills of overlapping regions gave each synthesized node.
 /// Regions of neighbouring cuts overlap and continue the same background, so
-/// a pixel they share gets one node (on the Art scene, 5 M pairs of them lay
-/// within a jump of each other) whose colour is the mean of their fills:
+/// a pixel they share gets one node (on the Art scene, 2 M pairs of nodes at
+/// one pixel had lain within a jump of each other) whose colour is the mean of their fills:
 /// independent guesses of the same unseen surface err less on average.
 struct FillVotes {
     /// Id of the first synthesized node.
@@ -316,15 +316,24 @@ mod tests {
         ldi.layers(pixel).filter(|&m| m as usize >= first).collect()
     }
 
-    #[test]
-    fn overlapping_fills_of_one_surface_share_a_node_with_their_mean_colour() {
-        let (w, h) = (16, 10);
-        let mut ldi = step_scene(w, h, h);
+    /// Two overlapping regions behind the edge of a 16×10 `step_scene` (rows
+    /// 0..6 and 4..10), merged in turn with red fills at `depth_a` and green at
+    /// `depth_b`: the scene, the regions, the first synthesized id and the
+    /// nodes each merge added.
+    fn merge_two(depth_a: f32, depth_b: f32) -> (Ldi, [Region; 2], usize, [usize; 2]) {
+        let mut ldi = step_scene(16, 10, 10);
         let (a, b) = (region(&ldi, 0..6), region(&ldi, 4..10));
         let first = ldi.node_count();
         let mut votes = FillVotes::new(first);
-        let added_a = merge(&mut ldi, &mut votes, &a, 9.5, [200, 0, 0]);
-        let added_b = merge(&mut ldi, &mut votes, &b, 10.0, [0, 100, 0]);
+        let added_a = merge(&mut ldi, &mut votes, &a, depth_a, [200, 0, 0]);
+        let added_b = merge(&mut ldi, &mut votes, &b, depth_b, [0, 100, 0]);
+        (ldi, [a, b], first, [added_a, added_b])
+    }
+
+    #[test]
+    fn overlapping_fills_of_one_surface_share_a_node_with_their_mean_colour() {
+        let (ldi, [a, b], first, [added_a, added_b]) = merge_two(9.5, 10.0);
+        let (w, h) = (ldi.width, ldi.height);
         let holes = |r: &Region| -> Vec<usize> {
             (0..r.width * r.height)
                 .filter(|&i| r.is_hole(i))
@@ -361,13 +370,8 @@ mod tests {
 
     #[test]
     fn fills_a_jump_apart_keep_their_own_nodes() {
-        let (w, h) = (16, 10);
-        let mut ldi = step_scene(w, h, h);
-        let (a, b) = (region(&ldi, 0..6), region(&ldi, 4..10));
-        let first = ldi.node_count();
-        let mut votes = FillVotes::new(first);
-        let added_a = merge(&mut ldi, &mut votes, &a, 10.0, [200, 0, 0]);
-        let added_b = merge(&mut ldi, &mut votes, &b, 5.0, [0, 100, 0]);
+        let (ldi, [a, b], first, [added_a, added_b]) = merge_two(10.0, 5.0);
+        let (w, h) = (ldi.width, ldi.height);
         assert_eq!(added_a, a.hole_count());
         assert_eq!(added_b, b.hole_count());
         assert!((0..w * h).any(|p| synthesized(&ldi, first, p).len() == 2));
