@@ -474,13 +474,12 @@ impl XorShift {
 mod tests {
     use super::*;
     use crate::inpaint::fill::fill_depth;
-    use crate::inpaint::region::{step_scene, RegionGrower, Thickness};
+    use crate::inpaint::region::{step_edge, step_scene, RegionGrower, Thickness};
 
     /// The region behind the whole near-side edge of a `step_scene` `w` wide
     /// (6 hole and 8 context rings, `band` redrawn) and its colour fill.
     fn fill_behind_edge(ldi: &Ldi, w: usize, band: usize) -> (Region, Vec<[u8; 3]>) {
-        let h = ldi.height;
-        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
+        let edge = step_edge(w, 0..ldi.height);
         let thickness = Thickness {
             background: 6,
             context: 8,
@@ -539,7 +538,7 @@ mod tests {
     fn fill_is_deterministic() {
         let (w, h) = (24, 10);
         let ldi = step_scene(w, h, 5);
-        let edge: Vec<u32> = (0..h).map(|y| (y * w + w / 2 - 1) as u32).collect();
+        let edge = step_edge(w, 0..h);
         let thickness = Thickness {
             background: 5,
             context: 6,

@@ -126,14 +126,14 @@ fn continuous(a: f32, b: f32, threshold: f32) -> bool {
 /// Colours that the fills of overlapping regions gave each synthesized node.
 /// Regions of neighbouring cuts overlap and continue the same background, so
 /// a pixel they share gets one node (on the Art scene, 2 M pairs of nodes at
-/// one pixel had lain within a jump of each other) whose colour is the mean of their fills:
-/// independent guesses of the same unseen surface err less on average.
+/// one pixel had lain within a jump of each other) whose colour is the mean
+/// of their fills: independent guesses of the same unseen surface err less
+/// on average.
 struct FillVotes {
     /// Id of the first synthesized node.
     first: usize,
     /// Per synthesized node: colour sums and the number of fills summed.
-    sums: Vec<[u32; 3]>,
-    counts: Vec<u32>,
+    sums: Vec<([u32; 3], u32)>,
 }
 
 impl FillVotes {
@@ -141,7 +141,6 @@ impl FillVotes {
         FillVotes {
             first,
             sums: Vec::new(),
-            counts: Vec::new(),
         }
     }
 
@@ -156,19 +155,18 @@ impl FillVotes {
     fn push(&mut self, ldi: &mut Ldi, pixel: usize, depth: f32, colour: [u8; 3], label: u8) -> u32 {
         let node = ldi.push_node(pixel, depth, colour, label);
         debug_assert_eq!(node as usize, self.first + self.sums.len());
-        self.sums.push(colour.map(u32::from));
-        self.counts.push(1);
+        self.sums.push((colour.map(u32::from), 1));
         node
     }
 
     /// Adds another fill's colour to `node` and sets its colour to the mean.
     fn add(&mut self, ldi: &mut Ldi, node: u32, colour: [u8; 3]) {
-        let k = node as usize - self.first;
-        self.counts[k] += 1;
-        for (sum, c) in self.sums[k].iter_mut().zip(colour) {
-            *sum += u32::from(c);
+        let (sum, count) = &mut self.sums[node as usize - self.first];
+        *count += 1;
+        for (s, c) in sum.iter_mut().zip(colour) {
+            *s += u32::from(c);
         }
-        let (sum, count) = (self.sums[k], self.counts[k]);
+        let count = *count;
         ldi.colour[node as usize] = sum.map(|s| ((s + count / 2) / count) as u8);
     }
 }
@@ -274,7 +272,7 @@ fn faces_farther_node(ldi: &Ldi, node: usize, threshold: f32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use region::step_scene;
+    use region::{step_edge, step_scene};
 
     const THICK: Thickness = Thickness {
         background: 3,
@@ -284,11 +282,8 @@ mod tests {
 
     /// Regions behind the near-side edge of `step_scene` in rows `rows`.
     fn region(ldi: &Ldi, rows: std::ops::Range<usize>) -> Region {
-        let edge: Vec<u32> = rows
-            .map(|y| (y * ldi.width + ldi.width / 2 - 1) as u32)
-            .collect();
         RegionGrower::new(ldi, None)
-            .grow(ldi, &edge, THICK)
+            .grow(ldi, &step_edge(ldi.width, rows), THICK)
             .expect("background behind the edge")
     }
 

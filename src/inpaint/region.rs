@@ -282,6 +282,12 @@ pub(super) fn step_scene(w: usize, h: usize, split: usize) -> Ldi {
     Ldi::from_grid(&depth, &colour, &vec![origin::ORIGINAL; w * h], &cuts, 0)
 }
 
+/// The near-side edge nodes of a `step_scene` `w` wide, in rows `rows`.
+#[cfg(test)]
+pub(super) fn step_edge(w: usize, rows: std::ops::Range<usize>) -> Vec<u32> {
+    rows.map(|y| (y * w + w / 2 - 1) as u32).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,17 +298,12 @@ mod tests {
         band: 1,
     };
 
-    /// The near-side edge nodes of `step_scene` in rows `rows`.
-    fn edge(w: usize, rows: std::ops::Range<usize>) -> Vec<u32> {
-        rows.map(|y| (y * w + w / 2 - 1) as u32).collect()
-    }
-
     #[test]
     fn hole_grows_through_the_foreground_and_context_behind_the_cut() {
         let (w, h) = (16, 8);
         let ldi = step_scene(w, h, h);
         let region = RegionGrower::new(&ldi, None)
-            .grow(&ldi, &edge(w, 0..h), THICK)
+            .grow(&ldi, &step_edge(w, 0..h), THICK)
             .expect("background behind the edge");
         let mut holes = 0;
         for i in 0..region.width * region.height {
@@ -331,7 +332,7 @@ mod tests {
         let (w, h, split) = (16, 10, 4);
         let ldi = step_scene(w, h, split);
         let region = RegionGrower::new(&ldi, None)
-            .grow(&ldi, &edge(w, 0..split), THICK)
+            .grow(&ldi, &step_edge(w, 0..split), THICK)
             .expect("background behind the edge");
         for i in (0..region.width * region.height).filter(|&i| region.is_hole(i)) {
             let y = region.canvas_pixel(i, w) / w;
@@ -353,7 +354,7 @@ mod tests {
             0,
         );
         assert!(RegionGrower::new(&flat, None)
-            .grow(&flat, &edge(w, 0..h), THICK)
+            .grow(&flat, &step_edge(w, 0..h), THICK)
             .is_none());
     }
 }
