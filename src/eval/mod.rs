@@ -11,7 +11,7 @@ use crate::filter::fill::fill_from_far_side;
 use crate::map::FloatMap;
 use crate::pipeline::build_scene;
 use crate::progress::Timings;
-use crate::render::raster::render_over;
+use crate::render::raster::{render, render_over};
 use crate::render::Camera;
 use image::RgbImage;
 use serde::Serialize;
@@ -92,11 +92,10 @@ pub fn render_all(
         return Err(EvalError::SizeMismatch(w, h, rw, rh, dw, dh));
     }
     let filled = fill_unknown(disparity).ok_or(EvalError::NoDisparity)?;
-    let background = crate::render::raster::BACKGROUND;
     Ok(vec![
-        render_right(left, &filled, config, true, true, background),
-        render_right(left, &filled, config, false, false, background),
-        render_right(left, &filled, config, true, false, [0, 0, 0]),
+        render_right(left, &filled, config, true, true, None),
+        render_right(left, &filled, config, false, false, None),
+        render_right(left, &filled, config, true, false, Some([0, 0, 0])),
         methods::background_extension(left, disparity),
         methods::forward_warp(left, disparity),
     ])
@@ -150,14 +149,16 @@ pub fn error_image(view: &RgbImage, truth: &RgbImage) -> image::GrayImage {
 
 /// Builds the scene from the left view and renders it from the right camera.
 /// `cut` = false disables discontinuities (a stretched mesh); `inpaint` = false
-/// leaves the disoccluded holes empty.
+/// leaves the disoccluded holes empty. Pixels that see no surface show
+/// `background`, or with None are filled from their surroundings as the
+/// videos and views fill them.
 pub fn render_right(
     left: &RgbImage,
     disparity: &FloatMap,
     config: &Config,
     cut: bool,
     inpaint: bool,
-    background: [u8; 3],
+    background: Option<[u8; 3]>,
 ) -> RgbImage {
     let (w, h) = left.dimensions();
     let config = Config {
@@ -195,12 +196,11 @@ pub fn render_right(
         camera = camera.posed([-1.0 / (map.scale * k.fx), 0.0, 0.0], 1.0);
     }
     camera.cx -= map.offset;
-    render_over(
-        &scene.render_mesh,
-        &camera,
-        config.samples_per_side(),
-        background,
-    )
+    let samples = config.samples_per_side();
+    match background {
+        Some(background) => render_over(&scene.render_mesh, &camera, samples, background),
+        None => render(&scene.render_mesh, &camera, samples),
+    }
 }
 
 /// Unknown disparities filled from the far side of each occlusion; None if none is known.

@@ -131,7 +131,7 @@ fn inpainted_view_has_no_holes() {
         &Config::default(),
         true,
         true,
-        BACKGROUND,
+        Some(BACKGROUND),
     );
     if let Ok(dir) = std::env::var("PHOTO3D_TEST_OUT") {
         view.save(std::path::Path::new(&dir).join("eval_right_ours.png"))
@@ -142,6 +142,27 @@ fn inpainted_view_has_no_holes() {
     }
     let empty = view.pixels().filter(|p| p.0 == BACKGROUND).count();
     assert_eq!(empty, 0, "{empty} pixels show no surface");
+}
+
+/// Eval scores the image a user gets: pixels no surface covers are filled
+/// as the videos and views fill them, not left at the background colour.
+#[test]
+fn views_are_scored_with_uncovered_pixels_filled_as_the_videos_fill_them() {
+    let (left, disparity, _) = stereo_pair();
+    let holes = |background| {
+        let view = render_right(
+            &left,
+            &disparity,
+            &Config::default(),
+            true,
+            false,
+            background,
+        );
+        view.pixels().filter(|p| p.0 == BACKGROUND).count()
+    };
+    let bare = holes(Some(BACKGROUND));
+    assert!(bare > 100, "the holes left unpainted: {bare} pixels");
+    assert_eq!(holes(None), 0);
 }
 
 #[test]
