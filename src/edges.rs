@@ -4,6 +4,7 @@
 //! no graph library, no per-pixel allocation.
 
 use crate::grid::grid_neighbours;
+use rayon::prelude::*;
 
 /// Depth grid plus which 4-neighbour links are cut by a discontinuity.
 #[derive(Debug, Clone)]
@@ -69,56 +70,61 @@ pub fn sharpen_depth(
     let effective = rounds.saturating_sub(1).min(sizes.len());
     let mut marked = vec![false; w * h];
     let mut near_mark = vec![false; w * h];
-    let mut window = Vec::with_capacity(64);
     for &size in &sizes[..effective] {
         mark_jumps(depth, w, h, threshold, &mut marked);
         dilate_marks(&marked, w, h, size / 2, &mut near_mark);
         let source = padded_source(depth, w, h);
         let radius = (size / 2) as i64;
-        for y in 0..h {
-            for x in 0..w {
-                let i = y * w + x;
-                if near_mark[i] {
-                    if let Some(m) =
-                        window_median(&source, &marked, w, h, x, y, radius, &mut window)
-                    {
-                        depth[i] = m;
+        // Rows are independent: each reads only `source` and `marked`.
+        depth.par_chunks_mut(w).enumerate().for_each_init(
+            || Vec::with_capacity(64),
+            |window, (y, row)| {
+                for (x, value) in row.iter_mut().enumerate() {
+                    if !near_mark[y * w + x] {
+                        continue;
+                    }
+                    if let Some(m) = window_median(&source, &marked, w, h, x, y, radius, window) {
+                        *value = m;
                     }
                 }
-            }
-        }
+            },
+        );
     }
 }
 
 /// Marks pixels whose disparity differs from a 4-neighbour by more than `threshold`;
 /// the outermost ring is never marked.
 fn mark_jumps(depth: &[f32], w: usize, h: usize, threshold: f32, marked: &mut [bool]) {
-    marked.fill(false);
-    for y in 1..h.saturating_sub(1) {
-        for x in 1..w.saturating_sub(1) {
+    marked.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+        row.fill(false);
+        if y == 0 || y + 1 >= h {
+            return;
+        }
+        let inner = w.saturating_sub(1);
+        for (x, mark) in row.iter_mut().enumerate().take(inner).skip(1) {
             let i = y * w + x;
             let q = 1.0 / depth[i];
-            marked[i] = grid_neighbours(i, w, h).any(|n| (q - 1.0 / depth[n]).abs() > threshold);
+            *mark = grid_neighbours(i, w, h).any(|n| (q - 1.0 / depth[n]).abs() > threshold);
         }
-    }
+    });
 }
 
 /// `out[i]` is true when a marked pixel lies within the (2r+1)² window around i.
 fn dilate_marks(marked: &[bool], w: usize, h: usize, r: usize, out: &mut [bool]) {
     let mut rows = vec![false; w * h];
-    for y in 0..h {
+    rows.par_chunks_mut(w).enumerate().for_each(|(y, out_row)| {
         let row = &marked[y * w..(y + 1) * w];
-        for x in 0..w {
+        for (x, value) in out_row.iter_mut().enumerate() {
             let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
-            rows[y * w + x] = row[a..=b].iter().any(|&m| m);
+            *value = row[a..=b].iter().any(|&m| m);
         }
-    }
-    for y in 0..h {
+    });
+    out.par_chunks_mut(w).enumerate().for_each(|(y, out_row)| {
         let (a, b) = (y.saturating_sub(r), (y + r).min(h - 1));
-        for x in 0..w {
-            out[y * w + x] = (a..=b).any(|yy| rows[yy * w + x]);
+        for (x, value) in out_row.iter_mut().enumerate() {
+            *value = (a..=b).any(|yy| rows[yy * w + x]);
         }
-    }
+    });
 }
 
 /// The reference overwrites the outermost ring with its inward neighbour before filtering.
