@@ -54,26 +54,34 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
 }
 
 /// The triangles of every node's quads in node order, as vertex indices;
-/// made in parallel runs of nodes written straight into their place.
+/// made in parallel runs of nodes written straight into their place. Each
+/// node's corner triangles are decided once ([`quad_mask`]); the masks size
+/// the runs and then say which triangles to write.
 fn faces(ldi: &Ldi, vertex_of: &[u32]) -> Vec<[u32; 3]> {
     const RUN: usize = 1 << 14;
-    let runs: Vec<std::ops::Range<usize>> = (0..ldi.node_count())
-        .step_by(RUN)
-        .map(|start| start..(start + RUN).min(ldi.node_count()))
+    let masks: Vec<u8> = (0..ldi.node_count())
+        .into_par_iter()
+        .map(|v| quad_mask(ldi, v))
         .collect();
-    let counts: Vec<usize> = (runs.par_iter())
-        .map(|run| run.clone().map(|v| quad_triangles(ldi, v).count()).sum())
+    let counts: Vec<usize> = (masks.par_chunks(RUN))
+        .map(|run| run.iter().map(|m| m.count_ones() as usize).sum())
         .collect();
     let mut faces = vec![[0u32; 3]; counts.iter().sum()];
-    let mut slices = Vec::with_capacity(runs.len());
+    let mut slices = Vec::with_capacity(counts.len());
     let mut rest = faces.as_mut_slice();
     for &count in &counts {
         let (head, tail) = rest.split_at_mut(count);
         slices.push(head);
         rest = tail;
     }
-    slices.into_par_iter().zip(runs).for_each(|(out, run)| {
-        let triangles = run.flat_map(|v| quad_triangles(ldi, v));
+    (slices
+        .into_par_iter()
+        .zip(masks.par_chunks(RUN))
+        .enumerate())
+    .for_each(|(run, (out, run_masks))| {
+        let first = run * RUN;
+        let triangles = (run_masks.iter().enumerate())
+            .flat_map(|(k, &mask)| quad_triangles(ldi, first + k, mask));
         for (slot, t) in out.iter_mut().zip(triangles) {
             *slot = t.map(|v| vertex_of[v as usize]);
         }
@@ -114,25 +122,42 @@ pub(crate) fn vertex_of_node(ldi: &Ldi, order: &[u32]) -> Vec<u32> {
     vertex
 }
 
-/// Triangles around `node`: every quad corner whose two links exist gives one
-/// triangle, except that a fully linked quad gives only its top-left and
+/// Corner triangles of the quads around `node` (the four corners of
+/// [`QUAD_CORNERS`], bit k for corner k): every corner whose two links exist
+/// gives one, except that a fully linked quad gives only its top-left and
 /// bottom-right ones. So no triangle spans a cut and partial quads keep their
-/// linked corners. All triangles wind the same way on screen.
-fn quad_triangles(ldi: &Ldi, node: usize) -> impl Iterator<Item = [u32; 3]> {
+/// linked corners.
+fn quad_mask(ldi: &Ldi, node: usize) -> u8 {
     let l = &ldi.links[node];
-    let v = node as u32;
-    let both = |a: usize, b: usize| (l[a] != NONE && l[b] != NONE).then_some((l[a], l[b]));
-    let top_left = both(RIGHT, DOWN).map(|(r, d)| [v, d, r]);
-    let bottom_right = both(LEFT, UP).map(|(lf, u)| [v, u, lf]);
-    let top_right = both(LEFT, DOWN)
-        .filter(|_| !closes(ldi, node, [DOWN, LEFT, UP, RIGHT]))
-        .map(|(lf, d)| [v, lf, d]);
-    let bottom_left = both(UP, RIGHT)
-        .filter(|_| !closes(ldi, node, [UP, RIGHT, DOWN, LEFT]))
-        .map(|(u, r)| [v, r, u]);
-    [top_left, bottom_right, top_right, bottom_left]
-        .into_iter()
-        .flatten()
+    let (mut mask, mut bit) = (0, 1);
+    for (a, b, closing) in QUAD_CORNERS {
+        let linked = l[a] != NONE && l[b] != NONE;
+        if linked && !closing.is_some_and(|dirs| closes(ldi, node, dirs)) {
+            mask |= bit;
+        }
+        bit <<= 1;
+    }
+    mask
+}
+
+/// Per quad corner: its two links (the triangle joins the node and the nodes
+/// they lead to, in this order, so that all wind the same way on screen), and
+/// for the two corners that split a quad the other way, the walk that finds
+/// the quad fully linked.
+const QUAD_CORNERS: [(usize, usize, Option<[usize; 4]>); 4] = [
+    (DOWN, RIGHT, None),
+    (UP, LEFT, None),
+    (LEFT, DOWN, Some([DOWN, LEFT, UP, RIGHT])),
+    (RIGHT, UP, Some([UP, RIGHT, DOWN, LEFT])),
+];
+
+/// The triangles of `node`'s corners in `mask` (see [`quad_mask`]), all
+/// wound the same way on screen.
+fn quad_triangles(ldi: &Ldi, node: usize, mask: u8) -> impl Iterator<Item = [u32; 3]> + '_ {
+    let l = &ldi.links[node];
+    (QUAD_CORNERS.iter().enumerate())
+        .filter(move |&(k, _)| mask & (1 << k) != 0)
+        .map(move |(_, &(a, b, _))| [node as u32, l[a], l[b]])
 }
 
 /// Whether following links in the four directions leads back to `node`.
