@@ -197,36 +197,47 @@ fn whole_distance(ldi: &Ldi) -> Vec<u32> {
             }
         })
         .collect();
-    // Two passes of the 8-neighbour chamfer with unit steps.
+    // Two passes of the 8-neighbour chamfer with unit steps: down, then up.
     for y in 0..h {
-        for x in 0..w {
-            let mut d = distance[y * w + x];
-            for (dx, dy) in [(-1, 0), (-1, -1), (0, -1), (1, -1)] {
-                d = d.min(step(&distance, w, h, x, y, dx, dy));
-            }
-            distance[y * w + x] = d;
-        }
+        let (done, rest) = distance.split_at_mut(y * w);
+        let before = y.checked_sub(1).map(|b| &done[b * w..]);
+        chamfer_row(&mut rest[..w], before, false);
     }
     for y in (0..h).rev() {
-        for x in (0..w).rev() {
-            let mut d = distance[y * w + x];
-            for (dx, dy) in [(1, 0), (1, 1), (0, 1), (-1, 1)] {
-                d = d.min(step(&distance, w, h, x, y, dx, dy));
-            }
-            distance[y * w + x] = d;
-        }
+        let (row, after) = distance[y * w..].split_at_mut(w);
+        chamfer_row(row, (y + 1 < h).then(|| &after[..w]), true);
     }
     distance
 }
 
-/// The distance at pixel (x + dx, y + dy) plus one; 1 off the canvas (its
-/// outside is not whole).
-fn step(distance: &[u32], w: usize, h: usize, x: usize, y: usize, dx: isize, dy: isize) -> u32 {
-    let (nx, ny) = (x as isize + dx, y as isize + dy);
-    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
-        return 1;
+/// One row of a chamfer pass: each pixel takes one more than the smallest
+/// distance among the three pixels of the row already done beside it
+/// (`done`; None off the canvas, whose outside is not whole) and then one
+/// more than its neighbour in the scan direction (right to left when
+/// `leftward`).
+fn chamfer_row(row: &mut [u32], done: Option<&[u32]>, leftward: bool) {
+    let w = row.len();
+    match done {
+        Some(done) => {
+            for (x, d) in row.iter_mut().enumerate() {
+                let left = if x > 0 { done[x - 1] } else { 0 };
+                let right = if x + 1 < w { done[x + 1] } else { 0 };
+                let near = left.min(done[x]).min(right);
+                *d = (*d).min(near.saturating_add(1));
+            }
+        }
+        None => row.iter_mut().for_each(|d| *d = (*d).min(1)),
     }
-    distance[ny as usize * w + nx as usize].saturating_add(1)
+    let mut previous = 0u32;
+    let mut scan = |d: &mut u32| {
+        *d = (*d).min(previous.saturating_add(1));
+        previous = *d;
+    };
+    if leftward {
+        row.iter_mut().rev().for_each(&mut scan);
+    } else {
+        row.iter_mut().for_each(&mut scan);
+    }
 }
 
 /// Calls `visit(r, near, far)` with, per pixel, the largest and smallest of
@@ -401,6 +412,37 @@ mod tests {
             }
         });
         assert_eq!(radii, [1, 2, 3, 4, 6, 8, 12]);
+    }
+
+    #[test]
+    fn whole_distance_is_the_chessboard_distance_to_a_break_in_the_front() {
+        // A near square with a one-pixel notch: breaks along its border, in
+        // the notch, and off the canvas all around.
+        let (w, h) = (31, 23);
+        let near = |i: usize| {
+            let (x, y) = (i % w, i / w);
+            (6..25).contains(&x) && (4..19).contains(&y) && (x, y) != (14, 11)
+        };
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if near(i) { 1.0 } else { 4.0 })
+            .collect();
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Step);
+        let origins = vec![origin::ORIGINAL; w * h];
+        let ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
+        let distance = whole_distance(&ldi);
+        let whole = |x: isize, y: isize| {
+            (0..w as isize).contains(&x)
+                && (0..h as isize).contains(&y)
+                && distance[y as usize * w + x as usize] != 0
+        };
+        for (i, &d) in distance.iter().enumerate() {
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            let expected = (0..)
+                .find(|&r| (y - r..=y + r).any(|sy| (x - r..=x + r).any(|sx| !whole(sx, sy))))
+                .unwrap();
+            assert_eq!(d, expected as u32, "({x}, {y})");
+        }
+        assert!(distance.iter().any(|&d| d >= 4));
     }
 
     #[test]
