@@ -32,25 +32,109 @@ pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
         &target,
     );
     smooth_inside(region, &mut values, &known, 2);
-    (0..n)
+    let mut disparity: Vec<f32> = (0..n)
         .map(|i| {
             if !target[i] || !known[i] {
                 return f32::NAN;
             }
-            let front = 1.0 / ldi.depth[region.hole[i] as usize];
-            let d = values[i][0];
-            if front - 1.0 / d > threshold {
-                return d;
+            let front = 1.0 / hider_depth(region, ldi, i);
+            let fill = 1.0 / values[i][0];
+            if front - fill > threshold {
+                return fill;
             }
             // Just beyond the jump, so that the cut rule sees one.
             let behind = front - threshold * 1.01;
             if behind > 0.0 {
-                1.0 / behind
+                behind
             } else {
                 f32::NAN
             }
         })
-        .collect()
+        .collect();
+    bound_slope_to_hiders(region, ldi, threshold, &mut disparity);
+    disparity.iter().map(|&d| 1.0 / d).collect()
+}
+
+/// Depth of the foreground node that hides hole pixel `i`.
+fn hider_depth(region: &Region, ldi: &Ldi, i: usize) -> f32 {
+    ldi.depth[region.hole[i] as usize]
+}
+
+/// Lowers the fill's disparity so that it rises by at most a jump per pixel
+/// from a jump behind any hider, except where it must stay linked to the
+/// context. A fill pulled behind its own hider while its neighbour is not
+/// would otherwise hang a steep strip of triangles (a "curtain") between
+/// them, which new views show in front of the visible surface.
+fn bound_slope_to_hiders(region: &Region, ldi: &Ldi, threshold: f32, disparity: &mut [f32]) {
+    let (w, h) = (region.width, region.height);
+    let filled = |i: usize| !disparity[i].is_nan();
+    let mut ceiling: Vec<f32> = (0..w * h)
+        .map(|i| {
+            if filled(i) {
+                1.0 / hider_depth(region, ldi, i) - threshold * 1.01
+            } else {
+                f32::NAN
+            }
+        })
+        .collect();
+    spread_min(w, h, &mut ceiling, threshold);
+    // The floor, negated: fills linked to a context node keep their disparity,
+    // and those around them may fall below it by a jump per pixel.
+    let mut minus_floor: Vec<f32> = (0..w * h)
+        .map(|i| {
+            if !filled(i) {
+                return f32::NAN;
+            }
+            let links = crate::grid::grid_neighbours(i, w, h).any(|j| {
+                region.is_context(j)
+                    && (1.0 / ldi.depth[region.context[j] as usize] - disparity[i]).abs()
+                        <= threshold
+            });
+            if links {
+                -disparity[i]
+            } else {
+                f32::INFINITY
+            }
+        })
+        .collect();
+    spread_min(w, h, &mut minus_floor, threshold);
+    for ((d, ceiling), minus_floor) in disparity.iter_mut().zip(&ceiling).zip(&minus_floor) {
+        *d = d.min(ceiling.max(-minus_floor));
+    }
+}
+
+/// Sets each value to the least of itself and every other value plus `step`
+/// per 4-neighbour step between them; NaN marks pixels the paths avoid (a
+/// NaN never compares greater, so it is never lowered).
+/// Forward and backward chamfer sweeps, repeated while they change anything
+/// (the filled pixels need not form a convex shape).
+fn spread_min(w: usize, h: usize, values: &mut [f32], step: f32) {
+    let mut changed = true;
+    while changed {
+        changed = false;
+        let mut relax = |values: &mut [f32], i: usize, j: usize| {
+            if !values[j].is_nan() && values[i] > values[j] + step {
+                values[i] = values[j] + step;
+                changed = true;
+            }
+        };
+        for i in 0..w * h {
+            if i % w > 0 {
+                relax(values, i, i - 1);
+            }
+            if i >= w {
+                relax(values, i, i - w);
+            }
+        }
+        for i in (0..w * h).rev() {
+            if i % w + 1 < w {
+                relax(values, i, i + 1);
+            }
+            if i + w < w * h {
+                relax(values, i, i + w);
+            }
+        }
+    }
 }
 
 /// Jacobi passes averaging each hole pixel with its known 4-neighbours.
@@ -128,6 +212,74 @@ mod tests {
                 assert!(value.is_finite() && value > 1.0);
             }
         }
+    }
+
+    #[test]
+    fn fill_rises_at_most_a_jump_per_pixel_from_behind_a_hider() {
+        // Background disparity 1/10 .. 1/25 by row. Hole columns 3..8 are hidden
+        // by a foreground at depth 14, which pushes the upper rows' fill back
+        // to a jump behind it; columns 8..13 by one at depth 1, which does not.
+        let (w, h, threshold) = (16, 16, 0.01);
+        let (mut ldi, region) = ramp_patch(w, h, 14.0);
+        for i in (0..w * h).filter(|&i| (8..13).contains(&(i % w))) {
+            ldi.depth[region.hole[i] as usize] = 1.0;
+        }
+        let filled = fill_depth(&region, &ldi, threshold);
+        for i in (0..w * h).filter(|&i| region.is_hole(i)) {
+            let front = 1.0 / ldi.depth[region.hole[i] as usize];
+            assert!(front - 1.0 / filled[i] > threshold, "pixel {i} not behind");
+            for j in [i + 1, i + w].into_iter().filter(|&j| j < w * h) {
+                if region.is_hole(j) && j % w != 0 {
+                    let step = (1.0 / filled[i] - 1.0 / filled[j]).abs();
+                    assert!(step <= threshold * 1.001, "{i} to {j}: step {step}");
+                }
+            }
+        }
+        // Beside the right context the fill still continues it, and links.
+        for y in 3..h - 3 {
+            let i = y * w + (w - 4);
+            let expected = 10.0 + y as f32;
+            assert!(
+                (filled[i] - expected).abs() < 1e-3,
+                "row {y}: {}",
+                filled[i]
+            );
+        }
+    }
+
+    #[test]
+    fn fill_beside_the_context_stays_linked_to_it() {
+        // As above, but the near foreground hides only columns 11 and 12, so
+        // the bound from behind the far one would pull the top rows' fill
+        // beside the right context off it: a tear when the camera moves.
+        let (w, h, threshold) = (16, 16, 0.01);
+        let (mut ldi, region) = ramp_patch(w, h, 14.0);
+        for i in (0..w * h).filter(|&i| (11..13).contains(&(i % w))) {
+            ldi.depth[region.hole[i] as usize] = 1.0;
+        }
+        let filled = fill_depth(&region, &ldi, threshold);
+        for y in 0..h {
+            let (hole, context) = (y * w + w - 4, y * w + w - 3);
+            let gap =
+                (1.0 / filled[hole] - 1.0 / ldi.depth[region.context[context] as usize]).abs();
+            assert!(gap <= threshold, "row {y}: {gap}");
+        }
+    }
+
+    #[test]
+    fn spread_min_follows_paths_around_gaps() {
+        // A U-shaped field (NaN in the middle of the top rows) whose one seed
+        // at the top left reaches the top right only around the bottom.
+        let (w, h) = (5, 4);
+        let mut values = vec![f32::INFINITY; w * h];
+        for y in 0..3 {
+            values[y * w + 2] = f32::NAN;
+        }
+        values[0] = 0.0;
+        spread_min(w, h, &mut values, 1.0);
+        assert_eq!(values[4], 10.0);
+        assert_eq!(values[3 * w + 2], 5.0);
+        assert!(values[2].is_nan());
     }
 
     #[test]
