@@ -238,7 +238,7 @@ mod tests {
         let (w, h) = (65, 49);
         // Uncut ripples: no cell is flat at the default tolerance.
         let depth: Vec<f32> = (0..w * h)
-            .map(|i| if (i % w + i / w) % 2 == 0 { 2.0 } else { 2.6 })
+            .map(|i| if (i % w + i / w) % 2 == 0 { 1.0 } else { 2.6 })
             .collect();
         let ldi = ldi_of(&depth, w, h, f32::INFINITY);
         let k = Intrinsics::reference((65, 49), (65, 49));
@@ -259,7 +259,7 @@ mod tests {
         let depth: Vec<f32> = (0..w * h)
             .map(|i| {
                 let (x, y) = ((i % w) as f32 - 32.0, (i / w) as f32 - 24.0);
-                2.0 + (x * x + y * y) / 40.0
+                0.5 + (x * x + y * y) / 160.0
             })
             .collect();
         let ldi = ldi_of(&depth, w, h, f32::INFINITY);
