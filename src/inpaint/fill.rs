@@ -214,17 +214,27 @@ mod tests {
         }
     }
 
+    /// The fill of a 16×16 `ramp_patch` whose hole is hidden by a foreground
+    /// at depth 14, except in `near_columns`, hidden by one at depth 1.
+    fn fill_behind_two_foregrounds(
+        near_columns: std::ops::Range<usize>,
+        threshold: f32,
+    ) -> (Ldi, Region, Vec<f32>) {
+        let (mut ldi, region) = ramp_patch(16, 16, 14.0);
+        for i in (0..16 * 16).filter(|&i| near_columns.contains(&(i % 16))) {
+            ldi.depth[region.hole[i] as usize] = 1.0;
+        }
+        let filled = fill_depth(&region, &ldi, threshold);
+        (ldi, region, filled)
+    }
+
     #[test]
     fn fill_rises_at_most_a_jump_per_pixel_from_behind_a_hider() {
         // Background disparity 1/10 .. 1/25 by row. Hole columns 3..8 are hidden
         // by a foreground at depth 14, which pushes the upper rows' fill back
         // to a jump behind it; columns 8..13 by one at depth 1, which does not.
         let (w, h, threshold) = (16, 16, 0.01);
-        let (mut ldi, region) = ramp_patch(w, h, 14.0);
-        for i in (0..w * h).filter(|&i| (8..13).contains(&(i % w))) {
-            ldi.depth[region.hole[i] as usize] = 1.0;
-        }
-        let filled = fill_depth(&region, &ldi, threshold);
+        let (ldi, region, filled) = fill_behind_two_foregrounds(8..13, threshold);
         for i in (0..w * h).filter(|&i| region.is_hole(i)) {
             let front = 1.0 / ldi.depth[region.hole[i] as usize];
             assert!(front - 1.0 / filled[i] > threshold, "pixel {i} not behind");
@@ -253,11 +263,7 @@ mod tests {
         // the bound from behind the far one would pull the top rows' fill
         // beside the right context off it: a tear when the camera moves.
         let (w, h, threshold) = (16, 16, 0.01);
-        let (mut ldi, region) = ramp_patch(w, h, 14.0);
-        for i in (0..w * h).filter(|&i| (11..13).contains(&(i % w))) {
-            ldi.depth[region.hole[i] as usize] = 1.0;
-        }
-        let filled = fill_depth(&region, &ldi, threshold);
+        let (ldi, region, filled) = fill_behind_two_foregrounds(11..13, threshold);
         for y in 0..h {
             let (hole, context) = (y * w + w - 4, y * w + w - 3);
             let gap =
