@@ -52,7 +52,11 @@ pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
         })
         .collect();
     bound_slope_to_hiders(region, ldi, threshold, &mut disparity);
-    disparity.iter().map(|&d| 1.0 / d).collect()
+    // A hider barely a jump in front of infinity can bound a fill to zero or below.
+    disparity
+        .iter()
+        .map(|&d| if d > 0.0 { 1.0 / d } else { f32::NAN })
+        .collect()
 }
 
 /// Depth of the foreground node that hides hole pixel `i`.
