@@ -363,17 +363,26 @@ fn viewer_plays_a_path_of_the_run() {
         viewer_html(&glb_of(&scene), "synthetic", 1.0, &[path]),
     )
     .unwrap();
-    // Auto-play off: only the path can move the view.
-    let shots: Vec<RgbImage> = [1000, 2500]
-        .into_iter()
-        .map(|ms| screenshot_after(browser, &page, "play=1&autoplay=0", dir.path(), ms))
-        .collect();
-    for (shot, name) in shots.iter().zip(["early", "late"]) {
-        save_for_review(shot, &format!("viewer_play_{name}.png"));
-        let grey = clear_colour_pixels(shot);
-        assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
+    // Auto-play off: only the path can move the view. Headless Chromium
+    // sometimes shows the same frame at both virtual times (about 1 run in
+    // 10 on a 2-core machine, whatever the scene), so a pair is tried up to
+    // three times; a path that never plays fails every time.
+    let mut moved = 0.0;
+    for _ in 0..3 {
+        let shots: Vec<RgbImage> = [1000, 2500]
+            .into_iter()
+            .map(|ms| screenshot_after(browser, &page, "play=1&autoplay=0", dir.path(), ms))
+            .collect();
+        for (shot, name) in shots.iter().zip(["early", "late"]) {
+            save_for_review(shot, &format!("viewer_play_{name}.png"));
+            let grey = clear_colour_pixels(shot);
+            assert_eq!(grey, 0, "{name}: {grey} pixels show the clear colour");
+        }
+        moved = mean_abs_diff(&shots[0], &shots[1]);
+        eprintln!("playback: the two shots differ by MAD {moved:.2}");
+        if moved > 2.0 {
+            break;
+        }
     }
-    let moved = mean_abs_diff(&shots[0], &shots[1]);
-    eprintln!("playback: the two shots differ by MAD {moved:.2}");
     assert!(moved > 2.0, "the path did not play: MAD {moved:.2}");
 }
