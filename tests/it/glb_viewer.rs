@@ -364,8 +364,8 @@ fn viewer_plays_a_path_of_the_run() {
     )
     .unwrap();
     // Auto-play off: only the path can move the view. Headless Chromium
-    // sometimes shows the same frame at both virtual times (about 1 run in
-    // 10 on a 2-core machine, whatever the scene), so a pair is tried up to
+    // sometimes shows (nearly) the same frame at both virtual times (2 runs
+    // in 19 on a 2-core machine), so a pair is tried up to
     // three times; a path that never plays fails every time.
     let mut moved = 0.0;
     for _ in 0..3 {
