@@ -42,8 +42,7 @@ pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
             if front - fill > threshold {
                 return fill;
             }
-            // Just beyond the jump, so that the cut rule sees one.
-            let behind = front - threshold * 1.01;
+            let behind = just_behind(front, threshold);
             if behind > 0.0 {
                 behind
             } else {
@@ -57,6 +56,11 @@ pub fn fill_depth(region: &Region, ldi: &Ldi, threshold: f32) -> Vec<f32> {
         .iter()
         .map(|&d| if d > 0.0 { 1.0 / d } else { f32::NAN })
         .collect()
+}
+
+/// The disparity just beyond a jump behind `front`, so that the cut rule sees one.
+fn just_behind(front: f32, threshold: f32) -> f32 {
+    front - threshold * 1.01
 }
 
 /// Depth of the foreground node that hides hole pixel `i`.
@@ -75,7 +79,7 @@ fn bound_slope_to_hiders(region: &Region, ldi: &Ldi, threshold: f32, disparity: 
     let mut ceiling: Vec<f32> = (0..w * h)
         .map(|i| {
             if filled(i) {
-                1.0 / hider_depth(region, ldi, i) - threshold * 1.01
+                just_behind(1.0 / hider_depth(region, ldi, i), threshold)
             } else {
                 f32::NAN
             }

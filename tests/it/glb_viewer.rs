@@ -365,8 +365,9 @@ fn viewer_plays_a_path_of_the_run() {
     .unwrap();
     // Auto-play off: only the path can move the view. Headless Chromium
     // sometimes shows (nearly) the same frame at both virtual times (2 runs
-    // in 19 on a 2-core machine), so a pair is tried up to
-    // three times; a path that never plays fails every time.
+    // in 19 on a 2-core machine), so a pair is tried up to three times; a
+    // path that never plays fails every time.
+    const PLAYED_MAD: f64 = 2.0;
     let mut moved = 0.0;
     for _ in 0..3 {
         let shots: Vec<RgbImage> = [1000, 2500]
@@ -380,9 +381,9 @@ fn viewer_plays_a_path_of_the_run() {
         }
         moved = mean_abs_diff(&shots[0], &shots[1]);
         eprintln!("playback: the two shots differ by MAD {moved:.2}");
-        if moved > 2.0 {
+        if moved > PLAYED_MAD {
             break;
         }
     }
-    assert!(moved > 2.0, "the path did not play: MAD {moved:.2}");
+    assert!(moved > PLAYED_MAD, "the path did not play: MAD {moved:.2}");
 }
