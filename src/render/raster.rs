@@ -153,8 +153,15 @@ impl Renderer {
             .zip(self.inv_z.par_chunks_mut(band_pixels))
             .enumerate()
             .for_each_init(
-                || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
-                |(ids, depth, groups, farthest), (band, ((rows_out, hits), inv_z))| {
+                || {
+                    (
+                        Vec::new(),
+                        Vec::new(),
+                        ResolveScratch::default(),
+                        Vec::new(),
+                    )
+                },
+                |(ids, depth, scratch, farthest), (band, ((rows_out, hits), inv_z))| {
                     let y0 = band * band_rows;
                     let rows = band_rows.min(h - y0);
                     ids.clear();
@@ -199,7 +206,7 @@ impl Renderer {
                         screen,
                         background: colour.map(f32::from),
                     });
-                    resolve(&target, shading.as_ref(), groups, resolved, out_w, s);
+                    resolve(&target, shading.as_ref(), scratch, resolved, out_w, s);
                 },
             );
         out
@@ -541,18 +548,22 @@ impl<'a> Shading<'a> {
         let z = |i: usize| self.mesh.positions[v[i] as usize][2];
         let w = [inv_z[0] * z(0), inv_z[1] * z(1), inv_z[2] * z(2)];
         let coordinate = |k: usize| affine(w, [uv[0][k], uv[1][k], uv[2][k]]);
-        // Held inside the surface's own texels (see `Paint::Texture`).
-        let bounds = |k: usize| {
+        // Held inside the surface's own texels (see `Paint::Texture`), and
+        // short of the texture's last texel so that its right and lower
+        // neighbours (weighted 0 there) can be read.
+        let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).max(0.0);
+        let (last_u, last_v) = (last(texture.width()), last(texture.height()));
+        let bounds = |k: usize, last: f32| {
             let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
             let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-            [lo, hi.max(lo)]
+            [lo.max(0.0).min(last), hi.max(lo).max(0.0).min(last)]
         };
         Plane {
             origin,
             numerators: [coordinate(0), coordinate(1), [0.0; 3]],
             denominator: affine(w, [1.0; 3]),
-            texture: Some(texture),
-            bounds: [bounds(0), bounds(1)],
+            texture: Some(Texels::of(texture)),
+            bounds: [bounds(0, last_u), bounds(1, last_v)],
         }
     }
 }
@@ -567,26 +578,90 @@ struct Plane<'a> {
     /// (the third unused).
     numerators: [[f32; 3]; 3],
     denominator: [f32; 3],
-    texture: Option<&'a RgbImage>,
+    texture: Option<Texels<'a>>,
     /// Per texel coordinate, the range it is held in.
     bounds: [[f32; 2]; 2],
 }
 
 impl Plane<'_> {
-    /// The colour at supersampled point (x, y).
+    /// The colour at supersampled point (x, y), in levels.
     #[inline(always)]
     fn colour(&self, x: f32, y: f32) -> [f32; 3] {
         let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
+        match self.texture {
+            None => self.vertex_colour(dx, dy),
+            Some(texels) => {
+                let [r, g, b] = texels.bilinear(self.texel(dx, dy));
+                let level = 1.0 / TEXEL_ONE as f32;
+                [r as f32 * level, g as f32 * level, b as f32 * level]
+            }
+        }
+    }
+
+    /// Writes the colours of a run of pixels whose centres lie at (x, y),
+    /// (x + step, y), … into `out` (three bytes per pixel).
+    #[inline(always)]
+    fn shade_run(&self, x: f32, y: f32, step: f32, out: &mut [u8]) {
+        let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
+        match self.texture {
+            None => {
+                for (k, pixel) in out.chunks_exact_mut(3).enumerate() {
+                    write_levels(pixel, self.vertex_colour(dx + k as f32 * step, dy));
+                }
+            }
+            Some(texels) => {
+                // Texel coordinates a few pixels at a time, in a loop the
+                // compiler can unroll and partly vectorise, then the reads.
+                for (chunk, pixels) in out.chunks_mut(3 * RUN_LANES).enumerate() {
+                    let first = dx + (chunk * RUN_LANES) as f32 * step;
+                    let mut at = [[0; 2]; RUN_LANES];
+                    for (lane, texel) in at.iter_mut().enumerate() {
+                        *texel = self.texel(first + lane as f32 * step, dy);
+                    }
+                    for (pixel, &texel) in pixels.chunks_exact_mut(3).zip(&at) {
+                        for (level, c) in pixel.iter_mut().zip(texels.bilinear(texel)) {
+                            *level = ((c + TEXEL_ONE / 2) / TEXEL_ONE) as u8;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The interpolated vertex colour at (dx, dy) from the origin, for
+    /// untextured planes.
+    #[inline(always)]
+    fn vertex_colour(&self, dx: f32, dy: f32) -> [f32; 3] {
         let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
         let norm = 1.0 / affine(&self.denominator);
         let at = |k: usize| affine(&self.numerators[k]) * norm;
-        match self.texture {
-            None => [at(0), at(1), at(2)],
-            Some(texture) => {
-                let held = |k: usize| at(k).max(self.bounds[k][0]).min(self.bounds[k][1]);
-                bilinear(texture, held(0), held(1))
-            }
-        }
+        [at(0), at(1), at(2)]
+    }
+
+    /// The texel coordinates at (dx, dy) from the origin, held in the
+    /// surface's own texels, in 1/256 texel.
+    #[inline(always)]
+    fn texel(&self, dx: f32, dy: f32) -> [u32; 2] {
+        let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
+        let norm = 1.0 / affine(&self.denominator);
+        let held = |k: usize| {
+            let c = (affine(&self.numerators[k]) * norm)
+                .max(self.bounds[k][0])
+                .min(self.bounds[k][1]);
+            // Rounded; non-negative after the bounds, and c·256 fits an i32
+            // (textures are far narrower than 2^23 texels).
+            (c * 256.0 + 0.5) as i32 as u32
+        };
+        [held(0), held(1)]
+    }
+}
+
+/// Writes a colour's channels rounded to levels 0..=255 into `pixel`.
+// Hot: written without array `map`s, which the compiler leaves as calls here.
+#[inline(always)]
+fn write_levels(pixel: &mut [u8], colour: [f32; 3]) {
+    for (level, c) in pixel.iter_mut().zip(colour) {
+        *level = (c + 0.5).clamp(0.0, 255.0) as u8;
     }
 }
 
@@ -614,20 +689,23 @@ impl<'a> RecentPlanes<'a> {
         }
     }
 
-    /// The colour of triangle `t` at supersampled point (x, y).
+    /// Triangle `t`'s plane, set up at supersampled point (x, y) if it is
+    /// not at hand.
     #[inline(always)]
-    fn colour(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> [f32; 3] {
-        if self.ids[self.last] == t {
-            return self.planes[self.last].colour(x, y);
+    fn plane(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> &Plane<'a> {
+        if self.ids[self.last] != t {
+            self.last = match self.ids.iter().position(|&id| id == t) {
+                Some(k) => k,
+                None => self.set_up(shading, t, x, y),
+            };
         }
-        if let Some(k) = self.ids.iter().position(|&id| id == t) {
-            self.last = k;
-            return self.planes[k].colour(x, y);
-        }
+        &self.planes[self.last]
+    }
+
+    /// Sets up triangle `t`'s plane in the next slot and returns the slot.
+    fn set_up(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> usize {
         let plane = shading.plane(t, x, y);
-        let colour = plane.colour(x, y);
         let k = self.next;
-        self.last = k;
         if k < self.planes.len() {
             self.planes[k] = plane;
         } else {
@@ -635,38 +713,65 @@ impl<'a> RecentPlanes<'a> {
         }
         self.ids[k] = t;
         self.next = (k + 1) % RECENT_PLANES;
-        colour
+        k
     }
 }
 
-/// The texture at texel coordinates (u, v), texel centres at integers.
-// Hot: the four texels are read as two slices, so one bounds check each.
-#[inline(always)]
-fn bilinear(texture: &RgbImage, u: f32, v: f32) -> [f32; 3] {
-    let (w, h) = (texture.width() as usize, texture.height() as usize);
-    let u = u.max(0.0).min((w - 1) as f32);
-    let v = v.max(0.0).min((h - 1) as f32);
-    let (x0, y0) = (u as usize, v as usize);
-    let (fx, fy) = (u - x0 as f32, v - y0 as f32);
-    let right = if x0 + 1 < w { 3 } else { 0 };
-    let down = if y0 + 1 < h { 3 * w } else { 0 };
-    let raw = texture.as_raw();
-    let i = 3 * (y0 * w + x0);
-    let (Some(top), Some(bottom)) = (
-        raw.get(i..i + right + 3),
-        raw.get(i + down..i + down + right + 3),
-    ) else {
-        return [0.0; 3];
-    };
-    let (w00, w10) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy));
-    let (w01, w11) = ((1.0 - fx) * fy, fx * fy);
-    let channel = |k: usize| {
-        w00 * f32::from(top[k])
-            + w10 * f32::from(top[right + k])
-            + w01 * f32::from(bottom[k])
-            + w11 * f32::from(bottom[right + k])
-    };
-    [channel(0), channel(1), channel(2)]
+/// Pixels of a run whose texel coordinates are computed together.
+const RUN_LANES: usize = 8;
+
+/// One level in the fixed point of `Texels::bilinear`'s channels.
+const TEXEL_ONE: u32 = 1 << 16;
+
+/// A texture as bilinear reads take it.
+#[derive(Clone, Copy)]
+struct Texels<'a> {
+    raw: &'a [u8],
+    width: usize,
+    /// Offsets of the right and lower neighbour of a texel (0 in a texture
+    /// one texel wide or high).
+    right: usize,
+    down: usize,
+}
+
+impl<'a> Texels<'a> {
+    fn of(texture: &'a RgbImage) -> Self {
+        let (w, h) = (texture.width() as usize, texture.height() as usize);
+        Texels {
+            raw: texture.as_raw(),
+            width: w,
+            right: if w > 1 { 3 } else { 0 },
+            down: if h > 1 { 3 * w } else { 0 },
+        }
+    }
+
+    /// The texture at texel coordinates (u, v) in 1/256 texel, texel
+    /// centres at whole texels, in 1/`TEXEL_ONE` levels. The coordinates
+    /// must leave room for the right and lower neighbour (see
+    /// `Shading::textured_plane`); elsewhere the colour is black.
+    // Hot: integer weights; red and blue are blended together, 32 bits apart
+    // in a u64; the four texels are read as two slices, so one bounds check each.
+    #[inline(always)]
+    fn bilinear(&self, [u, v]: [u32; 2]) -> [u32; 3] {
+        let (x0, y0) = ((u >> 8) as usize, (v >> 8) as usize);
+        let (fx, fy) = (u & 255, v & 255);
+        let i = 3 * (y0 * self.width + x0);
+        let (Some(top), Some(bottom)) = (
+            self.raw.get(i..i + self.right + 3),
+            self.raw.get(i + self.down..i + self.down + self.right + 3),
+        ) else {
+            return [0; 3];
+        };
+        let r = self.right;
+        let red_blue = |t: &[u8]| u64::from(t[0]) | u64::from(t[2]) << 32;
+        let blend = |a: u64, b: u64, f: u32| a * u64::from(256 - f) + b * u64::from(f);
+        let upper = blend(red_blue(top), red_blue(&top[r..]), fx);
+        let lower = blend(red_blue(bottom), red_blue(&bottom[r..]), fx);
+        let rb = blend(upper, lower, fy);
+        let green = |t: &[u8]| u32::from(t[1]) * (256 - fx) + u32::from(t[r + 1]) * fx;
+        let g = green(top) * (256 - fy) + green(bottom) * fy;
+        [rb as u32, g, (rb >> 32) as u32]
+    }
 }
 
 /// Output rows of one band: colour, and what the fill of empty pixels needs.
@@ -686,110 +791,147 @@ struct Group {
     y: f32,
 }
 
-/// Whether every sample of the pixel whose first sample is at `first`
-/// belongs to one triangle.
-fn one_triangle(band: &Band, first: usize, sw: usize, s: usize) -> bool {
-    let id = band.ids[first];
-    id != NO_TRIANGLE
-        && (0..s).all(|sy| {
-            let base = first + sy * sw;
-            band.ids[base..base + s].iter().all(|&i| i == id)
-        })
-}
-
-/// Samples of a pixel that hit a surface, and their mean inverse depth (0 if none).
-fn coverage(band: &Band, first: usize, sw: usize, s: usize) -> (u16, f32) {
-    let (mut hits, mut inv_z) = (0u16, 0f32);
-    for sy in 0..s {
-        let base = first + sy * sw;
-        for &d in &band.depth[base..base + s] {
-            if d > 0.0 {
-                hits += 1;
-                inv_z += d;
+/// Per pixel of output row `y` of a band: the samples that hit a surface,
+/// their mean inverse depth (0 if none), and in `single` the triangle that
+/// holds every sample (`NO_TRIANGLE` where several or none do).
+fn summarise_row(
+    band: &Band,
+    y: usize,
+    s: usize,
+    hits: &mut [u16],
+    inv_z: &mut [f32],
+    single: &mut [u32],
+) {
+    let sw = band.w;
+    let rows = &band.ids[y * s * sw..][..s * sw];
+    let depths = &band.depth[y * s * sw..][..s * sw];
+    for (x, ((hits, inv_z), single)) in hits.iter_mut().zip(inv_z).zip(single).enumerate() {
+        let id = rows[x * s];
+        let (mut count, mut sum, mut same) = (0u16, 0f32, true);
+        for sy in 0..s {
+            let at = sy * sw + x * s;
+            for (&i, &d) in rows[at..at + s].iter().zip(&depths[at..at + s]) {
+                // Undrawn samples keep inverse depth 0; drawn ones are above it.
+                count += u16::from(d > 0.0);
+                sum += d;
+                same &= i == id;
             }
         }
-    }
-    (
-        hits,
-        if hits > 0 {
-            inv_z / f32::from(hits)
+        *hits = count;
+        *inv_z = if count > 0 {
+            sum / f32::from(count)
         } else {
             0.0
-        },
-    )
+        };
+        *single = if same { id } else { NO_TRIANGLE };
+    }
 }
 
 /// Resolves a band's samples into its output rows: per pixel, the samples
 /// that hit a surface and their mean inverse depth, and with `shading` the
 /// colour, each triangle the pixel sees shaded once at the centroid of its
-/// samples and weighted by their number.
+/// samples and weighted by their number. Runs of pixels that one triangle
+/// holds entirely are shaded together.
 fn resolve(
     band: &Band,
     shading: Option<&Shading>,
-    groups: &mut Vec<Group>,
+    scratch: &mut ResolveScratch,
     out: Resolved,
     width: usize,
     s: usize,
 ) {
-    let sw = width * s;
-    let norm = 1.0 / (s * s) as f32;
+    let half = 0.5 * s as f32;
     let mut recent = RecentPlanes::new();
+    let ResolveScratch { groups, single } = scratch;
+    single.clear();
+    single.resize(width, NO_TRIANGLE);
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
-        for x in 0..width {
-            let first = (y * s) * sw + x * s;
-            (out.hits[y * width + x], out.inv_z[y * width + x]) = coverage(band, first, sw, s);
-            let Some(shading) = shading else {
+        let hits = &mut out.hits[y * width..][..width];
+        let inv_z = &mut out.inv_z[y * width..][..width];
+        summarise_row(band, y, s, hits, inv_z, single);
+        let Some(shading) = shading else {
+            continue;
+        };
+        let centre_y = (band.y0 + y * s) as f32 + half;
+        let mut x = 0;
+        while x < width {
+            let id = single[x];
+            if id == NO_TRIANGLE {
+                let colour = mixed_colour(band, shading, &mut recent, groups, x, y, s);
+                write_levels(&mut row[3 * x..3 * x + 3], colour);
+                x += 1;
                 continue;
-            };
-            if one_triangle(band, first, sw, s) {
-                // The common case: one triangle holds every sample.
-                let half = 0.5 * s as f32;
-                let (px, py) = ((x * s) as f32 + half, (band.y0 + y * s) as f32 + half);
-                let colour = recent.colour(shading, band.ids[first], px, py);
-                for k in 0..3 {
-                    row[3 * x + k] = (colour[k] + 0.5).clamp(0.0, 255.0) as u8;
-                }
-                continue;
             }
-            groups.clear();
-            for sy in 0..s {
-                let base = (y * s + sy) * sw + x * s;
-                for (sx, &id) in band.ids[base..base + s].iter().enumerate() {
-                    let (px, py) = ((x * s + sx) as f32, (band.y0 + y * s + sy) as f32);
-                    match groups.iter_mut().find(|g| g.id == id) {
-                        Some(g) => {
-                            g.count += 1;
-                            g.x += px;
-                            g.y += py;
-                        }
-                        None => groups.push(Group {
-                            id,
-                            count: 1,
-                            x: px,
-                            y: py,
-                        }),
-                    }
+            // The common case: one triangle holds every sample of a run of pixels.
+            let end = x + single[x..].iter().take_while(|&&i| i == id).count();
+            let centre_x = (x * s) as f32 + half;
+            recent.plane(shading, id, centre_x, centre_y).shade_run(
+                centre_x,
+                centre_y,
+                s as f32,
+                &mut row[3 * x..3 * end],
+            );
+            x = end;
+        }
+    }
+}
+
+/// The colour of pixel (x, y) of a band whose samples several triangles (or
+/// none) hold: each triangle shaded once at the centroid of its samples,
+/// weighted by their number.
+fn mixed_colour<'a>(
+    band: &Band,
+    shading: &Shading<'a>,
+    recent: &mut RecentPlanes<'a>,
+    groups: &mut Vec<Group>,
+    x: usize,
+    y: usize,
+    s: usize,
+) -> [f32; 3] {
+    groups.clear();
+    for sy in 0..s {
+        let base = (y * s + sy) * band.w + x * s;
+        let py = (band.y0 + y * s + sy) as f32;
+        for (sx, &id) in band.ids[base..base + s].iter().enumerate() {
+            let px = (x * s + sx) as f32;
+            match groups.iter_mut().find(|g| g.id == id) {
+                Some(g) => {
+                    g.count += 1;
+                    g.x += px;
+                    g.y += py;
                 }
-            }
-            let mut sum = [0f32; 3];
-            for g in groups.iter() {
-                let colour = if g.id == NO_TRIANGLE {
-                    shading.background
-                } else {
-                    let n = g.count as f32;
-                    // Sample centres are at index + ½.
-                    recent.colour(shading, g.id, g.x / n + 0.5, g.y / n + 0.5)
-                };
-                for k in 0..3 {
-                    sum[k] += g.count as f32 * colour[k];
-                }
-            }
-            for k in 0..3 {
-                // Adding ½ and truncating rounds; colours are clamped to 0..=255.
-                row[3 * x + k] = (sum[k] * norm + 0.5).clamp(0.0, 255.0) as u8;
+                None => groups.push(Group {
+                    id,
+                    count: 1,
+                    x: px,
+                    y: py,
+                }),
             }
         }
     }
+    let mut sum = [0f32; 3];
+    for g in groups.iter() {
+        let colour = if g.id == NO_TRIANGLE {
+            shading.background
+        } else {
+            // Sample centres are at index + ½.
+            let n = g.count as f32;
+            let (cx, cy) = (g.x / n + 0.5, g.y / n + 0.5);
+            recent.plane(shading, g.id, cx, cy).colour(cx, cy)
+        };
+        for k in 0..3 {
+            sum[k] += g.count as f32 * colour[k];
+        }
+    }
+    let norm = 1.0 / (s * s) as f32;
+    [sum[0] * norm, sum[1] * norm, sum[2] * norm]
+}
+
+/// Per-thread buffers of `resolve`.
+#[derive(Default)]
+struct ResolveScratch {
+    groups: Vec<Group>,
+    single: Vec<u32>,
 }
 
 #[cfg(test)]
@@ -984,6 +1126,38 @@ mod tests {
         assert!(!hidden(at(20.0, 0.25)));
         // Below the band: no sample to draw.
         assert!(band.samples_under([vertex(2.0, 20.0, 1.0); 3]).is_none());
+    }
+
+    #[test]
+    fn a_renderer_reused_at_another_size_draws_what_a_fresh_one_does() {
+        // Two triangles over the whole frame: rows end inside a run.
+        let mesh = mesh_of(square(2.0, 8.0, [90, 160, 30], 0));
+        let wide = Camera {
+            width: 64,
+            cx: 32.0,
+            ..camera()
+        };
+        let mut renderer = Renderer::default();
+        renderer.render(&mesh, &wide, 2);
+        let moved = camera().posed([0.05, 0.0, 0.0], 1.0);
+        assert_eq!(renderer.render(&mesh, &moved, 2), render(&mesh, &moved, 2));
+    }
+
+    #[test]
+    fn bilinear_reads_texels_and_blends_between_them() {
+        let texture = RgbImage::from_fn(3, 2, |x, y| image::Rgb([40 * x as u8, 100 * y as u8, 7]));
+        let texels = Texels::of(&texture);
+        let level = |c: u32| c as f32 / TEXEL_ONE as f32;
+        // On a texel centre: that texel.
+        assert_eq!(texels.bilinear([256, 0]).map(level), [40.0, 0.0, 7.0]);
+        // Halfway right and a quarter down from texel (1, 0).
+        assert_eq!(texels.bilinear([384, 64]).map(level), [60.0, 25.0, 7.0]);
+        // A texture one texel wide and high is read without neighbours.
+        let one = RgbImage::from_pixel(1, 1, image::Rgb([9, 8, 7]));
+        assert_eq!(
+            Texels::of(&one).bilinear([0, 0]).map(level),
+            [9.0, 8.0, 7.0]
+        );
     }
 
     #[test]
