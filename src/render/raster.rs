@@ -589,7 +589,7 @@ impl Plane<'_> {
     fn colour(&self, x: f32, y: f32) -> [f32; 3] {
         let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
         match self.texture {
-            None => self.vertex_colour(dx, dy),
+            None => self.interpolants(dx, dy),
             Some(texels) => {
                 let [r, g, b] = texels.bilinear(self.texel(dx, dy));
                 let level = 1.0 / TEXEL_ONE as f32;
@@ -606,7 +606,7 @@ impl Plane<'_> {
         match self.texture {
             None => {
                 for (k, pixel) in out.chunks_exact_mut(3).enumerate() {
-                    write_levels(pixel, self.vertex_colour(dx + k as f32 * step, dy));
+                    write_levels(pixel, self.interpolants(dx + k as f32 * step, dy));
                 }
             }
             Some(texels) => {
@@ -628,10 +628,10 @@ impl Plane<'_> {
         }
     }
 
-    /// The interpolated vertex colour at (dx, dy) from the origin, for
-    /// untextured planes.
+    /// The interpolants at (dx, dy) from the origin: the colour's channels,
+    /// or the texel coordinates u and v (see `numerators`).
     #[inline(always)]
-    fn vertex_colour(&self, dx: f32, dy: f32) -> [f32; 3] {
+    fn interpolants(&self, dx: f32, dy: f32) -> [f32; 3] {
         let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
         let norm = 1.0 / affine(&self.denominator);
         let at = |k: usize| affine(&self.numerators[k]) * norm;
@@ -642,17 +642,14 @@ impl Plane<'_> {
     /// surface's own texels, in 1/256 texel.
     #[inline(always)]
     fn texel(&self, dx: f32, dy: f32) -> [u32; 2] {
-        let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
-        let norm = 1.0 / affine(&self.denominator);
-        let held = |k: usize| {
-            let c = (affine(&self.numerators[k]) * norm)
-                .max(self.bounds[k][0])
-                .min(self.bounds[k][1]);
+        let [u, v, _] = self.interpolants(dx, dy);
+        let held = |c: f32, k: usize| {
+            let c = c.max(self.bounds[k][0]).min(self.bounds[k][1]);
             // Rounded; non-negative after the bounds, and c·256 fits an i32
             // (textures are far narrower than 2^23 texels).
             (c * 256.0 + 0.5) as i32 as u32
         };
-        [held(0), held(1)]
+        [held(u, 0), held(v, 1)]
     }
 }
 
