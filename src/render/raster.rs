@@ -551,7 +551,7 @@ impl<'a> Shading<'a> {
         // Held inside the surface's own texels (see `Paint::Texture`), and
         // short of the texture's last texel so that its right and lower
         // neighbours (weighted 0 there) can be read.
-        let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).max(0.0);
+        let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).clamp(0.0, MAX_TEXEL);
         let (last_u, last_v) = (last(texture.width()), last(texture.height()));
         let bounds = |k: usize, last: f32| {
             let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
@@ -614,12 +614,9 @@ impl Plane<'_> {
                 // compiler can unroll and partly vectorise, then the reads.
                 for (chunk, pixels) in out.chunks_mut(3 * RUN_LANES).enumerate() {
                     let first = dx + (chunk * RUN_LANES) as f32 * step;
-                    let mut at = [[0; 2]; RUN_LANES];
-                    for (lane, texel) in at.iter_mut().enumerate() {
-                        *texel = self.texel(first + lane as f32 * step, dy);
-                    }
-                    for (pixel, &texel) in pixels.chunks_exact_mut(3).zip(&at) {
-                        for (level, c) in pixel.iter_mut().zip(texels.bilinear(texel)) {
+                    let [us, vs] = self.texels_along(first, dy, step);
+                    for (pixel, texel) in pixels.chunks_exact_mut(3).zip(us.into_iter().zip(vs)) {
+                        for (level, c) in pixel.iter_mut().zip(texels.bilinear(texel.into())) {
                             *level = ((c + TEXEL_ONE / 2) / TEXEL_ONE) as u8;
                         }
                     }
@@ -643,13 +640,49 @@ impl Plane<'_> {
     #[inline(always)]
     fn texel(&self, dx: f32, dy: f32) -> [u32; 2] {
         let [u, v, _] = self.interpolants(dx, dy);
-        let held = |c: f32, k: usize| {
-            let c = c.max(self.bounds[k][0]).min(self.bounds[k][1]);
-            // Rounded; non-negative after the bounds, and c·256 fits an i32
-            // (textures are far narrower than 2^23 texels).
-            (c * 256.0 + 0.5) as i32 as u32
+        [self.held(u, 0), self.held(v, 1)]
+    }
+
+    /// `texel` at `RUN_LANES` points from (dx, dy) on, `step` apart along
+    /// x, as the u and the v of each: one plain loop per quantity, which the
+    /// compiler vectorises.
+    #[inline(always)]
+    fn texels_along(&self, dx: f32, dy: f32, step: f32) -> [[u32; RUN_LANES]; 2] {
+        let affine = |f: &[f32; 3], x: f32| f[0] + f[1] * x + f[2] * dy;
+        let mut norm = [0f32; RUN_LANES];
+        for (lane, norm) in norm.iter_mut().enumerate() {
+            *norm = 1.0 / affine(&self.denominator, dx + lane as f32 * step);
+        }
+        let mut texels = [[0u32; RUN_LANES]; 2];
+        for (k, texels) in texels.iter_mut().enumerate() {
+            for (lane, texel) in texels.iter_mut().enumerate() {
+                let c = affine(&self.numerators[k], dx + lane as f32 * step) * norm[lane];
+                *texel = self.held(c, k);
+            }
+        }
+        texels
+    }
+
+    /// Texel coordinate `k` (0: u, 1: v) held in the surface's own texels,
+    /// in 1/256 texel.
+    #[inline(always)]
+    fn held(&self, c: f32, k: usize) -> u32 {
+        // Compares rather than `f32::max`/`min`, which cost extra
+        // instructions for NaN (a NaN takes the lower bound here).
+        let c = if c > self.bounds[k][0] {
+            c
+        } else {
+            self.bounds[k][0]
         };
-        [held(u, 0), held(v, 1)]
+        let c = if c < self.bounds[k][1] {
+            c
+        } else {
+            self.bounds[k][1]
+        };
+        // Rounded to the nearest integer by adding 1.5·2^23, which leaves it
+        // in the low mantissa bits: unlike an `as` cast, this vectorises.
+        // Exact while c·256 < 2^22, which `MAX_TEXEL` keeps.
+        (c * 256.0 + ROUNDING_BIAS).to_bits() & ((1 << 22) - 1)
     }
 }
 
@@ -716,6 +749,14 @@ impl<'a> RecentPlanes<'a> {
 
 /// Pixels of a run whose texel coordinates are computed together.
 const RUN_LANES: usize = 8;
+
+/// Added to a float below 2^22 to round it to an integer in its mantissa.
+const ROUNDING_BIAS: f32 = 12_582_912.0;
+
+/// Largest texel coordinate a plane reads (1/256 texel short of 2^14, so
+/// that it stays below 2^22 in 1/256 texel). Textures are narrower: the
+/// atlas of a 100-megapixel working size is about 13,000 texels wide.
+const MAX_TEXEL: f32 = 16_384.0 - 1.0 / 256.0;
 
 /// One level in the fixed point of `Texels::bilinear`'s channels.
 const TEXEL_ONE: u32 = 1 << 16;
