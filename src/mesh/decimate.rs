@@ -30,6 +30,9 @@ pub(crate) struct Triangles<'a> {
     /// linked cells: every texel inside a block's square is a node of the
     /// block's surface.
     pub(crate) blocks: Vec<Vec<[Corner; 3]>>,
+    /// Per tile, how many of its triangles in `blocks` each merged block
+    /// has, in order (two, or a fan's count).
+    pub(crate) block_sizes: Vec<Vec<u32>>,
     /// Mesh faces outside fully linked cells (along cuts), kept as they are.
     pub(crate) lone: &'a [[Corner; 3]],
 }
@@ -121,20 +124,26 @@ fn triangulate<'a>(ldi: &Ldi, layout: &'a Layout, tol: f32) -> Triangles<'a> {
             corner[layout.node_of(c) as usize] = true;
         }
     }
-    let blocks = layout
+    let (blocks, block_sizes) = layout
         .tiles
         .par_iter()
         .zip(&leaves)
         .map(|(tile, leaves)| {
             let mut out = Vec::new();
-            for &leaf in leaves {
-                block_triangles(layout, tile, leaf, &corner, &mut out);
-            }
-            out
+            let sizes = leaves
+                .iter()
+                .map(|&leaf| {
+                    let before = out.len();
+                    block_triangles(layout, tile, leaf, &corner, &mut out);
+                    (out.len() - before) as u32
+                })
+                .collect();
+            (out, sizes)
         })
-        .collect();
+        .unzip();
     Triangles {
         blocks,
+        block_sizes,
         lone: &layout.triangles,
     }
 }

@@ -7,13 +7,15 @@
 //! per sample, the nearest inverse depth and which triangle it belongs to;
 //! resolving a pixel then shades each triangle it sees once, at the centroid
 //! of that triangle's samples there (inside the triangle, so texture reads
-//! stay on its surface), weighted by its share of the samples. Shading costs
-//! one colour per pixel and triangle, not one per sample. A `Renderer` keeps
+//! stay on its surface), weighted by its share of the samples; a pixel that
+//! only the faces of one merged block see is one surface, shaded once at its
+//! centre. Shading costs one colour per pixel and triangle, not one per
+//! sample. A `Renderer` keeps
 //! the per-frame buffers between the frames of a video.
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
-use super::surface::{Paint, RenderMesh};
+use super::surface::{Paint, RenderMesh, NO_BLOCK};
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -206,7 +208,16 @@ impl Renderer {
                         screen,
                         background: colour.map(f32::from),
                     });
-                    resolve(&target, shading.as_ref(), scratch, resolved, out_w, s);
+                    let block = &mesh.block;
+                    resolve(
+                        &target,
+                        block,
+                        shading.as_ref(),
+                        scratch,
+                        resolved,
+                        out_w,
+                        s,
+                    );
                 },
             );
         out
@@ -830,10 +841,13 @@ struct Group {
 }
 
 /// Per pixel of output row `y` of a band: the samples that hit a surface,
-/// their mean inverse depth (0 if none), and in `single` the triangle that
-/// holds every sample (`NO_TRIANGLE` where several or none do).
+/// their mean inverse depth (0 if none), and in `single` a triangle to shade
+/// the whole pixel from: the one that holds every sample, or one of the
+/// triangles of a merged block (`block`, per face) that holds every sample
+/// (`NO_TRIANGLE` where no such triangle is).
 fn summarise_row(
     band: &Band,
+    block: &[u32],
     y: usize,
     s: usize,
     hits: &mut [u16],
@@ -861,8 +875,26 @@ fn summarise_row(
         } else {
             0.0
         };
-        *single = if same { id } else { NO_TRIANGLE };
+        *single = if same || one_block(block, rows, x, sw, s) {
+            id
+        } else {
+            NO_TRIANGLE
+        };
     }
+}
+
+/// Whether the triangles of pixel x's samples in `rows` (rows of `sw`
+/// samples, `s` per pixel) all lie in one merged block: its faces are one
+/// surface reading one stretch of texture, and shading the pixel from one of
+/// them differs only by how far it reaches past its edge (under half a pixel).
+fn one_block(block: &[u32], rows: &[u32], x: usize, sw: usize, s: usize) -> bool {
+    let of = |id: u32| block.get(id as usize).copied().unwrap_or(NO_BLOCK);
+    let first = of(rows[x * s]);
+    first != NO_BLOCK
+        && (0..s).all(|sy| {
+            let at = sy * sw + x * s;
+            rows[at..at + s].iter().all(|&id| of(id) == first)
+        })
 }
 
 /// Resolves a band's samples into its output rows: per pixel, the samples
@@ -872,6 +904,7 @@ fn summarise_row(
 /// holds entirely are shaded together.
 fn resolve(
     band: &Band,
+    block: &[u32],
     shading: Option<&Shading>,
     scratch: &mut ResolveScratch,
     out: Resolved,
@@ -886,7 +919,7 @@ fn resolve(
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
         let hits = &mut out.hits[y * width..][..width];
         let inv_z = &mut out.inv_z[y * width..][..width];
-        summarise_row(band, y, s, hits, inv_z, single);
+        summarise_row(band, block, y, s, hits, inv_z, single);
         let Some(shading) = shading else {
             continue;
         };
@@ -1179,6 +1212,18 @@ mod tests {
         renderer.render(&mesh, &wide, 2);
         let moved = camera().posed([0.05, 0.0, 0.0], 1.0);
         assert_eq!(renderer.render(&mesh, &moved, 2), render(&mesh, &moved, 2));
+    }
+
+    #[test]
+    fn a_pixel_is_shaded_from_one_face_only_where_one_block_holds_every_sample() {
+        // Three pixels of 2×2 samples (rows of 6): faces 0 and 1; faces 1
+        // and 2; face 0 and an empty sample.
+        let rows = [0, 1, 1, 2, 0, NO_TRIANGLE, 1, 1, 2, 2, 0, 0];
+        let block = [7, 7, 8];
+        assert!(one_block(&block, &rows, 0, 6, 2));
+        assert!(!one_block(&block, &rows, 1, 6, 2));
+        assert!(!one_block(&block, &rows, 2, 6, 2));
+        assert!(!one_block(&[NO_BLOCK; 3], &rows, 0, 6, 2));
     }
 
     #[test]

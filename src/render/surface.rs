@@ -15,6 +15,9 @@ use image::RgbImage;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
+/// [`RenderMesh::block`] of a face in no merged block.
+pub const NO_BLOCK: u32 = u32::MAX;
+
 /// How a triangle gets its colour.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Paint {
@@ -60,6 +63,10 @@ pub struct RenderMesh {
     /// Per face: how many vertices the faces up to it use (vertices are
     /// numbered by first use).
     pub vertex_end: Vec<u32>,
+    /// Per face: the merged block it belongs to, or [`NO_BLOCK`]. A block's
+    /// faces are one smooth surface reading one stretch of texture, so a
+    /// pixel that only they share may be shaded from any one of them.
+    pub block: Vec<u32>,
     /// What a camera's reach is measured against.
     pub reach: Reach,
 }
@@ -80,6 +87,7 @@ impl RenderMesh {
             occluders: 0,
             needs: Vec::new(),
             vertex_end: Vec::new(),
+            block: vec![NO_BLOCK; mesh.faces.len()],
             reach: Reach::default(),
         }
     }
@@ -120,8 +128,14 @@ impl RenderMesh {
         let lone = Part::coloured(ldi, &needs, triangles.lone, &position);
         let photo_of = photo.as_ref().map(|p| PhotoMap::new(ldi, p));
         let tiles: Vec<Part> = (triangles.blocks.par_iter().enumerate())
-            .map(|(unit, ts)| {
-                Part::textured(ldi, &atlas, &needs, photo_of.as_ref(), unit, ts, &position)
+            .zip(&triangles.block_sizes)
+            .map(|((unit, ts), sizes)| {
+                let tile = TileBlocks {
+                    unit,
+                    triangles: ts,
+                    block_sizes: sizes,
+                };
+                Part::textured(ldi, &atlas, &needs, photo_of.as_ref(), tile, &position)
             })
             .collect();
         let parts: Vec<Part> = std::iter::once(lone).chain(tiles).collect();
@@ -165,6 +179,15 @@ fn assemble(parts: &[Part]) -> RenderMesh {
             Some(first)
         })
         .collect();
+    // Block numbers made global: each part's follow the previous part's.
+    let block_bases: Vec<u32> = parts
+        .iter()
+        .scan(0, |base, part| {
+            let first = *base;
+            *base += part.blocks;
+            Some(first)
+        })
+        .collect();
     let mut new_index = vec![NONE; parts.iter().map(|p| p.positions.len()).sum()];
     let faces = parts.iter().map(|p| p.faces.len()).sum();
     let mut out = RenderMesh {
@@ -176,6 +199,7 @@ fn assemble(parts: &[Part]) -> RenderMesh {
         occluders,
         needs: Vec::with_capacity(faces),
         vertex_end: Vec::with_capacity(faces),
+        block: Vec::with_capacity(faces),
         reach: Reach::default(),
     };
     for (step, (p, k)) in order {
@@ -192,6 +216,10 @@ fn assemble(parts: &[Part]) -> RenderMesh {
         out.paint.push(part.paint[k as usize]);
         out.needs.push(step_need(step));
         out.vertex_end.push(out.positions.len() as u32);
+        out.block.push(match part.block[k as usize] {
+            NO_BLOCK => NO_BLOCK,
+            b => block_bases[p as usize] + b,
+        });
     }
     out
 }
@@ -252,6 +280,18 @@ struct Part {
     front: Vec<bool>,
     /// Per face: the reach a camera needs before it can show.
     need: Vec<f32>,
+    /// Per face: its merged block, numbered within the part (or `NO_BLOCK`).
+    block: Vec<u32>,
+    /// Merged blocks in the part.
+    blocks: u32,
+}
+
+/// The merged blocks of one atlas tile.
+struct TileBlocks<'a> {
+    unit: usize,
+    triangles: &'a [[Corner; 3]],
+    /// Triangles per block, in order (`Triangles::block_sizes`).
+    block_sizes: &'a [u32],
 }
 
 impl Part {
@@ -269,26 +309,29 @@ impl Part {
             let face = nodes.map(|n| part.vertex(vertex_of.entry(n).or_insert(NONE), n, position));
             let paint = Paint::Colours(nodes.map(|n| ldi.colour[n as usize]));
             part.push(ldi, face, nodes, paint, needs.of(t));
+            part.block.push(NO_BLOCK);
         }
         part
     }
 
-    /// The blocks of atlas tile `unit`, textured from its slot, or from the
+    /// The blocks of an atlas tile, textured from its slot, or from the
     /// photo where they are the photo itself.
     fn textured(
         ldi: &Ldi,
         atlas: &Atlas,
         needs: &Needs,
         photo: Option<&PhotoMap>,
-        unit: usize,
-        triangles: &[[Corner; 3]],
+        tile: TileBlocks,
         position: &impl Fn(u32) -> [f32; 3],
     ) -> Part {
         let layout = &atlas.layout;
+        let unit = tile.unit;
         let mut part = Part::default();
         // Vertex per tile pixel (with the neighbours' first row and column).
         let mut vertex_of = [NONE; (TILE + 1) * (TILE + 1)];
-        for &t in triangles {
+        let block_of = (tile.block_sizes.iter().enumerate())
+            .flat_map(|(b, &size)| std::iter::repeat_n(b as u32, size as usize));
+        for (&t, block) in tile.triangles.iter().zip(block_of) {
             let nodes = t.map(|c| layout.node_of(c));
             let face = [0, 1, 2].map(|i| {
                 let (x, y) = layout.in_tile(unit, t[i].1 as usize);
@@ -307,7 +350,9 @@ impl Part {
                 })),
             };
             part.push(ldi, face, nodes, paint, needs.of(&t));
+            part.block.push(block);
         }
+        part.blocks = tile.block_sizes.len() as u32;
         part
     }
 
@@ -414,6 +459,47 @@ mod tests {
         let k = Intrinsics::reference((48, 40), (48, 40));
         let mesh = build_mesh(&ldi, &k, (48, 40));
         (ldi, mesh, k)
+    }
+
+    #[test]
+    fn faces_of_a_merged_block_share_its_number_and_faces_along_cuts_have_none() {
+        let (ldi, mesh, k) = scene();
+        let decimated = RenderMesh::decimated(&ldi, &mesh, &k, None);
+        assert_eq!(decimated.block.len(), decimated.faces.len());
+        let mut faces_of: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (f, (&block, paint)) in decimated.block.iter().zip(&decimated.paint).enumerate() {
+            // Blocks are textured; the faces along cuts keep vertex colours.
+            assert_eq!(
+                block == NO_BLOCK,
+                matches!(paint, Paint::Colours(_)),
+                "face {f}"
+            );
+            if block != NO_BLOCK {
+                faces_of.entry(block).or_default().push(f);
+            }
+        }
+        assert!(faces_of.values().any(|faces| faces.len() == 2));
+        // A block's faces are one surface: joined through shared edges.
+        let share_edge = |f: usize, g: usize| {
+            let (a, b) = (decimated.faces[f], decimated.faces[g]);
+            a.iter().filter(|v| b.contains(v)).count() == 2
+        };
+        for faces in faces_of.values() {
+            let mut reached = vec![faces[0]];
+            let mut k = 0;
+            while k < reached.len() {
+                let f = reached[k];
+                let next: Vec<usize> = (faces.iter().copied())
+                    .filter(|&g| !reached.contains(&g) && share_edge(f, g))
+                    .collect();
+                reached.extend(next);
+                k += 1;
+            }
+            assert!(
+                faces.len() >= 2 && reached.len() == faces.len(),
+                "{faces:?}"
+            );
+        }
     }
 
     #[test]
