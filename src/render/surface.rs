@@ -171,23 +171,9 @@ fn assemble(parts: &[Part]) -> RenderMesh {
     let order = std::iter::once((0, front))
         .chain(steps.into_iter().enumerate())
         .flat_map(|(step, faces)| faces.into_iter().map(move |f| (step, f)));
-    let bases: Vec<usize> = parts
-        .iter()
-        .scan(0, |base, part| {
-            let first = *base;
-            *base += part.positions.len();
-            Some(first)
-        })
-        .collect();
+    let bases = starts(parts.iter().map(|part| part.positions.len()));
     // Block numbers made global: each part's follow the previous part's.
-    let block_bases: Vec<u32> = parts
-        .iter()
-        .scan(0, |base, part| {
-            let first = *base;
-            *base += part.blocks;
-            Some(first)
-        })
-        .collect();
+    let block_bases = starts(parts.iter().map(|part| part.blocks as usize));
     let mut new_index = vec![NONE; parts.iter().map(|p| p.positions.len()).sum()];
     let faces = parts.iter().map(|p| p.faces.len()).sum();
     let mut out = RenderMesh {
@@ -218,7 +204,7 @@ fn assemble(parts: &[Part]) -> RenderMesh {
         out.vertex_end.push(out.positions.len() as u32);
         out.block.push(match part.block[k as usize] {
             NO_BLOCK => NO_BLOCK,
-            b => block_bases[p as usize] + b,
+            b => block_bases[p as usize] as u32 + b,
         });
     }
     out
@@ -427,6 +413,17 @@ impl PhotoMap<'_> {
             })
         })
     }
+}
+
+/// Where each of a run of consecutive ranges starts, given their lengths.
+fn starts(lengths: impl Iterator<Item = usize>) -> Vec<usize> {
+    lengths
+        .scan(0, |next, length| {
+            let first = *next;
+            *next += length;
+            Some(first)
+        })
+        .collect()
 }
 
 #[cfg(test)]
