@@ -10,8 +10,8 @@
 //! stay on its surface), weighted by its share of the samples; a pixel that
 //! only the faces of one merged block see is one surface, shaded once at its
 //! centre. Shading costs one colour per pixel and triangle, not one per
-//! sample. A `Renderer` keeps
-//! the per-frame buffers between the frames of a video.
+//! sample. A `Renderer` keeps the per-frame buffers between the frames of a
+//! video.
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
@@ -208,10 +208,9 @@ impl Renderer {
                         screen,
                         background: colour.map(f32::from),
                     });
-                    let block = &mesh.block;
                     resolve(
                         &target,
-                        block,
+                        &mesh.block,
                         shading.as_ref(),
                         scratch,
                         resolved,
