@@ -32,8 +32,8 @@ const NEAR_PLANE: f32 = 1e-3;
 const BAND_OUT_ROWS: usize = 16;
 /// Faces per binning chunk; each chunk is one parallel task.
 const CHUNK_FACES: usize = 1 << 16;
-/// Most samples per side.
-const MAX_SAMPLES: u32 = 16;
+/// Most samples per side (the resolve is compiled for each count).
+const MAX_SAMPLES: u32 = 4;
 /// Triangle id of a sample no triangle covers.
 const NO_TRIANGLE: u32 = u32::MAX;
 
@@ -150,6 +150,12 @@ impl Renderer {
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
         let (screen, bins) = (&self.screen, &self.bins);
         let occluders = mesh.occluders;
+        let resolve_band = match s {
+            1 => resolve::<1>,
+            2 => resolve::<2>,
+            3 => resolve::<3>,
+            _ => resolve::<4>,
+        };
         out.par_chunks_mut(band_pixels * 3)
             .zip(self.hits.par_chunks_mut(band_pixels))
             .zip(self.inv_z.par_chunks_mut(band_pixels))
@@ -208,14 +214,13 @@ impl Renderer {
                         screen,
                         background: colour.map(f32::from),
                     });
-                    resolve(
+                    resolve_band(
                         &target,
                         &mesh.block,
                         shading.as_ref(),
                         scratch,
                         resolved,
                         out_w,
-                        s,
                     );
                 },
             );
@@ -846,24 +851,23 @@ struct Group {
 /// the whole pixel from: the one that holds every sample, or one of the
 /// triangles of a merged block (`block`, per face) that holds every sample
 /// (`NO_TRIANGLE` where no such triangle is).
-fn summarise_row(
+fn summarise_row<const S: usize>(
     band: &Band,
     block: &[u32],
     y: usize,
-    s: usize,
     hits: &mut [u16],
     inv_z: &mut [f32],
     single: &mut [u32],
 ) {
     let sw = band.w;
-    let rows = &band.ids[y * s * sw..][..s * sw];
-    let depths = &band.depth[y * s * sw..][..s * sw];
+    let rows = &band.ids[y * S * sw..][..S * sw];
+    let depths = &band.depth[y * S * sw..][..S * sw];
     for (x, ((hits, inv_z), single)) in hits.iter_mut().zip(inv_z).zip(single).enumerate() {
-        let id = rows[x * s];
+        let id = rows[x * S];
         let (mut count, mut sum, mut same) = (0u16, 0f32, true);
-        for sy in 0..s {
-            let at = sy * sw + x * s;
-            for (&i, &d) in rows[at..at + s].iter().zip(&depths[at..at + s]) {
+        for sy in 0..S {
+            let at = sy * sw + x * S;
+            for (&i, &d) in rows[at..at + S].iter().zip(&depths[at..at + S]) {
                 // Undrawn samples keep inverse depth 0; drawn ones are above it.
                 count += u16::from(d > 0.0);
                 sum += d;
@@ -876,7 +880,7 @@ fn summarise_row(
         } else {
             0.0
         };
-        *single = if same || one_block(block, rows, x, sw, s) {
+        *single = if same || one_block::<S>(block, rows, x, sw) {
             id
         } else {
             NO_TRIANGLE
@@ -885,16 +889,16 @@ fn summarise_row(
 }
 
 /// Whether the triangles of pixel x's samples in `rows` (rows of `sw`
-/// samples, `s` per pixel) all lie in one merged block: its faces are one
+/// samples, `S` per pixel) all lie in one merged block: its faces are one
 /// surface reading one stretch of texture, and shading the pixel from one of
 /// them differs only by how far it reaches past its edge (under half a pixel).
-fn one_block(block: &[u32], rows: &[u32], x: usize, sw: usize, s: usize) -> bool {
+fn one_block<const S: usize>(block: &[u32], rows: &[u32], x: usize, sw: usize) -> bool {
     let of = |id: u32| block.get(id as usize).copied().unwrap_or(NO_BLOCK);
-    let first = of(rows[x * s]);
+    let first = of(rows[x * S]);
     first != NO_BLOCK
-        && (0..s).all(|sy| {
-            let at = sy * sw + x * s;
-            rows[at..at + s].iter().all(|&id| of(id) == first)
+        && (0..S).all(|sy| {
+            let at = sy * sw + x * S;
+            rows[at..at + S].iter().all(|&id| of(id) == first)
         })
 }
 
@@ -902,17 +906,16 @@ fn one_block(block: &[u32], rows: &[u32], x: usize, sw: usize, s: usize) -> bool
 /// that hit a surface and their mean inverse depth, and with `shading` the
 /// colour, each triangle the pixel sees shaded once at the centroid of its
 /// samples and weighted by their number. Runs of pixels that one triangle
-/// holds entirely are shaded together.
-fn resolve(
+/// holds entirely are shaded together. `S`: samples per pixel side.
+fn resolve<const S: usize>(
     band: &Band,
     block: &[u32],
     shading: Option<&Shading>,
     scratch: &mut ResolveScratch,
     out: Resolved,
     width: usize,
-    s: usize,
 ) {
-    let half = 0.5 * s as f32;
+    let half = 0.5 * S as f32;
     let mut recent = RecentPlanes::new();
     let ResolveScratch { groups, single } = scratch;
     single.clear();
@@ -920,27 +923,27 @@ fn resolve(
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
         let hits = &mut out.hits[y * width..][..width];
         let inv_z = &mut out.inv_z[y * width..][..width];
-        summarise_row(band, block, y, s, hits, inv_z, single);
+        summarise_row::<S>(band, block, y, hits, inv_z, single);
         let Some(shading) = shading else {
             continue;
         };
-        let centre_y = (band.y0 + y * s) as f32 + half;
+        let centre_y = (band.y0 + y * S) as f32 + half;
         let mut x = 0;
         while x < width {
             let id = single[x];
             if id == NO_TRIANGLE {
-                let colour = mixed_colour(band, shading, &mut recent, groups, x, y, s);
+                let colour = mixed_colour::<S>(band, shading, &mut recent, groups, x, y);
                 write_levels(&mut row[3 * x..3 * x + 3], colour);
                 x += 1;
                 continue;
             }
             // The common case: one triangle holds every sample of a run of pixels.
             let end = x + single[x..].iter().take_while(|&&i| i == id).count();
-            let centre_x = (x * s) as f32 + half;
+            let centre_x = (x * S) as f32 + half;
             recent.plane(shading, id, centre_x, centre_y).shade_run(
                 centre_x,
                 centre_y,
-                s as f32,
+                S as f32,
                 &mut row[3 * x..3 * end],
             );
             x = end;
@@ -951,21 +954,20 @@ fn resolve(
 /// The colour of pixel (x, y) of a band whose samples several triangles (or
 /// none) hold: each triangle shaded once at the centroid of its samples,
 /// weighted by their number.
-fn mixed_colour<'a>(
+fn mixed_colour<'a, const S: usize>(
     band: &Band,
     shading: &Shading<'a>,
     recent: &mut RecentPlanes<'a>,
     groups: &mut Vec<Group>,
     x: usize,
     y: usize,
-    s: usize,
 ) -> [f32; 3] {
     groups.clear();
-    for sy in 0..s {
-        let base = (y * s + sy) * band.w + x * s;
-        let py = (band.y0 + y * s + sy) as f32;
-        for (sx, &id) in band.ids[base..base + s].iter().enumerate() {
-            let px = (x * s + sx) as f32;
+    for sy in 0..S {
+        let base = (y * S + sy) * band.w + x * S;
+        let py = (band.y0 + y * S + sy) as f32;
+        for (sx, &id) in band.ids[base..base + S].iter().enumerate() {
+            let px = (x * S + sx) as f32;
             match groups.iter_mut().find(|g| g.id == id) {
                 Some(g) => {
                     g.count += 1;
@@ -995,7 +997,7 @@ fn mixed_colour<'a>(
             sum[k] += g.count as f32 * colour[k];
         }
     }
-    let norm = 1.0 / (s * s) as f32;
+    let norm = 1.0 / (S * S) as f32;
     [sum[0] * norm, sum[1] * norm, sum[2] * norm]
 }
 
@@ -1221,10 +1223,10 @@ mod tests {
         // and 2; face 0 and an empty sample.
         let rows = [0, 1, 1, 2, 0, NO_TRIANGLE, 1, 1, 2, 2, 0, 0];
         let block = [7, 7, 8];
-        assert!(one_block(&block, &rows, 0, 6, 2));
-        assert!(!one_block(&block, &rows, 1, 6, 2));
-        assert!(!one_block(&block, &rows, 2, 6, 2));
-        assert!(!one_block(&[NO_BLOCK; 3], &rows, 0, 6, 2));
+        assert!(one_block::<2>(&block, &rows, 0, 6));
+        assert!(!one_block::<2>(&block, &rows, 1, 6));
+        assert!(!one_block::<2>(&block, &rows, 2, 6));
+        assert!(!one_block::<2>(&[NO_BLOCK; 3], &rows, 0, 6));
     }
 
     #[test]
