@@ -161,14 +161,7 @@ impl Renderer {
             .zip(self.inv_z.par_chunks_mut(band_pixels))
             .enumerate()
             .for_each_init(
-                || {
-                    (
-                        Vec::new(),
-                        Vec::new(),
-                        ResolveScratch::default(),
-                        Vec::new(),
-                    )
-                },
+                || (Vec::new(), Vec::new(), ResolveScratch::new(), Vec::new()),
                 |(ids, depth, scratch, farthest), (band, ((rows_out, hits), inv_z))| {
                     let y0 = band * band_rows;
                     let rows = band_rows.min(h - y0);
@@ -586,6 +579,7 @@ impl<'a> Shading<'a> {
 /// A triangle's colour anywhere on screen: each interpolant is a ratio of
 /// two functions affine in (x, y), set up once and kept while nearby pixels
 /// see the same triangle.
+#[derive(Clone)]
 struct Plane<'a> {
     origin: [f32; 2],
     /// Value at the origin and steps per sample along x and y of each
@@ -599,6 +593,15 @@ struct Plane<'a> {
 }
 
 impl Plane<'_> {
+    /// A placeholder for slots not yet set up.
+    const UNSET: Plane<'static> = Plane {
+        origin: [0.0; 2],
+        numerators: [[0.0; 3]; 3],
+        denominator: [1.0, 0.0, 0.0],
+        texture: None,
+        bounds: [[0.0; 2]; 2],
+    };
+
     /// The colour at supersampled point (x, y), in levels.
     #[inline(always)]
     fn colour(&self, x: f32, y: f32) -> [f32; 3] {
@@ -710,55 +713,37 @@ fn write_levels(pixel: &mut [u8], colour: [f32; 3]) {
     }
 }
 
-/// Planes of the triangles shaded last in a band: a pixel mostly sees the
-/// triangles its neighbours saw.
+/// Planes of the triangles shaded lately in a band, one slot per triangle
+/// id modulo the slot count: a pixel mostly sees the triangles that its
+/// neighbours in this row and the rows above saw (a few rows per triangle).
 struct RecentPlanes<'a> {
-    ids: [u32; RECENT_PLANES],
+    ids: Vec<u32>,
     planes: Vec<Plane<'a>>,
-    /// The slot to replace next once all are used.
-    next: usize,
-    /// The slot used last: runs of pixels see one triangle.
-    last: usize,
 }
 
-/// Planes a band keeps at hand.
-const RECENT_PLANES: usize = 8;
+/// Slots of `RecentPlanes` (a power of two): a row of 960 pixels sees a few
+/// hundred triangles.
+const PLANE_SLOTS: usize = 1024;
 
 impl<'a> RecentPlanes<'a> {
-    fn new() -> Self {
-        RecentPlanes {
-            ids: [NO_TRIANGLE; RECENT_PLANES],
-            planes: Vec::with_capacity(RECENT_PLANES),
-            next: 0,
-            last: 0,
-        }
+    /// Empties the slots for a new band (bands set up their own planes, so
+    /// that frames do not depend on how bands are shared among threads).
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.ids.resize(PLANE_SLOTS, NO_TRIANGLE);
+        self.planes.resize(PLANE_SLOTS, Plane::UNSET);
     }
 
     /// Triangle `t`'s plane, set up at supersampled point (x, y) if it is
     /// not at hand.
     #[inline(always)]
     fn plane(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> &Plane<'a> {
-        if self.ids[self.last] != t {
-            self.last = match self.ids.iter().position(|&id| id == t) {
-                Some(k) => k,
-                None => self.set_up(shading, t, x, y),
-            };
+        let k = t as usize % PLANE_SLOTS;
+        if self.ids[k] != t {
+            self.planes[k] = shading.plane(t, x, y);
+            self.ids[k] = t;
         }
-        &self.planes[self.last]
-    }
-
-    /// Sets up triangle `t`'s plane in the next slot and returns the slot.
-    fn set_up(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> usize {
-        let plane = shading.plane(t, x, y);
-        let k = self.next;
-        if k < self.planes.len() {
-            self.planes[k] = plane;
-        } else {
-            self.planes.push(plane);
-        }
-        self.ids[k] = t;
-        self.next = (k + 1) % RECENT_PLANES;
-        k
+        &self.planes[k]
     }
 }
 
@@ -907,17 +892,21 @@ fn one_block<const S: usize>(block: &[u32], rows: &[u32], x: usize, sw: usize) -
 /// colour, each triangle the pixel sees shaded once at the centroid of its
 /// samples and weighted by their number. Runs of pixels that one triangle
 /// holds entirely are shaded together. `S`: samples per pixel side.
-fn resolve<const S: usize>(
+fn resolve<'a, const S: usize>(
     band: &Band,
     block: &[u32],
-    shading: Option<&Shading>,
-    scratch: &mut ResolveScratch,
+    shading: Option<&Shading<'a>>,
+    scratch: &mut ResolveScratch<'a>,
     out: Resolved,
     width: usize,
 ) {
     let half = 0.5 * S as f32;
-    let mut recent = RecentPlanes::new();
-    let ResolveScratch { groups, single } = scratch;
+    let ResolveScratch {
+        groups,
+        single,
+        recent,
+    } = scratch;
+    recent.clear();
     single.clear();
     single.resize(width, NO_TRIANGLE);
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
@@ -932,7 +921,7 @@ fn resolve<const S: usize>(
         while x < width {
             let id = single[x];
             if id == NO_TRIANGLE {
-                let colour = mixed_colour::<S>(band, shading, &mut recent, groups, x, y);
+                let colour = mixed_colour::<S>(band, shading, recent, groups, x, y);
                 write_levels(&mut row[3 * x..3 * x + 3], colour);
                 x += 1;
                 continue;
@@ -1002,10 +991,23 @@ fn mixed_colour<'a, const S: usize>(
 }
 
 /// Per-thread buffers of `resolve`.
-#[derive(Default)]
-struct ResolveScratch {
+struct ResolveScratch<'a> {
     groups: Vec<Group>,
     single: Vec<u32>,
+    recent: RecentPlanes<'a>,
+}
+
+impl ResolveScratch<'_> {
+    fn new() -> Self {
+        ResolveScratch {
+            groups: Vec::new(),
+            single: Vec::new(),
+            recent: RecentPlanes {
+                ids: Vec::new(),
+                planes: Vec::new(),
+            },
+        }
+    }
 }
 
 #[cfg(test)]
