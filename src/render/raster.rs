@@ -28,8 +28,10 @@ const SUBSAMPLE: f32 = 16.0;
 const MAX_SAMPLE_COORD: f32 = (1 << 24) as f32;
 /// Surfaces closer than this to the camera are not drawn.
 const NEAR_PLANE: f32 = 1e-3;
-/// Output rows per band; each band is one parallel task.
-const BAND_OUT_ROWS: usize = 16;
+/// Output rows per band; each band is one parallel task. Fewer faces span
+/// two bands than with 16 (3 % less CPU per frame on a real depth map's
+/// million triangles; the same on coffee's); 8 was slower.
+const BAND_OUT_ROWS: usize = 32;
 /// Faces per binning chunk; each chunk is one parallel task.
 const CHUNK_FACES: usize = 1 << 16;
 /// Most samples per side (the resolve is compiled for each count).
