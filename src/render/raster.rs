@@ -163,7 +163,14 @@ impl Renderer {
             .zip(self.inv_z.par_chunks_mut(band_pixels))
             .enumerate()
             .for_each_init(
-                || (Vec::new(), Vec::new(), ResolveScratch::new(), Vec::new()),
+                || {
+                    (
+                        Vec::new(),
+                        Vec::new(),
+                        ResolveScratch::default(),
+                        Vec::new(),
+                    )
+                },
                 |(ids, depth, scratch, farthest), (band, ((rows_out, hits), inv_z))| {
                     let y0 = band * band_rows;
                     let rows = band_rows.min(h - y0);
@@ -718,6 +725,7 @@ fn write_levels(pixel: &mut [u8], colour: [f32; 3]) {
 /// Planes of the triangles shaded lately in a band, one slot per triangle
 /// id modulo the slot count: a pixel mostly sees the triangles that its
 /// neighbours in this row and the rows above saw (a few rows per triangle).
+#[derive(Default)]
 struct RecentPlanes<'a> {
     ids: Vec<u32>,
     planes: Vec<Plane<'a>>,
@@ -993,23 +1001,11 @@ fn mixed_colour<'a, const S: usize>(
 }
 
 /// Per-thread buffers of `resolve`.
+#[derive(Default)]
 struct ResolveScratch<'a> {
     groups: Vec<Group>,
     single: Vec<u32>,
     recent: RecentPlanes<'a>,
-}
-
-impl ResolveScratch<'_> {
-    fn new() -> Self {
-        ResolveScratch {
-            groups: Vec::new(),
-            single: Vec::new(),
-            recent: RecentPlanes {
-                ids: Vec::new(),
-                planes: Vec::new(),
-            },
-        }
-    }
 }
 
 #[cfg(test)]
