@@ -293,38 +293,29 @@ pub fn write_video(
     let samples = frame_samples(scene, config);
     let (mut sinks, files) = VideoSinks::create(dir, &path.name, (w, h), config.fps, formats)?;
     let mut renderer = Renderer::default();
-    // Frame k+1 is rendered while frame k is encoded on a second thread.
-    std::thread::scope(|scope| {
-        let (frames, queue) = std::sync::mpsc::sync_channel::<image::RgbImage>(1);
-        let encoder = scope.spawn(move || -> Result<(), Error> {
-            for frame in queue {
-                sinks.push(&frame)?;
-            }
-            sinks.finish()?;
-            Ok(())
+    // Frame k+1 is rendered while frame k is encoded, as two tasks of the
+    // same thread pool: an encoder thread of its own would take a core from
+    // the render's bands, and the other core would then wait at the
+    // frame's end for the band put off.
+    let mut encoding: Option<image::RgbImage> = None;
+    for (k, camera) in cameras.iter().enumerate() {
+        interrupt::check()?;
+        let (encoded, frame) = rayon::join(
+            || encoding.take().map_or(Ok(()), |frame| sinks.push(&frame)),
+            || renderer.render(&scene.render_mesh, camera, samples),
+        );
+        encoded?;
+        encoding = Some(frame);
+        observer(Event::Frames {
+            video: &path.name,
+            done: k + 1,
+            total: cameras.len(),
         });
-        let mut interrupted = Ok(());
-        for (k, camera) in cameras.iter().enumerate() {
-            if let Err(err) = interrupt::check() {
-                interrupted = Err(Error::from(err));
-                break;
-            }
-            let frame = renderer.render(&scene.render_mesh, camera, samples);
-            if frames.send(frame).is_err() {
-                break; // The encoder stopped on an error, returned below.
-            }
-            observer(Event::Frames {
-                video: &path.name,
-                done: k + 1,
-                total: cameras.len(),
-            });
-        }
-        drop(frames);
-        let encoded = encoder
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        interrupted.and(encoded)
-    })?;
+    }
+    if let Some(frame) = encoding {
+        sinks.push(&frame)?;
+    }
+    sinks.finish()?;
     Ok(files)
 }
 
