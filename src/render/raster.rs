@@ -1118,10 +1118,12 @@ fn summarise_row<const S: usize>(
             }
         }
         *hits = count;
-        *inv_z = if count > 0 {
-            sum / f32::from(count)
-        } else {
-            0.0
+        *inv_z = match count {
+            0 => 0.0,
+            // The same quotient as dividing (by a power of two), without a
+            // division's latency for most pixels: it was 40 % of this loop.
+            c if c.is_power_of_two() => sum * f32::from_bits((127 - c.trailing_zeros()) << 23),
+            c => sum / f32::from(c),
         };
         *single = if same || one_block::<S>(block, rows, x, sw) {
             id
