@@ -536,14 +536,15 @@ struct DepthPlane {
 
 impl DepthPlane {
     fn of(corners: [f32; 3], area: i64, edges: &SteppedEdges) -> DepthPlane {
-        let inv_area = 1.0 / area as f32;
-        let mut plane = DepthPlane {
+        let plane = DepthPlane {
             corners,
-            inv_area,
+            inv_area: 1.0 / area as f32,
             dx: 0.0,
         };
-        plane.dx = plane.at(edges.dx);
-        plane
+        DepthPlane {
+            dx: plane.at(edges.dx),
+            ..plane
+        }
     }
 
     /// The inverse depth where the edge functions are `e`.
@@ -562,6 +563,7 @@ fn draw_samples(
     [x0, x1, y0, y1]: [usize; 4],
     band: Band,
 ) {
+    let dx = edges.dx;
     for y in y0..=y1 {
         let mut e = edges.row(y - y0);
         let mut inv_z = depth.at(e);
@@ -571,7 +573,6 @@ fn draw_samples(
                 band.depth[row + x] = inv_z;
                 band.ids[row + x] = id;
             }
-            let dx = edges.dx;
             e = [e[0] + dx[0], e[1] + dx[1], e[2] + dx[2]];
             inv_z += depth.dx;
         }
@@ -859,7 +860,7 @@ impl Plane<'_> {
             _mm_set1_ps(dx),
             _mm_mul_ps(_mm_setr_ps(0.0, 1.0, 2.0, 3.0), _mm_set1_ps(step)),
         );
-        // Summed in the scalar loop's order.
+        // Summed in `interpolants`' order, so that each lane equals `texel`.
         let affine = |f: &[f32; 3]| {
             let along = _mm_add_ps(_mm_set1_ps(f[0]), _mm_mul_ps(_mm_set1_ps(f[1]), x));
             _mm_add_ps(along, _mm_set1_ps(f[2] * dy))
@@ -1602,8 +1603,9 @@ mod tests {
             image::Rgb([c, c.wrapping_mul(3), 255 - c])
         });
         let texels = Texels::of(&texture);
-        // Up to the last texel that has right and lower neighbours, so the
-        // last ones take the scalar path and the others SSE2 on x86-64.
+        // Over every texel, up to the last ones, where the 8-byte reads of
+        // the SSE2 path would run past the texture and the scalar blend
+        // takes over.
         for v in (0..=4 * 256).step_by(5) {
             for u in (0..=6 * 256).step_by(7) {
                 let exact = texels.bilinear([u, v]).map(|c| c as f32 / TEXEL_ONE as f32);
