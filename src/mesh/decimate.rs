@@ -21,6 +21,11 @@ pub const MAX_SHIFT: f32 = 0.05;
 /// fewer triangles to draw on a real depth map.
 const PIXEL_ERROR: f32 = 1.0;
 
+/// Side (pixels) of the squares of a tile by which its leaves are listed,
+/// square by square, so that consecutive blocks lie together: the renderer
+/// culls hidden faces a run of them at a time.
+pub(crate) const SPOT: usize = 8;
+
 /// Tolerance doublings tried before merging regardless of flatness.
 const MAX_DOUBLINGS: usize = 16;
 
@@ -196,8 +201,8 @@ fn slack(ldi: &Ldi, n: u32, pixel: usize) -> f32 {
         .fold(f32::INFINITY, f32::min)
 }
 
-/// The tile's quadtree leaves: its fully linked cells, grown by joining four
-/// equal flat neighbours up to the tile's side.
+/// The tile's quadtree leaves, [`SPOT`] square by square: its fully linked
+/// cells, grown by joining four equal flat neighbours up to the tile's side.
 fn merge_blocks(surface: &Surface, tile: &Tile, ldi: &Ldi, tol: f32) -> Vec<Leaf> {
     // Side of the leaf whose top-left corner is at each tile pixel, 0 where none.
     let mut side = [0u8; TILE * TILE];
@@ -227,9 +232,14 @@ fn merge_blocks(surface: &Surface, tile: &Tile, ldi: &Ldi, tol: f32) -> Vec<Leaf
         }
         s *= 2;
     }
-    (0..TILE * TILE)
-        .filter(|&i| side[i] > 0)
-        .map(|i| (i % TILE, i / TILE, side[i] as usize))
+    let spots = TILE / SPOT;
+    (0..spots * spots)
+        .flat_map(|spot| {
+            let (x0, y0) = (spot % spots * SPOT, spot / spots * SPOT);
+            (y0..y0 + SPOT).flat_map(move |y| (x0..x0 + SPOT).map(move |x| (x, y)))
+        })
+        .filter(|&(x, y)| side[y * TILE + x] > 0)
+        .map(|(x, y)| (x, y, side[y * TILE + x] as usize))
         .collect()
 }
 

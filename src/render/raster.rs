@@ -1,9 +1,11 @@
 //! CPU rasterizer: z-buffered, supersampled, perspective-correct texture and
 //! vertex colours, parallel over horizontal bands of the frame.
 //!
-//! Triangles are binned by band in parallel chunks of the face list, so every
-//! band still draws its triangles in face order (identical frames whatever the
-//! thread count). Each band is drawn into a small per-thread buffer holding,
+//! Faces come in clusters of neighbours (`RenderMesh::clusters`): each
+//! frame finds where every cluster falls on screen and bins the clusters by
+//! band in parallel chunks, so every band still draws its triangles in face
+//! order (identical frames whatever the thread count). A cluster hidden
+//! whole behind the photo's own surface is skipped without touching its faces. Each band is drawn into a small per-thread buffer holding,
 //! per sample, the nearest inverse depth and which triangle it belongs to;
 //! resolving a pixel then shades each triangle it sees once, at the centroid
 //! of that triangle's samples there (inside the triangle, so texture reads
@@ -15,7 +17,7 @@
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
-use super::surface::{Paint, RenderMesh, NO_BLOCK};
+use super::surface::{Cluster, Paint, RenderMesh, NO_BLOCK};
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -32,8 +34,8 @@ const NEAR_PLANE: f32 = 1e-3;
 /// two bands than with 16 (3 % less CPU per frame on a real depth map's
 /// million triangles; the same on coffee's); 8 was slower.
 const BAND_OUT_ROWS: usize = 32;
-/// Faces per binning chunk; each chunk is one parallel task.
-const CHUNK_FACES: usize = 1 << 16;
+/// Clusters per binning chunk; each chunk is one parallel task.
+const CHUNK_CLUSTERS: usize = 1 << 11;
 /// Most samples per side (the resolve is compiled for each count).
 const MAX_SAMPLES: u32 = 4;
 /// Triangle id of a sample no triangle covers.
@@ -49,17 +51,30 @@ struct ScreenVertex {
     fixed: [i32; 2],
 }
 
-/// Face ids of one chunk of the face list, grouped by band in face order.
+/// Cluster indices of one chunk of the mesh's clusters, grouped by band in order.
 #[derive(Default)]
 struct Bins {
-    /// `per_band[b]` holds the faces touching band b.
+    /// `per_band[b]` holds the clusters that may touch band b.
     per_band: Vec<Vec<u32>>,
+}
+
+/// Where a cluster falls on the supersampled screen: bounds of its
+/// projection (a little wide, against rounding) and its nearest inverse
+/// depth. Every face of the cluster lies within.
+#[derive(Clone, Copy)]
+struct Footprint {
+    x: [f32; 2],
+    y: [f32; 2],
+    nearest: f32,
 }
 
 /// Buffers reused from frame to frame.
 #[derive(Default)]
 pub struct Renderer {
     screen: Vec<ScreenVertex>,
+    /// Per cluster of the mesh: its footprint, or None where it reaches
+    /// behind the near plane or off the sample grid.
+    footprints: Vec<Option<Footprint>>,
     /// Per supersampled row: its band (a table spares a division per face).
     band_of_row: Vec<u32>,
     bins: Vec<Bins>,
@@ -142,7 +157,7 @@ impl Renderer {
             s as f32,
             &mut self.screen,
         );
-        self.bin(&mesh.faces[..faces], h, band_rows, band_count);
+        self.bin(&mesh.clusters, camera, faces, s, band_rows, band_count);
         let mut out = RgbImage::new(camera.width, camera.height);
         let out_w = camera.width as usize;
         self.hits.clear();
@@ -150,7 +165,7 @@ impl Renderer {
         self.inv_z.clear();
         self.inv_z.resize(out_w * camera.height as usize, 0.0);
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
-        let (screen, bins) = (&self.screen, &self.bins);
+        let (screen, bins, footprints) = (&self.screen, &self.bins, &self.footprints);
         let occluders = mesh.occluders;
         let resolve_band = match s {
             1 => resolve::<1>,
@@ -185,23 +200,44 @@ impl Renderer {
                         y0,
                         rows,
                     };
-                    // Face ids ascend through the chunks, so the occluders come first.
+                    // Clusters, and so face ids, ascend through the chunks:
+                    // the occluders come first.
                     let mut tiles = None;
-                    for &t in bins.iter().flat_map(|chunk| &chunk.per_band[band]) {
-                        let face = mesh.faces[t as usize];
-                        let v = face.map(|i| screen[i as usize]);
-                        let Some(bounds) = target.samples_under(v) else {
-                            continue;
-                        };
-                        if t as usize >= occluders {
-                            let tiles = tiles.get_or_insert_with(|| {
-                                FarthestPerTile::of(&target, std::mem::take(farthest))
-                            });
-                            if tiles.hides(v, bounds) {
+                    for &c in bins.iter().flat_map(|chunk| &chunk.per_band[band]) {
+                        let [first, end] = mesh.clusters[c as usize].faces.map(|f| f as usize);
+                        if let Some(print) = footprints[c as usize] {
+                            let Some(bounds) = target.samples_within(print.x, print.y) else {
                                 continue;
+                            };
+                            // Hidden whole: every face would be culled below.
+                            if first >= occluders {
+                                let tiles = tiles.get_or_insert_with(|| {
+                                    FarthestPerTile::of(&target, std::mem::take(farthest))
+                                });
+                                if tiles.hides(print.nearest, bounds) {
+                                    continue;
+                                }
                             }
                         }
-                        draw_triangle(v, t, bounds, target.reborrow());
+                        for t in first..end.min(faces) {
+                            let v = mesh.faces[t].map(|i| screen[i as usize]);
+                            // A corner `project` could not place.
+                            if v.iter().any(|v| v.inv_z == 0.0) {
+                                continue;
+                            }
+                            let Some(bounds) = target.samples_under(v) else {
+                                continue;
+                            };
+                            if t >= occluders {
+                                let tiles = tiles.get_or_insert_with(|| {
+                                    FarthestPerTile::of(&target, std::mem::take(farthest))
+                                });
+                                if tiles.hides(nearest(v), bounds) {
+                                    continue;
+                                }
+                            }
+                            draw_triangle(v, t as u32, bounds, target.reborrow());
+                        }
                     }
                     if let Some(tiles) = tiles {
                         *farthest = tiles.farthest;
@@ -229,27 +265,53 @@ impl Renderer {
         out
     }
 
-    /// Groups `faces` by the bands they may cover, chunk by chunk in parallel.
-    fn bin(&mut self, faces: &[[u32; 3]], h: usize, band_rows: usize, band_count: usize) {
-        let chunks = faces.len().div_ceil(CHUNK_FACES);
+    /// Finds the footprints of the clusters holding the first `faces` faces
+    /// and groups the clusters by the bands they may cover, chunk by chunk
+    /// in parallel. A cluster without a footprint goes to every band.
+    fn bin(
+        &mut self,
+        clusters: &[Cluster],
+        camera: &Camera,
+        faces: usize,
+        s: usize,
+        band_rows: usize,
+        band_count: usize,
+    ) {
+        let clusters = &clusters[..clusters.partition_point(|c| (c.faces[0] as usize) < faces)];
+        let identity = camera.rotation == super::camera::IDENTITY;
+        self.footprints.clear();
+        self.footprints.par_extend(
+            clusters
+                .par_iter()
+                .map(|c| footprint(c, camera, identity, s as f32)),
+        );
+        let chunks = clusters.len().div_ceil(CHUNK_CLUSTERS);
         self.bins.resize_with(chunks, Bins::default);
+        let h = camera.height as usize * s;
         self.band_of_row.clear();
         self.band_of_row
             .extend((0..h).map(|y| (y / band_rows) as u32));
-        let (screen, band_of_row) = (&self.screen, &self.band_of_row);
-        faces
-            .par_chunks(CHUNK_FACES)
+        let band_of_row = &self.band_of_row;
+        self.footprints
+            .par_chunks(CHUNK_CLUSTERS)
             .zip(self.bins.par_iter_mut())
             .enumerate()
-            .for_each(|(chunk, (faces, bins))| {
+            .for_each(|(chunk, (prints, bins))| {
                 bins.per_band.resize_with(band_count, Vec::new);
                 bins.per_band.iter_mut().for_each(Vec::clear);
-                let first = (chunk * CHUNK_FACES) as u32;
-                for (k, face) in faces.iter().enumerate() {
-                    let Some((y0, y1)) = sample_rows(face.map(|i| screen[i as usize]), h) else {
-                        continue;
+                let first = (chunk * CHUNK_CLUSTERS) as u32;
+                for (k, print) in prints.iter().enumerate() {
+                    let bands = match print {
+                        Some(print) => {
+                            let (y0, y1) = sample_span(print.y[0], print.y[1], h);
+                            if y0 > y1 {
+                                continue;
+                            }
+                            band_of_row[y0 as usize]..=band_of_row[y1 as usize]
+                        }
+                        None => 0..=band_count as u32 - 1,
                     };
-                    for b in band_of_row[y0]..=band_of_row[y1] {
+                    for b in bands {
                         bins.per_band[b as usize].push(first + k as u32);
                     }
                 }
@@ -266,32 +328,71 @@ fn samples_per_side(samples: u32) -> u32 {
 /// near plane or off any finite position get inv_z = 0, and their triangles
 /// are skipped.
 fn project(positions: &[[f32; 3]], camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
-    let (t, r) = (camera.translation, camera.rotation);
-    let identity = r == super::camera::IDENTITY;
+    let identity = camera.rotation == super::camera::IDENTITY;
     screen.resize(positions.len(), ScreenVertex::default());
     screen
         .par_iter_mut()
         .zip(positions.par_iter())
         .for_each(|(v, p)| {
-            let c = [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
-            // The identity skips the products so that unrotated views stay bit-exact.
-            let [x, y, z] = if identity {
-                c
-            } else {
-                r.map(|row| row[0] * c[0] + row[1] * c[1] + row[2] * c[2])
-            };
-            let inv_z = 1.0 / z;
-            let x = (camera.fx * x * inv_z + camera.cx) * s;
-            let y = (camera.fy * y * inv_z + camera.cy) * s;
-            // Also keeps NaN, which would saturate to 0 in the integer casts of binning.
-            let on_grid = |c: f32| c.abs() < MAX_SAMPLE_COORD;
-            *v = if z <= NEAR_PLANE || !on_grid(x) || !on_grid(y) {
-                ScreenVertex::default()
-            } else {
-                let fixed = [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32);
-                ScreenVertex { x, y, inv_z, fixed }
+            *v = match on_screen(p, camera, identity, s) {
+                Some([x, y, inv_z]) => {
+                    let fixed = [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32);
+                    ScreenVertex { x, y, inv_z, fixed }
+                }
+                None => ScreenVertex::default(),
             };
         });
+}
+
+/// Supersampled screen position and inverse depth of point `p`, or None
+/// behind the near plane or off the sample grid. `identity`: whether the
+/// camera is unrotated.
+#[inline(always)]
+fn on_screen(p: &[f32; 3], camera: &Camera, identity: bool, s: f32) -> Option<[f32; 3]> {
+    let (t, r) = (camera.translation, camera.rotation);
+    let c = [p[0] + t[0], p[1] + t[1], p[2] + t[2]];
+    // The identity skips the products so that unrotated views stay bit-exact.
+    let [x, y, z] = if identity {
+        c
+    } else {
+        r.map(|row| row[0] * c[0] + row[1] * c[1] + row[2] * c[2])
+    };
+    let inv_z = 1.0 / z;
+    let x = (camera.fx * x * inv_z + camera.cx) * s;
+    let y = (camera.fy * y * inv_z + camera.cy) * s;
+    // Also keeps NaN, which would saturate to 0 in the integer casts of binning.
+    let on_grid = |c: f32| c.abs() < MAX_SAMPLE_COORD;
+    (z > NEAR_PLANE && on_grid(x) && on_grid(y)).then_some([x, y, inv_z])
+}
+
+/// Where `cluster`'s piece of frustum falls on the supersampled screen, or
+/// None where a corner of it does not (see `on_screen`). The piece is the
+/// projective image of a box; seen by a camera with the whole of it in
+/// front, it lies within its corners' bounds, and inverse depth peaks at a
+/// corner. The margins cover the rounding of each vertex's own projection.
+fn footprint(cluster: &Cluster, camera: &Camera, identity: bool, s: f32) -> Option<Footprint> {
+    let (lo, hi) = (cluster.lo, cluster.hi);
+    let mut x = [f32::INFINITY, f32::NEG_INFINITY];
+    let mut y = x;
+    let mut nearest = 0f32;
+    for corner in 0..8 {
+        let pick = |k: usize| if corner >> k & 1 == 0 { lo[k] } else { hi[k] };
+        let z = 1.0 / pick(2);
+        let point = [pick(0) * z, pick(1) * z, z];
+        let [cx, cy, inv_z] = on_screen(&point, camera, identity, s)?;
+        x = [x[0].min(cx), x[1].max(cx)];
+        y = [y[0].min(cy), y[1].max(cy)];
+        nearest = nearest.max(inv_z);
+    }
+    let widen = |[lo, hi]: [f32; 2]| {
+        let margin = 0.05 + 1e-5 * lo.abs().max(hi.abs());
+        [lo - margin, hi + margin]
+    };
+    Some(Footprint {
+        x: widen(x),
+        y: widen(y),
+        nearest: nearest * (1.0 + 1e-4),
+    })
 }
 
 /// Sample indices whose centres (index + 0.5) lie in [lo, hi], clipped to 0..n;
@@ -336,18 +437,6 @@ fn ceil(x: f32) -> i64 {
     t + i64::from((t as f32) < x)
 }
 
-/// First and last supersampled rows a triangle may cover, or None when it
-/// is behind the camera or spans no sample row. Columns and degenerate
-/// triangles are left to `draw_triangle`, which needs the columns anyway.
-fn sample_rows(v: [ScreenVertex; 3], h: usize) -> Option<(usize, usize)> {
-    let [a, b, c] = v;
-    if a.inv_z == 0.0 || b.inv_z == 0.0 || c.inv_z == 0.0 {
-        return None;
-    }
-    let (y0, y1) = sample_span(min3(a.y, b.y, c.y), max3(a.y, b.y, c.y), h);
-    (y0 <= y1).then_some((y0 as usize, y1 as usize))
-}
-
 /// Samples past a band's last one, so that a group of four samples starting
 /// on any sample can be read and written whole.
 const GROUP_SPARE: usize = 3;
@@ -377,10 +466,16 @@ impl Band<'_> {
     /// `v`'s bounds, or None when they hold no sample of the band.
     fn samples_under(&self, v: [ScreenVertex; 3]) -> Option<[i64; 4]> {
         let [a, b, c] = v;
-        let (x0, x1) = sample_span(min3(a.x, b.x, c.x), max3(a.x, b.x, c.x), self.w);
-        let y_lo = min3(a.y, b.y, c.y) - self.y0 as f32;
-        let y_hi = max3(a.y, b.y, c.y) - self.y0 as f32;
-        let (y0, y1) = sample_span(y_lo, y_hi, self.rows);
+        let x = [min3(a.x, b.x, c.x), max3(a.x, b.x, c.x)];
+        self.samples_within(x, [min3(a.y, b.y, c.y), max3(a.y, b.y, c.y)])
+    }
+
+    /// First and last sample column and row (within the band) whose centres
+    /// lie in screen bounds `x` × `y`, or None when there is none.
+    fn samples_within(&self, x: [f32; 2], y: [f32; 2]) -> Option<[i64; 4]> {
+        let (x0, x1) = sample_span(x[0], x[1], self.w);
+        let y0 = self.y0 as f32;
+        let (y0, y1) = sample_span(y[0] - y0, y[1] - y0, self.rows);
         (x0 <= x1 && y0 <= y1).then_some([x0, x1, y0, y1])
     }
 }
@@ -416,14 +511,10 @@ impl FarthestPerTile {
         }
     }
 
-    /// Whether triangle `v`, over the band's samples `bounds`
-    /// (`Band::samples_under`), lies behind what is drawn in every tile they
-    /// touch (inverse depth is linear on screen, so its nearest point is a
-    /// corner).
-    fn hides(&self, v: [ScreenVertex; 3], [x0, x1, y0, y1]: [i64; 4]) -> bool {
-        let [a, b, c] = v;
-        // A margin for the rounding of the depth stepped across the triangle.
-        let nearest = max3(a.inv_z, b.inv_z, c.inv_z) * (1.0 + 1e-5);
+    /// Whether a surface no nearer than inverse depth `nearest`, over the
+    /// band's samples `bounds` (`Band::samples_within`), lies behind what is
+    /// drawn in every tile they touch.
+    fn hides(&self, nearest: f32, [x0, x1, y0, y1]: [i64; 4]) -> bool {
         let (tx0, tx1) = (x0 as usize / CULL_TILE, x1 as usize / CULL_TILE);
         (y0 as usize / CULL_TILE..=y1 as usize / CULL_TILE).all(|ty| {
             self.farthest[ty * self.columns + tx0..=ty * self.columns + tx1]
@@ -431,6 +522,13 @@ impl FarthestPerTile {
                 .all(|&d| d > nearest)
         })
     }
+}
+
+/// Triangle `v`'s nearest inverse depth (at a corner: inverse depth is linear
+/// on screen), with a margin for the rounding of the depth stepped across it.
+fn nearest(v: [ScreenVertex; 3]) -> f32 {
+    let [a, b, c] = v;
+    max3(a.inv_z, b.inv_z, c.inv_z) * (1.0 + 1e-5)
 }
 
 /// Edge function of the directed edge p→q at point s, in fixed point: twice
@@ -1416,6 +1514,85 @@ mod tests {
     }
 
     #[test]
+    fn a_cluster_hidden_whole_is_skipped_without_changing_the_frame() {
+        // A near square hiding a small far grid, beside a far grid that shows.
+        let (mut pos, mut col, mut faces) = square(2.0, 0.6, [250, 250, 250], 0);
+        for (x, half) in [(0.0, 0.3), (1.2, 0.4)] {
+            let (p2, c2, f2) = grid(10, half, 4.0);
+            let base = pos.len() as u32;
+            pos.extend(p2.iter().map(|p| [p[0] + x, p[1], p[2]]));
+            col.extend(c2);
+            faces.extend(f2.iter().map(|f| f.map(|v| v + base)));
+        }
+        let plain = mesh_of((pos, col, faces));
+        let mut culled = plain.clone();
+        culled.occluders = 2;
+        // Clusters that start with the grids' first faces.
+        culled.clusters = [0, 2, 202, 402]
+            .windows(2)
+            .map(|w| {
+                let bounds = crate::render::surface::cluster_of(
+                    &culled.positions,
+                    &culled.faces[w[0]..w[1]],
+                );
+                Cluster {
+                    faces: [w[0] as u32, w[1] as u32],
+                    ..bounds
+                }
+            })
+            .collect();
+        let moved = camera().posed([0.02, 0.01, 0.0], 1.0);
+        let mut renderer = Renderer::default();
+        for samples in [1, 2] {
+            let frame = renderer.render(&culled, &moved, samples);
+            assert_eq!(frame, render(&plain, &moved, samples));
+            // The small grid's footprint lies inside the square's, behind it.
+            let [square, hidden, shown] = [0, 1, 2].map(|c| renderer.footprints[c].unwrap());
+            let within = |a: [f32; 2], b: [f32; 2]| b[0] < a[0] && a[1] < b[1];
+            assert!(within(hidden.x, square.x) && within(hidden.y, square.y));
+            assert!(hidden.nearest < 0.6 * square.nearest);
+            assert!(!within(shown.x, square.x), "{:?}", shown.x);
+        }
+    }
+
+    #[test]
+    fn a_cluster_footprint_holds_every_vertex_seen_from_any_camera() {
+        let mut seed = 777u32;
+        let mut next = |range: f32| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1 << 24) as f32 * range
+        };
+        let (mut inside, mut trials) = (0, 0);
+        for _ in 0..200 {
+            // A patch of points at a slant and spread in depth.
+            let (x, y, z) = (next(4.0) - 2.0, next(4.0) - 2.0, 1.0 + next(6.0));
+            let points: Vec<[f32; 3]> = (0..12)
+                .map(|_| [x + next(0.5), y + next(0.5), z + next(2.0)])
+                .collect();
+            let faces: Vec<[u32; 3]> = (0..4).map(|k| [3 * k, 3 * k + 1, 3 * k + 2]).collect();
+            let cluster = crate::render::surface::cluster_of(&points, &faces);
+            let angle = next(0.3) - 0.15;
+            let (c, s) = (angle.cos(), angle.sin());
+            let camera = camera()
+                .posed([next(0.4) - 0.2, next(0.4) - 0.2, next(0.6) - 0.3], 1.0)
+                .rotated([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]]);
+            let identity = camera.rotation == crate::render::camera::IDENTITY;
+            let Some(print) = footprint(&cluster, &camera, identity, 2.0) else {
+                continue;
+            };
+            trials += 1;
+            for p in &points {
+                let [px, py, inv_z] = on_screen(p, &camera, identity, 2.0).unwrap();
+                assert!(print.x[0] <= px && px <= print.x[1], "{px} {:?}", print.x);
+                assert!(print.y[0] <= py && py <= print.y[1], "{py} {:?}", print.y);
+                assert!(inv_z <= print.nearest, "{inv_z} {}", print.nearest);
+                inside += 1;
+            }
+        }
+        assert!(trials > 150 && inside == 12 * trials, "{trials}");
+    }
+
+    #[test]
     fn a_face_is_hidden_only_behind_everything_drawn_under_it() {
         let (w, rows) = (32, 16);
         let mut ids = vec![0; w * rows];
@@ -1444,7 +1621,7 @@ mod tests {
                 vertex(x, 9.0, inv_z),
             ]
         };
-        let hidden = |v: [ScreenVertex; 3]| tiles.hides(v, band.samples_under(v).unwrap());
+        let hidden = |v: [ScreenVertex; 3]| tiles.hides(nearest(v), band.samples_under(v).unwrap());
         assert!(hidden(at(2.0, 0.25)));
         assert!(!hidden(at(2.0, 0.75)));
         // Reaching into the empty tiles.

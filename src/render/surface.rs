@@ -8,7 +8,7 @@ use super::camera::Camera;
 use super::reveal::{node_needs, Reach};
 use crate::ldi::{origin, Ldi, NONE};
 use crate::mesh::atlas::{Atlas, Corner, Layout, TILE};
-use crate::mesh::decimate::{decimate, finest_tolerance};
+use crate::mesh::decimate::{decimate, finest_tolerance, SPOT};
 use crate::mesh::{edge_offset, vertex_nodes, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
 use image::RgbImage;
@@ -31,6 +31,24 @@ pub enum Paint {
     /// Texel coordinates in [`RenderMesh::photo`], as for `Texture`: the
     /// triangle's surface is the photo itself, drawn at the photo's detail.
     Photo([[f32; 2]; 3]),
+}
+
+/// Most faces in a [`Cluster`]: a [`SPOT`] square of single cells.
+const CLUSTER_FACES: usize = 2 * SPOT * SPOT;
+
+/// A run of consecutive faces that lie near one another, and the bounds of
+/// their vertices as seen from the photo's camera: the renderer bins faces
+/// and skips hidden ones a cluster at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// First face and one past the last.
+    pub faces: [u32; 2],
+    /// Least and greatest of the vertices' (x/z, y/z, 1/z): a piece of the
+    /// photo's view frustum, far tighter around a surface seen at a slant or
+    /// spanning depths than a box in x, y, z. NaN where a vertex is not in
+    /// front of the photo's camera.
+    pub lo: [f32; 3],
+    pub hi: [f32; 3],
 }
 
 /// The photo larger than the working size, for the surfaces that are the
@@ -69,6 +87,8 @@ pub struct RenderMesh {
     pub block: Vec<u32>,
     /// What a camera's reach is measured against.
     pub reach: Reach,
+    /// Every face in order, in runs that lie together.
+    pub clusters: Vec<Cluster>,
 }
 
 impl RenderMesh {
@@ -89,6 +109,8 @@ impl RenderMesh {
             vertex_end: Vec::new(),
             block: vec![NO_BLOCK; mesh.faces.len()],
             reach: Reach::default(),
+            // Faces of `build_mesh` follow their nodes, which neighbour one another.
+            clusters: clusters(&mesh.positions, &mesh.faces, std::iter::once(0)),
         }
     }
 
@@ -168,9 +190,11 @@ fn assemble(parts: &[Part]) -> RenderMesh {
         }
     }
     let occluders = front.len();
+    // Groups: the front, then each step; the front's step of need is 0.
     let order = std::iter::once((0, front))
         .chain(steps.into_iter().enumerate())
-        .flat_map(|(step, faces)| faces.into_iter().map(move |f| (step, f)));
+        .enumerate()
+        .flat_map(|(group, (step, faces))| faces.into_iter().map(move |f| (group, step, f)));
     let bases = starts(parts.iter().map(|part| part.positions.len()));
     // Block numbers made global: each part's follow the previous part's.
     let block_bases = starts(parts.iter().map(|part| part.blocks as usize));
@@ -187,8 +211,17 @@ fn assemble(parts: &[Part]) -> RenderMesh {
         vertex_end: Vec::with_capacity(faces),
         block: Vec::with_capacity(faces),
         reach: Reach::default(),
+        clusters: Vec::new(),
     };
-    for (step, (p, k)) in order {
+    // Where the faces of another spot, part or group begin.
+    let mut starts = Vec::new();
+    let mut last = None;
+    for (group, step, (p, k)) in order {
+        let at = Some((group, p, parts[p as usize].spot[k as usize]));
+        if last != at {
+            starts.push(out.faces.len());
+            last = at;
+        }
         let (part, base) = (&parts[p as usize], bases[p as usize]);
         let face = part.faces[k as usize].map(|v| {
             let slot = &mut new_index[base + v as usize];
@@ -207,7 +240,53 @@ fn assemble(parts: &[Part]) -> RenderMesh {
             b => block_bases[p as usize] as u32 + b,
         });
     }
+    out.clusters = clusters(&out.positions, &out.faces, starts.into_iter());
     out
+}
+
+/// The clusters of `faces`: each run from one of `starts` (ascending, the
+/// first 0) to the next, cut into pieces of at most [`CLUSTER_FACES`].
+fn clusters(
+    positions: &[[f32; 3]],
+    faces: &[[u32; 3]],
+    starts: impl Iterator<Item = usize>,
+) -> Vec<Cluster> {
+    let ends = starts.skip(1).chain(std::iter::once(faces.len()));
+    let mut out = Vec::with_capacity(faces.len() / CLUSTER_FACES + 1);
+    let mut first = 0;
+    for end in ends {
+        for piece in (first..end).step_by(CLUSTER_FACES) {
+            let piece_end = (piece + CLUSTER_FACES).min(end);
+            out.push(Cluster {
+                faces: [piece as u32, piece_end as u32],
+                ..cluster_of(positions, &faces[piece..piece_end])
+            });
+        }
+        first = end;
+    }
+    out
+}
+
+/// One cluster of `faces`, with their bounds (its `faces` left empty).
+pub(crate) fn cluster_of(positions: &[[f32; 3]], faces: &[[u32; 3]]) -> Cluster {
+    let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
+    for &v in faces.iter().flatten() {
+        let [x, y, z] = positions[v as usize];
+        if !(z > 0.0 && z.is_finite()) {
+            (lo, hi) = ([f32::NAN; 3], [f32::NAN; 3]);
+            break;
+        }
+        let ray = [x / z, y / z, 1.0 / z];
+        for k in 0..3 {
+            lo[k] = lo[k].min(ray[k]);
+            hi[k] = hi[k].max(ray[k]);
+        }
+    }
+    Cluster {
+        faces: [0, 0],
+        lo,
+        hi,
+    }
 }
 
 /// Ratio of successive steps of need that `assemble` sorts faces into.
@@ -268,6 +347,8 @@ struct Part {
     need: Vec<f32>,
     /// Per face: its merged block, numbered within the part (or `NO_BLOCK`).
     block: Vec<u32>,
+    /// Per face: the [`SPOT`] square it lies in, numbered within the part.
+    spot: Vec<u32>,
     /// Merged blocks in the part.
     blocks: u32,
 }
@@ -281,16 +362,28 @@ struct TileBlocks<'a> {
 }
 
 impl Part {
-    /// Faces along cuts with their nodes' colours.
+    /// Faces along cuts with their nodes' colours, [`SPOT`] square by square.
     fn coloured(
         ldi: &Ldi,
         needs: &Needs,
         triangles: &[[Corner; 3]],
         position: &impl Fn(u32) -> [f32; 3],
     ) -> Part {
+        let width = needs.layout.width();
+        let square = |&[(page, pixel), ..]: &[Corner; 3]| {
+            let (x, y) = (pixel as usize % width, pixel as usize / width);
+            (page, y / SPOT, x / SPOT)
+        };
+        let mut sorted: Vec<&[Corner; 3]> = triangles.iter().collect();
+        sorted.sort_by_key(|t| square(t));
         let mut part = Part::default();
         let mut vertex_of: HashMap<u32, u32> = HashMap::new();
-        for t in triangles {
+        let mut spot = 0;
+        for (k, t) in sorted.iter().enumerate() {
+            if k > 0 && square(sorted[k - 1]) != square(t) {
+                spot += 1;
+            }
+            part.spot.push(spot);
             let nodes = t.map(|c| needs.layout.node_of(c));
             let face = nodes.map(|n| part.vertex(vertex_of.entry(n).or_insert(NONE), n, position));
             let paint = Paint::Colours(nodes.map(|n| ldi.colour[n as usize]));
@@ -317,7 +410,14 @@ impl Part {
         let mut vertex_of = [NONE; (TILE + 1) * (TILE + 1)];
         let block_of = (tile.block_sizes.iter().enumerate())
             .flat_map(|(b, &size)| std::iter::repeat_n(b as u32, size as usize));
+        let mut spot = (NO_BLOCK, 0);
         for (&t, block) in tile.triangles.iter().zip(block_of) {
+            // A block's spot: the square of its first triangle's first corner.
+            if spot.0 != block {
+                let (x, y) = layout.in_tile(unit, t[0].1 as usize);
+                spot = (block, (y / SPOT * (TILE / SPOT + 1) + x / SPOT) as u32);
+            }
+            part.spot.push(spot.1);
             let nodes = t.map(|c| layout.node_of(c));
             let face = [0, 1, 2].map(|i| {
                 let (x, y) = layout.in_tile(unit, t[i].1 as usize);
@@ -496,6 +596,46 @@ mod tests {
                 faces.len() >= 2 && reached.len() == faces.len(),
                 "{faces:?}"
             );
+        }
+    }
+
+    #[test]
+    fn clusters_run_through_every_face_and_bound_their_vertices() {
+        let (ldi, mesh, k) = scene();
+        for (render_mesh, decimated) in [
+            (RenderMesh::coloured(&mesh), false),
+            (RenderMesh::decimated(&ldi, &mesh, &k, None), true),
+        ] {
+            let clusters = &render_mesh.clusters;
+            assert!(clusters.len() > 2, "{}", clusters.len());
+            assert_eq!(clusters[0].faces[0], 0);
+            assert_eq!(
+                clusters.last().unwrap().faces[1] as usize,
+                render_mesh.faces.len()
+            );
+            for (c, pair) in clusters.iter().zip(clusters.iter().skip(1)) {
+                assert_eq!(c.faces[1], pair.faces[0]);
+            }
+            let mut spread = 0f32;
+            for c in clusters {
+                let [first, end] = c.faces.map(|f| f as usize);
+                assert!(first < end && end - first <= CLUSTER_FACES);
+                // The occluders and the rest never share a cluster.
+                assert!(end <= render_mesh.occluders || first >= render_mesh.occluders);
+                for &v in render_mesh.faces[first..end].iter().flatten() {
+                    let [x, y, z] = render_mesh.positions[v as usize];
+                    for (k, r) in [x / z, y / z, 1.0 / z].into_iter().enumerate() {
+                        assert!(c.lo[k] <= r && r <= c.hi[k]);
+                    }
+                }
+                spread = spread.max(c.hi[0] - c.lo[0]);
+            }
+            // Merged blocks are listed square by square, and faces along
+            // cuts sorted into squares: no cluster reaches across the frame
+            // (48 pixels wide; the blocks' tiles are 32).
+            if decimated {
+                assert!(spread * k.fx <= 32.0, "{}", spread * k.fx);
+            }
         }
     }
 
