@@ -371,19 +371,11 @@ fn on_screen(p: &[f32; 3], camera: &Camera, identity: bool, s: f32) -> Option<[f
 /// front, it lies within its corners' bounds, and inverse depth peaks at a
 /// corner. The margins cover the rounding of each vertex's own projection.
 fn footprint(cluster: &Cluster, camera: &Camera, identity: bool, s: f32) -> Option<Footprint> {
-    let (lo, hi) = (cluster.lo, cluster.hi);
-    let mut x = [f32::INFINITY, f32::NEG_INFINITY];
-    let mut y = x;
-    let mut nearest = 0f32;
-    for corner in 0..8 {
-        let pick = |k: usize| if corner >> k & 1 == 0 { lo[k] } else { hi[k] };
-        let z = 1.0 / pick(2);
-        let point = [pick(0) * z, pick(1) * z, z];
-        let [cx, cy, inv_z] = on_screen(&point, camera, identity, s)?;
-        x = [x[0].min(cx), x[1].max(cx)];
-        y = [y[0].min(cy), y[1].max(cy)];
-        nearest = nearest.max(inv_z);
-    }
+    let ([x, y], nearest) = if identity {
+        unrotated_bounds(cluster, camera, s)?
+    } else {
+        corner_bounds(cluster, camera, s)?
+    };
     let widen = |[lo, hi]: [f32; 2]| {
         let margin = 0.05 + 1e-5 * lo.abs().max(hi.abs());
         [lo - margin, hi + margin]
@@ -393,6 +385,51 @@ fn footprint(cluster: &Cluster, camera: &Camera, identity: bool, s: f32) -> Opti
         y: widen(y),
         nearest: nearest * (1.0 + 1e-4),
     })
+}
+
+/// Screen bounds and nearest inverse depth of `cluster`'s corners from any camera.
+fn corner_bounds(cluster: &Cluster, camera: &Camera, s: f32) -> Option<([[f32; 2]; 2], f32)> {
+    let (lo, hi) = (cluster.lo, cluster.hi);
+    let mut bounds = [[f32::INFINITY, f32::NEG_INFINITY]; 2];
+    let mut nearest = 0f32;
+    for corner in 0..8 {
+        let pick = |k: usize| if corner >> k & 1 == 0 { lo[k] } else { hi[k] };
+        let z = 1.0 / pick(2);
+        let point = [pick(0) * z, pick(1) * z, z];
+        let [x, y, inv_z] = on_screen(&point, camera, false, s)?;
+        for (b, c) in bounds.iter_mut().zip([x, y]) {
+            *b = [b[0].min(c), b[1].max(c)];
+        }
+        nearest = nearest.max(inv_z);
+    }
+    Some((bounds, nearest))
+}
+
+/// `corner_bounds` for an unrotated camera, in two divisions instead of
+/// eight: a point (u, v, d) = (x/z, y/z, 1/z) lands at
+/// fx·(u + tx·d)/(1 + tz·d) + cx across (and likewise down), monotonic in u
+/// and in d, so each bound is at a corner, taken as each depth's extremes.
+fn unrotated_bounds(cluster: &Cluster, camera: &Camera, s: f32) -> Option<([[f32; 2]; 2], f32)> {
+    let (lo, hi, t) = (cluster.lo, cluster.hi, camera.translation);
+    let mut bounds = [[f32::INFINITY, f32::NEG_INFINITY]; 2];
+    let mut nearest = 0f32;
+    for d in [lo[2], hi[2]] {
+        let w = 1.0 / (1.0 + t[2] * d);
+        // Camera depth 1/(d·w) beyond the near plane; false for NaN.
+        if !(d * w > 0.0 && d * w < 1.0 / NEAR_PLANE) {
+            return None;
+        }
+        let focal = [camera.fx, camera.fy];
+        let centre = [camera.cx, camera.cy];
+        for k in 0..2 {
+            let at = |u: f32| (focal[k] * (u + t[k] * d) * w + centre[k]) * s;
+            let (a, b) = (at(lo[k]), at(hi[k]));
+            bounds[k] = [bounds[k][0].min(a.min(b)), bounds[k][1].max(a.max(b))];
+        }
+        nearest = nearest.max(d * w);
+    }
+    let on_grid = |[a, b]: [f32; 2]| a.abs() < MAX_SAMPLE_COORD && b.abs() < MAX_SAMPLE_COORD;
+    (on_grid(bounds[0]) && on_grid(bounds[1])).then_some((bounds, nearest))
 }
 
 /// Sample indices whose centres (index + 0.5) lie in [lo, hi], clipped to 0..n;
@@ -1562,7 +1599,7 @@ mod tests {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             (seed >> 8) as f32 / (1 << 24) as f32 * range
         };
-        let (mut inside, mut trials) = (0, 0);
+        let (mut inside, mut trials, mut unrotated) = (0, 0, 0);
         for _ in 0..200 {
             // A patch of points at a slant and spread in depth.
             let (x, y, z) = (next(4.0) - 2.0, next(4.0) - 2.0, 1.0 + next(6.0));
@@ -1571,16 +1608,26 @@ mod tests {
                 .collect();
             let faces: Vec<[u32; 3]> = (0..4).map(|k| [3 * k, 3 * k + 1, 3 * k + 2]).collect();
             let cluster = crate::render::surface::cluster_of(&points, &faces);
-            let angle = next(0.3) - 0.15;
+            // Every other camera unrotated.
+            let angle = if trials % 2 == 0 {
+                0.0
+            } else {
+                next(0.3) - 0.15
+            };
             let (c, s) = (angle.cos(), angle.sin());
             let camera = camera()
                 .posed([next(0.4) - 0.2, next(0.4) - 0.2, next(0.6) - 0.3], 1.0)
-                .rotated([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]]);
+                .rotated(if angle == 0.0 {
+                    crate::render::camera::IDENTITY
+                } else {
+                    [[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]]
+                });
             let identity = camera.rotation == crate::render::camera::IDENTITY;
             let Some(print) = footprint(&cluster, &camera, identity, 2.0) else {
                 continue;
             };
             trials += 1;
+            unrotated += usize::from(identity);
             for p in &points {
                 let [px, py, inv_z] = on_screen(p, &camera, identity, 2.0).unwrap();
                 assert!(print.x[0] <= px && px <= print.x[1], "{px} {:?}", print.x);
@@ -1590,6 +1637,7 @@ mod tests {
             }
         }
         assert!(trials > 150 && inside == 12 * trials, "{trials}");
+        assert!(unrotated > 60 && trials - unrotated > 60, "{unrotated}");
     }
 
     #[test]
