@@ -160,9 +160,8 @@ impl Renderer {
         self.bin(&mesh.clusters, camera, faces, s, band_rows, band_count);
         let mut out = RgbImage::new(camera.width, camera.height);
         let out_w = camera.width as usize;
-        self.hits.clear();
+        // Not cleared: the resolve writes every pixel's.
         self.hits.resize(out_w * camera.height as usize, 0);
-        self.inv_z.clear();
         self.inv_z.resize(out_w * camera.height as usize, 0.0);
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
         let (screen, bins, footprints) = (&self.screen, &self.bins, &self.footprints);
