@@ -1591,13 +1591,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_cluster_footprint_holds_every_vertex_seen_from_any_camera() {
-        let mut seed = 777u32;
-        let mut next = |range: f32| {
+    /// A repeatable stream of numbers spread evenly over [0, range).
+    fn uniform(mut seed: u32) -> impl FnMut(f32) -> f32 {
+        move |range| {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             (seed >> 8) as f32 / (1 << 24) as f32 * range
-        };
+        }
+    }
+
+    #[test]
+    fn a_cluster_footprint_holds_every_vertex_seen_from_any_camera() {
+        let mut next = uniform(777);
         let (mut inside, mut trials, mut unrotated) = (0, 0, 0);
         for _ in 0..200 {
             // A patch of points at a slant and spread in depth.
@@ -1762,11 +1766,7 @@ mod tests {
     fn four_sample_groups_draw_what_the_sample_loop_draws() {
         // Overlapping triangles of both windings, thin and wide, some
         // reaching past the band's sides (so groups cross its right edge).
-        let mut seed = 12345u32;
-        let mut next = |range: f32| {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1 << 24) as f32 * range
-        };
+        let mut next = uniform(12345);
         let triangles: Vec<[[f32; 3]; 3]> = (0..60)
             .map(|_| {
                 let (cx, cy, depth) = (next(45.0) - 4.0, next(35.0) - 3.0, 0.1 + next(1.0));
