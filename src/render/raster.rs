@@ -209,13 +209,10 @@ impl Renderer {
                                 continue;
                             };
                             // Hidden whole: every face would be culled below.
-                            if first >= occluders {
-                                let tiles = tiles.get_or_insert_with(|| {
-                                    FarthestPerTile::of(&target, std::mem::take(farthest))
-                                });
-                                if tiles.hides(print.nearest, bounds) {
-                                    continue;
-                                }
+                            if first >= occluders
+                                && hidden(&mut tiles, &target, farthest, print.nearest, bounds)
+                            {
+                                continue;
                             }
                         }
                         for t in first..end.min(faces) {
@@ -227,13 +224,10 @@ impl Renderer {
                             let Some(bounds) = target.samples_under(v) else {
                                 continue;
                             };
-                            if t >= occluders {
-                                let tiles = tiles.get_or_insert_with(|| {
-                                    FarthestPerTile::of(&target, std::mem::take(farthest))
-                                });
-                                if tiles.hides(nearest(v), bounds) {
-                                    continue;
-                                }
+                            if t >= occluders
+                                && hidden(&mut tiles, &target, farthest, nearest(v), bounds)
+                            {
+                                continue;
                             }
                             draw_triangle(v, t as u32, bounds, target.reborrow());
                         }
@@ -558,6 +552,21 @@ impl FarthestPerTile {
                 .all(|&d| d > nearest)
         })
     }
+}
+
+/// Whether a surface no nearer than `nearest` over `band`'s samples `bounds`
+/// lies behind what is drawn there; the tiles are summarised on first use
+/// (after the occluders), in `buffer`'s storage.
+fn hidden(
+    tiles: &mut Option<FarthestPerTile>,
+    band: &Band,
+    buffer: &mut Vec<f32>,
+    nearest: f32,
+    bounds: [i64; 4],
+) -> bool {
+    tiles
+        .get_or_insert_with(|| FarthestPerTile::of(band, std::mem::take(buffer)))
+        .hides(nearest, bounds)
 }
 
 /// Triangle `v`'s nearest inverse depth (at a corner: inverse depth is linear
@@ -1566,16 +1575,7 @@ mod tests {
         // Clusters that start with the grids' first faces.
         culled.clusters = [0, 2, 202, 402]
             .windows(2)
-            .map(|w| {
-                let bounds = crate::render::surface::cluster_of(
-                    &culled.positions,
-                    &culled.faces[w[0]..w[1]],
-                );
-                Cluster {
-                    faces: [w[0] as u32, w[1] as u32],
-                    ..bounds
-                }
-            })
+            .map(|w| Cluster::of(&culled.positions, &culled.faces, [w[0], w[1]]))
             .collect();
         let moved = camera().posed([0.02, 0.01, 0.0], 1.0);
         let mut renderer = Renderer::default();
@@ -1610,7 +1610,7 @@ mod tests {
                 .map(|_| [x + next(0.5), y + next(0.5), z + next(2.0)])
                 .collect();
             let faces: Vec<[u32; 3]> = (0..4).map(|k| [3 * k, 3 * k + 1, 3 * k + 2]).collect();
-            let cluster = crate::render::surface::cluster_of(&points, &faces);
+            let cluster = Cluster::of(&points, &faces, [0, 4]);
             // Every other camera unrotated.
             let angle = if trials % 2 == 0 {
                 0.0

@@ -51,6 +51,34 @@ pub struct Cluster {
     pub hi: [f32; 3],
 }
 
+impl Cluster {
+    /// The cluster of faces `first..end` of `faces`.
+    pub(crate) fn of(
+        positions: &[[f32; 3]],
+        faces: &[[u32; 3]],
+        [first, end]: [usize; 2],
+    ) -> Cluster {
+        let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
+        for &v in faces[first..end].iter().flatten() {
+            let [x, y, z] = positions[v as usize];
+            if !(z > 0.0 && z.is_finite()) {
+                (lo, hi) = ([f32::NAN; 3], [f32::NAN; 3]);
+                break;
+            }
+            let ray = [x / z, y / z, 1.0 / z];
+            for k in 0..3 {
+                lo[k] = lo[k].min(ray[k]);
+                hi[k] = hi[k].max(ray[k]);
+            }
+        }
+        Cluster {
+            faces: [first as u32, end as u32],
+            lo,
+            hi,
+        }
+    }
+}
+
 /// The photo larger than the working size, for the surfaces that are the
 /// photo itself.
 pub struct Photo<'a> {
@@ -257,36 +285,11 @@ fn clusters(
     for end in ends {
         for piece in (first..end).step_by(CLUSTER_FACES) {
             let piece_end = (piece + CLUSTER_FACES).min(end);
-            out.push(Cluster {
-                faces: [piece as u32, piece_end as u32],
-                ..cluster_of(positions, &faces[piece..piece_end])
-            });
+            out.push(Cluster::of(positions, faces, [piece, piece_end]));
         }
         first = end;
     }
     out
-}
-
-/// One cluster of `faces`, with their bounds (its `faces` left empty).
-pub(crate) fn cluster_of(positions: &[[f32; 3]], faces: &[[u32; 3]]) -> Cluster {
-    let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
-    for &v in faces.iter().flatten() {
-        let [x, y, z] = positions[v as usize];
-        if !(z > 0.0 && z.is_finite()) {
-            (lo, hi) = ([f32::NAN; 3], [f32::NAN; 3]);
-            break;
-        }
-        let ray = [x / z, y / z, 1.0 / z];
-        for k in 0..3 {
-            lo[k] = lo[k].min(ray[k]);
-            hi[k] = hi[k].max(ray[k]);
-        }
-    }
-    Cluster {
-        faces: [0, 0],
-        lo,
-        hi,
-    }
 }
 
 /// Ratio of successive steps of need that `assemble` sorts faces into.
@@ -370,17 +373,19 @@ impl Part {
         position: &impl Fn(u32) -> [f32; 3],
     ) -> Part {
         let width = needs.layout.width();
-        let square = |&[(page, pixel), ..]: &[Corner; 3]| {
-            let (x, y) = (pixel as usize % width, pixel as usize / width);
-            (page, y / SPOT, x / SPOT)
-        };
-        let mut sorted: Vec<&[Corner; 3]> = triangles.iter().collect();
-        sorted.sort_by_key(|t| square(t));
+        // Each triangle with its first corner's square.
+        let mut sorted: Vec<_> = (triangles.iter())
+            .map(|t @ &[(page, pixel), ..]| {
+                let (x, y) = (pixel as usize % width, pixel as usize / width);
+                ((page, y / SPOT, x / SPOT), t)
+            })
+            .collect();
+        sorted.sort_by_key(|&(square, _)| square);
         let mut part = Part::default();
         let mut vertex_of: HashMap<u32, u32> = HashMap::new();
         let mut spot = 0;
-        for (k, t) in sorted.iter().enumerate() {
-            if k > 0 && square(sorted[k - 1]) != square(t) {
+        for (k, &(square, t)) in sorted.iter().enumerate() {
+            if k > 0 && sorted[k - 1].0 != square {
                 spot += 1;
             }
             part.spot.push(spot);
