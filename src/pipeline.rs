@@ -319,17 +319,17 @@ pub fn write_video(
     Ok(files)
 }
 
-/// Chooses a path's parallax, warns when a fixed amount exceeds the safe one,
-/// and writes its video files.
+/// Chooses a path's parallax, warns when a fixed amount exceeds the `safe`
+/// one, and writes its video files.
 fn write_path(
     scene: &Scene,
     options: &RunOptions,
     path: &CameraPath,
+    safe: f32,
     dir: &Path,
     observer: &mut dyn FnMut(Event),
 ) -> Result<VideoReport, Error> {
     let config = &options.config;
-    let safe = safe_parallax(scene, config, path);
     let parallax = match options.parallax {
         Parallax::Auto => safe,
         Parallax::Amount(amount) => {
@@ -567,8 +567,11 @@ pub fn run_photo(
     };
     let mut videos = Vec::new();
     for path in &paths {
+        let safe = timings.stage(&format!("parallax {}", path.name), observer, |_| {
+            safe_parallax(&scene, config, path)
+        });
         let video = timings.stage(&format!("video {}", path.name), observer, |obs| {
-            write_path(&scene, options, path, stage.path(), obs)
+            write_path(&scene, options, path, safe, stage.path(), obs)
         })?;
         outputs.extend(video.files.iter().cloned());
         videos.push(video);

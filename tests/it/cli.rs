@@ -79,6 +79,7 @@ fn run_writes_every_output() {
         "discontinuities",
         "inpaint",
         "mesh",
+        "parallax circle",
         "video circle",
     ] {
         assert!(
