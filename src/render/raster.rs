@@ -166,6 +166,9 @@ impl Renderer {
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
         let (screen, bins, footprints) = (&self.screen, &self.bins, &self.footprints);
         let occluders = mesh.occluders;
+        // Counting hits needs no depth order: a face only over samples
+        // already hit, however near, changes no count.
+        let depth_order = |nearest: f32| if background.is_some() { nearest } else { 0.0 };
         let resolve_band = match s {
             1 => resolve::<1>,
             2 => resolve::<2>,
@@ -210,7 +213,13 @@ impl Renderer {
                             };
                             // Hidden whole: every face would be culled below.
                             if first >= occluders
-                                && hidden(&mut tiles, &target, farthest, print.nearest, bounds)
+                                && hidden(
+                                    &mut tiles,
+                                    &target,
+                                    farthest,
+                                    depth_order(print.nearest),
+                                    bounds,
+                                )
                             {
                                 continue;
                             }
@@ -225,7 +234,13 @@ impl Renderer {
                                 continue;
                             };
                             if t >= occluders
-                                && hidden(&mut tiles, &target, farthest, nearest(v), bounds)
+                                && hidden(
+                                    &mut tiles,
+                                    &target,
+                                    farthest,
+                                    depth_order(nearest(v)),
+                                    bounds,
+                                )
                             {
                                 continue;
                             }
@@ -1742,6 +1757,34 @@ mod tests {
             renderer.render_over(&mesh, &moved, samples, [0; 3]);
             let rendered = renderer.hits().to_vec();
             assert!(rendered.contains(&0) && rendered.iter().any(|&h| h > 0));
+            assert_eq!(renderer.cover(&mesh, &moved, samples), &rendered[..]);
+        }
+    }
+
+    #[test]
+    fn cover_counts_the_hits_of_a_render_where_later_faces_lie_nearer() {
+        // A far grid drawn first, and a near square half over it and half
+        // past its edge, which a coverage render skips only where the grid
+        // has hit every sample.
+        let (mut pos, mut col, mut faces) = grid(24, 0.6, 4.0);
+        let occluders = faces.len();
+        let (p2, c2, f2) = square(2.0, 0.25, [250, 250, 250], pos.len() as u32);
+        pos.extend(p2.iter().map(|[x, y, z]| [x + 0.3, y + 0.1, *z]));
+        col.extend(c2);
+        faces.extend(f2);
+        let mut mesh = mesh_of((pos, col, faces));
+        mesh.occluders = occluders;
+        let mut grid_only = mesh.clone();
+        grid_only.faces.truncate(occluders);
+        grid_only.paint.truncate(occluders);
+        grid_only.clusters.retain(|c| (c.faces[0] as usize) < occluders);
+        let moved = camera().posed([0.02, -0.01, 0.0], 1.0);
+        let mut renderer = Renderer::default();
+        for samples in [1, 2] {
+            renderer.render_over(&mesh, &moved, samples, [0; 3]);
+            let rendered = renderer.hits().to_vec();
+            renderer.render_over(&grid_only, &moved, samples, [0; 3]);
+            assert_ne!(renderer.hits(), &rendered[..], "the square adds no hit");
             assert_eq!(renderer.cover(&mesh, &moved, samples), &rendered[..]);
         }
     }
