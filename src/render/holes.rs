@@ -7,6 +7,7 @@
 //! newly uncovers lies behind.
 
 use image::RgbImage;
+use rayon::prelude::*;
 
 /// How much farther surfaces dominate the fill: weights grow as the square of
 /// depth relative to the nearest surface around the hole, up to this ratio, so
@@ -70,7 +71,10 @@ impl View<'_> {
 /// missed ones (as the rasterizer resolves them); pixels with no miss are kept.
 pub fn fill_uncovered(image: &mut RgbImage, coverage: &Coverage, background: [u8; 3]) {
     let (width, height) = (image.width() as usize, image.height() as usize);
+    // In parallel: on most frames this scan is all there is to do, and it
+    // would leave a core idle at every frame's end.
     let missed: Vec<usize> = (0..width * height)
+        .into_par_iter()
         .filter(|&i| coverage.hits[i] < coverage.full)
         .collect();
     if missed.is_empty() {
