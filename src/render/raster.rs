@@ -1364,18 +1364,22 @@ fn summarise_row<const S: usize>(
     let sw = band.w;
     let rows = &band.ids[y * S * sw..][..S * sw];
     let depths = &band.depth[y * S * sw..][..S * sw];
-    let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if S == 2 && std::is_x86_feature_detected!("avx2") {
+    let done = if S == 2 && std::is_x86_feature_detected!("avx2") {
         let (ids, depths) = (rows.split_at(sw), depths.split_at(sw));
         // SAFETY: the processor has AVX2.
-        done = unsafe { summarise_quads_avx2(ids, depths, hits, inv_z, single) };
+        let done = unsafe { summarise_quads_avx2(ids, depths, hits, inv_z, single) };
         for (x, single) in single[..done].iter_mut().enumerate() {
             if *single == NO_TRIANGLE && one_block::<S>(block, rows, x, sw) {
                 *single = rows[x * S];
             }
         }
-    }
+        done
+    } else {
+        0
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
     summarise_pixels::<S>((rows, depths), block, done, hits, inv_z, single);
 }
 
@@ -1429,7 +1433,7 @@ fn summarise_pixels<const S: usize>(
 /// AVX2 registers, up to the row's last whole four; returns how many pixels
 /// it summarised. `single` is left `NO_TRIANGLE` where no one triangle holds
 /// every sample (the merged blocks are left to the caller). The sums run in
-/// the same order as `summarise_row`'s, so the mean depths are identical.
+/// the same order as `summarise_pixels`'s, so the mean depths are identical.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn summarise_quads_avx2(
@@ -1478,7 +1482,8 @@ fn summarise_quads_avx2(
             _mm256_setzero_si256(),
             _mm256_add_epi32(drawn(d0), drawn(d1)),
         );
-        // Dividing by a power of two is what `summarise_row` multiplies by.
+        // The same quotient as `summarise_pixels`', which multiplies by the
+        // (exact) reciprocal where the count is a power of two.
         let mean = _mm256_div_ps(sum, _mm256_cvtepi32_ps(count));
         let hit = _mm256_xor_si256(
             _mm256_cmpeq_epi32(count, _mm256_setzero_si256()),
@@ -1777,7 +1782,9 @@ mod tests {
         let mut grid_only = mesh.clone();
         grid_only.faces.truncate(occluders);
         grid_only.paint.truncate(occluders);
-        grid_only.clusters.retain(|c| (c.faces[0] as usize) < occluders);
+        grid_only
+            .clusters
+            .retain(|c| (c.faces[0] as usize) < occluders);
         let moved = camera().posed([0.02, -0.01, 0.0], 1.0);
         let mut renderer = Renderer::default();
         for samples in [1, 2] {
@@ -2048,11 +2055,20 @@ mod tests {
         }
     }
 
+    /// Whether the processor has AVX2; says that `what` goes untested if not.
+    #[cfg(target_arch = "x86_64")]
+    fn has_avx2(what: &str) -> bool {
+        let has = std::is_x86_feature_detected!("avx2");
+        if !has {
+            eprintln!("no AVX2 here: {what} go untested");
+        }
+        has
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn two_row_groups_draw_exactly_what_four_sample_groups_draw() {
-        if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("no AVX2 here: the two-row groups are not drawn");
+        if !has_avx2("the two-row groups") {
             return;
         }
         for size in [5.0, 24.0] {
@@ -2076,8 +2092,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn four_pixel_summaries_are_those_of_one_pixel_at_a_time() {
-        if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("no AVX2 here: the four-pixel summaries are not made");
+        if !has_avx2("the four-pixel summaries") {
             return;
         }
         // Two rows of samples, two per pixel: few ids, so that pixels are
