@@ -51,6 +51,14 @@ struct ScreenVertex {
     fixed: [i32; 2],
 }
 
+impl ScreenVertex {
+    /// The vertex at supersampled (x, y) with inverse depth `inv_z`.
+    fn at(x: f32, y: f32, inv_z: f32) -> ScreenVertex {
+        let fixed = [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32);
+        ScreenVertex { x, y, inv_z, fixed }
+    }
+}
+
 /// Cluster indices of one chunk of the mesh's clusters, grouped by band in order.
 #[derive(Default)]
 struct Bins {
@@ -343,10 +351,7 @@ fn project(positions: &[[f32; 3]], camera: &Camera, s: f32, screen: &mut Vec<Scr
         .zip(positions.par_iter())
         .for_each(|(v, p)| {
             *v = match on_screen(p, camera, identity, s) {
-                Some([x, y, inv_z]) => {
-                    let fixed = [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32);
-                    ScreenVertex { x, y, inv_z, fixed }
-                }
+                Some([x, y, inv_z]) => ScreenVertex::at(x, y, inv_z),
                 None => ScreenVertex::default(),
             };
         });
@@ -511,11 +516,24 @@ impl Band<'_> {
     }
 
     /// First and last sample column and row (within the band) of triangle
-    /// `v`'s bounds, or None when they hold no sample of the band.
+    /// `v`'s bounds on the fixed-point grid its edges are drawn on, or None
+    /// when they hold no sample of the band. Float bounds could leave out a
+    /// sample on the triangle's edge, and converting them per face cost
+    /// more than these integer steps.
     fn samples_under(&self, v: [ScreenVertex; 3]) -> Option<[i64; 4]> {
-        let [a, b, c] = v;
-        let x = [min3(a.x, b.x, c.x), max3(a.x, b.x, c.x)];
-        self.samples_within(x, [min3(a.y, b.y, c.y), max3(a.y, b.y, c.y)])
+        let [a, b, c] = v.map(|v| v.fixed.map(i64::from));
+        let step = SUBSAMPLE as i64;
+        // Samples whose centres (k·step + step/2) lie in coordinate k of the
+        // corners, less `offset`, clipped to 0..n.
+        let span = |k: usize, offset: i64, n: usize| {
+            let lo = a[k].min(b[k]).min(c[k]) - offset - step / 2;
+            let hi = a[k].max(b[k]).max(c[k]) - offset - step / 2;
+            let first = (lo + step - 1).div_euclid(step).max(0);
+            (first, hi.div_euclid(step).min(n as i64 - 1))
+        };
+        let (x0, x1) = span(0, 0, self.w);
+        let (y0, y1) = span(1, self.y0 as i64 * step, self.rows);
+        (x0 <= x1 && y0 <= y1).then_some([x0, x1, y0, y1])
     }
 
     /// First and last sample column and row (within the band) whose centres
@@ -1918,12 +1936,7 @@ mod tests {
             rows,
         };
         let tiles = FarthestPerTile::of(&band, Vec::new());
-        let vertex = |x: f32, y: f32, inv_z: f32| ScreenVertex {
-            x,
-            y,
-            inv_z,
-            fixed: [0; 2],
-        };
+        let vertex = ScreenVertex::at;
         let at = |x: f32, inv_z: f32| {
             [
                 vertex(x, 2.0, inv_z),
@@ -2002,12 +2015,7 @@ mod tests {
             rows,
         };
         for (id, corners) in triangles.iter().enumerate() {
-            let v = corners.map(|[x, y, inv_z]| ScreenVertex {
-                x,
-                y,
-                inv_z,
-                fixed: [x, y].map(|c| floor(c * SUBSAMPLE + 0.5) as i32),
-            });
+            let v = corners.map(|[x, y, inv_z]| ScreenVertex::at(x, y, inv_z));
             let Some([x0, x1, y0, y1]) = band.samples_under(v) else {
                 continue;
             };
@@ -2036,6 +2044,41 @@ mod tests {
                 })
             })
             .collect()
+    }
+
+    #[test]
+    fn a_triangle_draws_no_sample_outside_the_bounds_it_is_drawn_in() {
+        let (w, rows, y0) = (37, 29, 5);
+        let mut drawn_any = 0;
+        for corners in [overlapping_triangles(3.0), overlapping_triangles(24.0)].concat() {
+            let v = corners.map(|[x, y, inv_z]| ScreenVertex::at(x, y + y0 as f32, inv_z));
+            let mut ids = vec![NO_TRIANGLE; band_samples(w, rows)];
+            let mut depth = vec![0f32; band_samples(w, rows)];
+            let band = Band {
+                ids: &mut ids,
+                depth: &mut depth,
+                w,
+                y0,
+                rows,
+            };
+            let bounds = band.samples_under(v);
+            // Drawn over the whole band, not just within the bounds.
+            if let Some((edges, plane)) = stepped(v, [0, y0 as i64]) {
+                draw_samples(&edges, &plane, 1, [0, w - 1, 0, rows - 1], band);
+            }
+            for (k, _) in ids.iter().enumerate().filter(|(_, &id)| id == 1) {
+                let (x, y) = ((k % w) as i64, (k / w) as i64);
+                let Some([x0, x1, y0, y1]) = bounds else {
+                    panic!("sample ({x}, {y}) drawn outside empty bounds");
+                };
+                assert!(
+                    (x0..=x1).contains(&x) && (y0..=y1).contains(&y),
+                    "sample ({x}, {y}) outside {bounds:?}"
+                );
+                drawn_any += 1;
+            }
+        }
+        assert!(drawn_any > 500, "{drawn_any}");
     }
 
     #[cfg(target_arch = "x86_64")]
