@@ -112,10 +112,13 @@ impl FrameCheck<'_> {
 /// The largest scale in [0, 1] (a multiple of 1/64) of a path's motion for
 /// which no frame has a hole; `cameras(scale)` gives the path's frames at a
 /// scale. A frame's hole mostly grows with the motion, so the answer is
-/// taken as the least of the frames' own answers: each sampled frame is checked at the answer
-/// so far and, where it shows a hole, bisected alone below it. The frames
-/// that move farthest go first, as they usually set the answer; frames
-/// passed at a larger scale are checked again at the final one.
+/// taken as the least of the frames' own answers: each sampled frame is
+/// checked at the answer so far and, where it shows a hole, bisected alone
+/// below it. The frames that move farthest go first, as they usually set the
+/// answer. Coverage is not quite monotonic in the scale, so a frame that
+/// failed once may fail again lower down: those frames are settled among
+/// themselves before the others are checked, and frames passed at a larger
+/// scale are checked again at the final one.
 pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
     let full = cameras(1.0);
     let frames = full.len();
@@ -129,31 +132,48 @@ pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f3
     };
     order.sort_by(|a, b| reach(b).total_cmp(&reach(a)));
 
-    let mut check = FrameCheck {
-        renderer: Renderer::default(),
-        mesh,
-        cameras,
-        scaled: (SEARCH_GRID, full),
+    let mut search = Search {
+        check: FrameCheck {
+            renderer: Renderer::default(),
+            mesh,
+            cameras,
+            scaled: (SEARCH_GRID, full),
+        },
+        scale: SEARCH_GRID,
+        passed_at: vec![None; frames],
     };
-    let mut scale = SEARCH_GRID;
-    let mut passed_at = vec![None; frames];
+    let mut failed: Vec<usize> = Vec::new();
     loop {
-        let before = scale;
-        for &k in &order {
-            if scale == 0 {
-                return 0.0;
-            }
-            if passed_at[k] == Some(scale) {
-                continue;
-            }
-            if !check.covered(k, scale) {
-                scale = check.bisect(k, scale);
-            }
-            passed_at[k] = Some(scale);
+        while failed.iter().any(|&k| search.lowers(k)) {}
+        match order.iter().position(|&k| search.lowers(k)) {
+            Some(i) => failed.push(order.remove(i)),
+            None => return search.scale as f32 / SEARCH_GRID as f32,
         }
-        if scale == before {
-            return scale as f32 / SEARCH_GRID as f32;
+    }
+}
+
+/// The state of [`safe_scale`]: the answer so far and the scale each frame
+/// last passed at.
+struct Search<'a> {
+    check: FrameCheck<'a>,
+    scale: u32,
+    passed_at: Vec<Option<u32>>,
+}
+
+impl Search<'_> {
+    /// Checks `frame` at the answer so far unless it passed there already;
+    /// where it shows a hole, lowers the answer to its own. True when the
+    /// answer dropped.
+    fn lowers(&mut self, frame: usize) -> bool {
+        if self.scale == 0 || self.passed_at[frame] == Some(self.scale) {
+            return false;
         }
+        let dropped = !self.check.covered(frame, self.scale);
+        if dropped {
+            self.scale = self.check.bisect(frame, self.scale);
+        }
+        self.passed_at[frame] = Some(self.scale);
+        dropped
     }
 }
 
