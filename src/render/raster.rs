@@ -10,8 +10,8 @@
 //! resolving a pixel then shades each triangle it sees once, at the centroid
 //! of that triangle's samples there (inside the triangle, so texture reads
 //! stay on its surface), weighted by its share of the samples; a pixel that
-//! only the faces of one merged block see is one surface, shaded once at its
-//! centre. Shading costs one colour per pixel and triangle, not one per
+//! only the faces of one merged block see, or of merged blocks of one kind
+//! at one depth, is one surface, shaded once at its centre. Shading costs one colour per pixel and triangle, not one per
 //! sample. A `Renderer` keeps the per-frame buffers between the frames of a
 //! video.
 
@@ -270,7 +270,10 @@ impl Renderer {
                     });
                     resolve_band(
                         &target,
-                        &mesh.block,
+                        Blocks {
+                            of_face: &mesh.block,
+                            occluders,
+                        },
                         shading.as_ref(),
                         scratch,
                         resolved,
@@ -1373,7 +1376,7 @@ struct Group {
 /// (`NO_TRIANGLE` where no such triangle is).
 fn summarise_row<const S: usize>(
     band: &Band,
-    block: &[u32],
+    blocks: Blocks,
     y: usize,
     hits: &mut [u16],
     inv_z: &mut [f32],
@@ -1384,11 +1387,11 @@ fn summarise_row<const S: usize>(
     let depths = &band.depth[y * S * sw..][..S * sw];
     #[cfg(target_arch = "x86_64")]
     let done = if S == 2 && std::is_x86_feature_detected!("avx2") {
-        let (ids, depths) = (rows.split_at(sw), depths.split_at(sw));
+        let (ids, two_rows) = (rows.split_at(sw), depths.split_at(sw));
         // SAFETY: the processor has AVX2.
-        let done = unsafe { summarise_quads_avx2(ids, depths, hits, inv_z, single) };
+        let done = unsafe { summarise_quads_avx2(ids, two_rows, hits, inv_z, single) };
         for (x, single) in single[..done].iter_mut().enumerate() {
-            if *single == NO_TRIANGLE && one_block::<S>(block, rows, x, sw) {
+            if *single == NO_TRIANGLE && one_surface::<S>(blocks, (rows, depths), x) {
                 *single = rows[x * S];
             }
         }
@@ -1398,7 +1401,7 @@ fn summarise_row<const S: usize>(
     };
     #[cfg(not(target_arch = "x86_64"))]
     let done = 0;
-    summarise_pixels::<S>((rows, depths), block, done, hits, inv_z, single);
+    summarise_pixels::<S>((rows, depths), blocks, done, hits, inv_z, single);
 }
 
 /// `summarise_row`'s work from pixel `from` on, one pixel at a time;
@@ -1406,7 +1409,7 @@ fn summarise_row<const S: usize>(
 #[inline(always)]
 fn summarise_pixels<const S: usize>(
     (rows, depths): (&[u32], &[f32]),
-    block: &[u32],
+    blocks: Blocks,
     from: usize,
     hits: &mut [u16],
     inv_z: &mut [f32],
@@ -1439,7 +1442,7 @@ fn summarise_pixels<const S: usize>(
             c if c.is_power_of_two() => sum * f32::from_bits((127 - c.trailing_zeros()) << 23),
             c => sum / f32::from(c),
         };
-        *single = if same || one_block::<S>(block, rows, x, sw) {
+        *single = if same || one_surface::<S>(blocks, (rows, depths), x) {
             id
         } else {
             NO_TRIANGLE
@@ -1524,18 +1527,42 @@ fn summarise_quads_avx2(
     pixels
 }
 
-/// Whether the triangles of pixel x's samples in `rows` (rows of `sw`
-/// samples, `S` per pixel) all lie in one merged block: its faces are one
-/// surface reading one stretch of texture, and shading the pixel from one of
-/// them differs only by how far it reaches past its edge (under half a pixel).
-fn one_block<const S: usize>(block: &[u32], rows: &[u32], x: usize, sw: usize) -> bool {
-    let of = |id: u32| block.get(id as usize).copied().unwrap_or(NO_BLOCK);
+/// Per face of a render mesh, its merged block (or `NO_BLOCK`), and how many
+/// faces from the first are the photo's own surface.
+#[derive(Clone, Copy)]
+struct Blocks<'a> {
+    of_face: &'a [u32],
+    occluders: usize,
+}
+
+/// Largest spread of inverse depth, relative to the nearest, between the
+/// samples of a pixel that [`one_surface`] takes for one surface: a slope
+/// across a pixel stays far below it, a jump between layers far above.
+const SAME_SURFACE: f32 = 0.01;
+
+/// Whether pixel x's samples (`S` rows of `S`, in rows of ids and inverse
+/// depths `sw` long) all lie on merged blocks of one continuous surface:
+/// one block, or blocks at one depth. Block faces read their texture
+/// continuously across their edges, so shading the pixel from one of them
+/// differs only by how far it reaches past its edge (under half a pixel).
+fn one_surface<const S: usize>(blocks: Blocks, (rows, depths): (&[u32], &[f32]), x: usize) -> bool {
+    let sw = rows.len() / S;
+    let of = |id: u32| blocks.of_face.get(id as usize).copied().unwrap_or(NO_BLOCK);
     let first = of(rows[x * S]);
-    first != NO_BLOCK
-        && (0..S).all(|sy| {
-            let at = sy * sw + x * S;
-            rows[at..at + S].iter().all(|&id| of(id) == first)
-        })
+    let occluder = |id: u32| (id as usize) < blocks.occluders;
+    let front = occluder(rows[x * S]);
+    let (mut one_block, mut one_kind) = (first != NO_BLOCK, true);
+    let (mut near, mut far) = (0f32, f32::INFINITY);
+    for sy in 0..S {
+        let at = sy * sw + x * S;
+        for (&id, &d) in rows[at..at + S].iter().zip(&depths[at..at + S]) {
+            let b = of(id);
+            one_block &= b == first;
+            one_kind &= b != NO_BLOCK && occluder(id) == front;
+            (near, far) = (near.max(d), far.min(d));
+        }
+    }
+    one_block || (one_kind && near - far <= SAME_SURFACE * near)
 }
 
 /// Resolves a band's samples into its output rows: per pixel, the samples
@@ -1545,7 +1572,7 @@ fn one_block<const S: usize>(block: &[u32], rows: &[u32], x: usize, sw: usize) -
 /// holds entirely are shaded together. `S`: samples per pixel side.
 fn resolve<'a, const S: usize>(
     band: &Band,
-    block: &[u32],
+    blocks: Blocks,
     shading: Option<&Shading<'a>>,
     scratch: &mut ResolveScratch<'a>,
     out: Resolved,
@@ -1563,7 +1590,7 @@ fn resolve<'a, const S: usize>(
     for (y, row) in out.colour.chunks_mut(width * 3).enumerate() {
         let hits = &mut out.hits[y * width..][..width];
         let inv_z = &mut out.inv_z[y * width..][..width];
-        summarise_row::<S>(band, block, y, hits, inv_z, single);
+        summarise_row::<S>(band, blocks, y, hits, inv_z, single);
         let Some(shading) = shading else {
             continue;
         };
@@ -1969,15 +1996,38 @@ mod tests {
     }
 
     #[test]
-    fn a_pixel_is_shaded_from_one_face_only_where_one_block_holds_every_sample() {
+    fn a_pixel_is_shaded_from_one_face_only_where_one_surface_holds_every_sample() {
         // Three pixels of 2×2 samples (rows of 6): faces 0 and 1; faces 1
         // and 2; face 0 and an empty sample.
         let rows = [0, 1, 1, 2, 0, NO_TRIANGLE, 1, 1, 2, 2, 0, 0];
-        let block = [7, 7, 8];
-        assert!(one_block::<2>(&block, &rows, 0, 6));
-        assert!(!one_block::<2>(&block, &rows, 1, 6));
-        assert!(!one_block::<2>(&block, &rows, 2, 6));
-        assert!(!one_block::<2>(&[NO_BLOCK; 3], &rows, 0, 6));
+        let of_face = [7, 7, 8];
+        let blocks = Blocks {
+            of_face: &of_face,
+            occluders: 3,
+        };
+        // Faces 1 and 2 lie in two blocks: at one depth they are one surface,
+        // across a jump they are not.
+        let level = [0.5; 12];
+        let mut jump = level;
+        jump[3] = 0.4;
+        let unmerged = Blocks {
+            of_face: &[NO_BLOCK; 3],
+            occluders: 3,
+        };
+        for depths in [&level, &jump] {
+            assert!(one_surface::<2>(blocks, (&rows, depths), 0));
+            assert!(!one_surface::<2>(blocks, (&rows, depths), 2));
+            assert!(!one_surface::<2>(unmerged, (&rows, depths), 0));
+        }
+        assert!(one_surface::<2>(blocks, (&rows, &level), 1));
+        assert!(!one_surface::<2>(blocks, (&rows, &jump), 1));
+        // Nor are the photo's surface (face 1) and a hidden one (face 2).
+        let split = Blocks {
+            of_face: &of_face,
+            occluders: 2,
+        };
+        assert!(!one_surface::<2>(split, (&rows, &level), 1));
+        assert!(one_surface::<2>(split, (&rows, &level), 0));
     }
 
     #[test]
@@ -2177,9 +2227,13 @@ mod tests {
             } else {
                 0
             };
+            let no_blocks = Blocks {
+                of_face: &[],
+                occluders: 0,
+            };
             summarise_pixels::<2>(
                 (&ids, &depths),
-                &[],
+                no_blocks,
                 done,
                 &mut hits,
                 &mut inv_z,
