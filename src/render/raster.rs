@@ -5,15 +5,16 @@
 //! frame finds where every cluster falls on screen and bins the clusters by
 //! band in parallel chunks, so every band still draws its triangles in face
 //! order (identical frames whatever the thread count). A cluster hidden
-//! whole behind the photo's own surface is skipped without touching its faces. Each band is drawn into a small per-thread buffer holding,
-//! per sample, the nearest inverse depth and which triangle it belongs to;
+//! whole behind the photo's own surface is skipped without touching its
+//! faces. Each band is drawn into a small per-thread buffer holding, per
+//! sample, the nearest inverse depth and which triangle it belongs to;
 //! resolving a pixel then shades each triangle it sees once, at the centroid
 //! of that triangle's samples there (inside the triangle, so texture reads
 //! stay on its surface), weighted by its share of the samples; a pixel that
 //! only the faces of one merged block see, or of merged blocks of one kind
-//! at one depth, is one surface, shaded once at its centre. Shading costs one colour per pixel and triangle, not one per
-//! sample. A `Renderer` keeps the per-frame buffers between the frames of a
-//! video.
+//! at one depth, is one surface, shaded once at its centre. Shading costs
+//! one colour per pixel and triangle, not one per sample. A `Renderer` keeps
+//! the per-frame buffers between the frames of a video.
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
