@@ -1543,7 +1543,8 @@ const SAME_SURFACE: f32 = 0.01;
 
 /// Whether pixel x's samples (`S` rows of `S`, in rows of ids and inverse
 /// depths `sw` long) all lie on merged blocks of one continuous surface:
-/// one block, or blocks at one depth. Block faces read their texture
+/// one block, or blocks of one kind (the photo's own surface, or hidden
+/// layers) at one depth. Block faces read their texture
 /// continuously across their edges, so shading the pixel from one of them
 /// differs only by how far it reaches past its edge (under half a pixel).
 fn one_surface<const S: usize>(blocks: Blocks, (rows, depths): (&[u32], &[f32]), x: usize) -> bool {
