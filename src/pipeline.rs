@@ -31,6 +31,7 @@ use crate::prepare::{prepare, working_size};
 use crate::progress::{Event, Timings};
 use crate::render::parallax::{safe_scale, Parallax};
 use crate::render::path::{CameraPath, Pose};
+use crate::render::repeats::FrameReuse;
 use crate::render::{dolly_zoom, render, Camera, Photo, RenderMesh, Renderer};
 use crate::scene::{Scene, SceneStats};
 use serde::{Deserialize, Serialize};
@@ -274,6 +275,10 @@ pub struct VideoReport {
     pub files: Vec<String>,
 }
 
+/// Most bytes of frame images a video keeps for the later frames that
+/// repeat them (a swing's second half): 116 frames at 960x766.
+const REUSE_BYTES: usize = 256 << 20;
+
 /// Renders `path` at parallax `scale` into the files `formats` asks for in
 /// `dir`; returns their names.
 #[allow(clippy::too_many_arguments)]
@@ -293,6 +298,7 @@ pub fn write_video(
     let samples = frame_samples(scene, config);
     let (mut sinks, files) = VideoSinks::create(dir, &path.name, (w, h), config.fps, formats)?;
     let mut renderer = Renderer::default();
+    let mut reuse = FrameReuse::new(&cameras, REUSE_BYTES);
     // Frame k+1 is rendered while frame k is encoded, as two tasks of the
     // same thread pool: an encoder thread of its own would take a core from
     // the render's bands, and the other core would then wait at the
@@ -300,11 +306,13 @@ pub fn write_video(
     let mut encoding: Option<image::RgbImage> = None;
     for (k, camera) in cameras.iter().enumerate() {
         interrupt::check()?;
+        let repeat = reuse.take(k);
         let (encoded, frame) = rayon::join(
             || encoding.take().map_or(Ok(()), |frame| sinks.push(&frame)),
-            || renderer.render(&scene.render_mesh, camera, samples),
+            || repeat.unwrap_or_else(|| renderer.render(&scene.render_mesh, camera, samples)),
         );
         encoded?;
+        reuse.offer(k, &frame);
         encoding = Some(frame);
         observer(Event::Frames {
             video: &path.name,

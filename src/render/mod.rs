@@ -5,6 +5,7 @@ pub mod holes;
 pub mod parallax;
 pub mod path;
 pub mod raster;
+pub mod repeats;
 pub mod reveal;
 pub mod surface;
 

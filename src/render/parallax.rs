@@ -3,6 +3,7 @@
 //! only fill by smearing the surfaces around it).
 
 use super::raster::Renderer;
+use super::repeats::earlier_twins;
 use super::surface::RenderMesh;
 use super::Camera;
 
@@ -123,8 +124,13 @@ pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f3
     let full = cameras(1.0);
     let frames = full.len();
     let last = frames.saturating_sub(1);
-    let mut order: Vec<usize> = (0..frames)
+    let sampled: Vec<usize> = (0..frames)
         .filter(|k| k % SEARCH_STRIDE == 0 || *k == last)
+        .collect();
+    // A frame that repeats a sampled one's camera shows what it shows.
+    let twins = earlier_twins(&sampled.iter().map(|&k| full[k]).collect::<Vec<_>>());
+    let mut order: Vec<usize> = (sampled.iter().zip(twins))
+        .filter_map(|(&k, twin)| twin.is_none().then_some(k))
         .collect();
     let reach = |k: &usize| {
         let [x, y, z] = full[*k].translation;

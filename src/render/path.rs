@@ -308,7 +308,11 @@ fn lerp(a: f32, b: f32, u: f32) -> f32 {
 }
 
 fn orbit_offset(orbit: &Orbit, k: usize, n: usize) -> [f32; 3] {
-    let s = orbit.start + orbit.span * k as f32 / n as f32;
+    // Measured from the middle of the span, so that frames k and n − k of an
+    // orbit centred on 0 (the reference's) get exactly opposite angles: a
+    // swing's second half then repeats its first exactly.
+    let middle = orbit.start + 0.5 * orbit.span;
+    let s = middle + orbit.span * (2 * k as i64 - n as i64) as f32 / (2 * n) as f32;
     let pi = std::f32::consts::PI;
     let r = orbit.radius;
     [
@@ -501,6 +505,23 @@ mod tests {
         for (got, want) in r[2].iter().zip([1.0 / n, -1.0 / n, 1.0 / n]) {
             assert!((got - want).abs() < 1e-5, "{:?}", r[2]);
         }
+    }
+
+    #[test]
+    fn a_swing_passes_every_pose_twice_and_a_circle_does_not() {
+        let paths = crate::config::Config::default().camera_paths();
+        let path = |name: &str| paths.iter().find(|p| p.name == name).unwrap();
+        let n = 240;
+        let swing = path("swing").poses(n, 40, 0.7);
+        let circle = path("circle").poses(n, 40, 0.7);
+        for k in 1..n / 2 {
+            assert_eq!(swing[k], swing[n - k], "frame {k}");
+            assert_ne!(circle[k], circle[n - k], "frame {k}");
+        }
+        // The angle still runs over the reference's s = −2 + 4k/n.
+        let s = -2.0 + 4.0 * 30.0 / n as f32;
+        let x = circle[30].translation[0] / 0.7;
+        assert!((x - 0.015 * (std::f32::consts::PI * s).cos()).abs() < 1e-7);
     }
 
     #[test]
