@@ -325,13 +325,15 @@ mod tests {
             let old = crate::render::camera::trajectory(&config.traj_types[i], shift, 240);
             let new = path.poses(240, 40, 1.0);
             for (k, (t, pose)) in old.iter().zip(&new).enumerate() {
-                // Bit-exact, so every rendered frame is byte-identical.
-                assert_eq!(
-                    t.map(|v| (v + 0.0).to_bits()),
-                    pose.translation.map(|v| (v + 0.0).to_bits()),
-                    "{} frame {k}",
-                    path.name
-                );
+                // Within a few roundings of single precision at the shifts' size.
+                for (want, got) in t.iter().zip(pose.translation) {
+                    assert!(
+                        (want - f64::from(got)).abs() <= 2e-8,
+                        "{} frame {k}: {t:?} against {:?}",
+                        path.name,
+                        pose.translation
+                    );
+                }
                 assert_eq!(pose.rotation, crate::render::camera::IDENTITY);
             }
         }

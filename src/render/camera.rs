@@ -87,15 +87,17 @@ impl Camera {
 }
 
 /// Translations t_k of one of the reference's paths with amplitude `shift`:
-/// the reference's own formulas, which the path presets must reproduce.
+/// the reference's own formulas in its double precision, which the path
+/// presets must reproduce.
 #[cfg(test)]
-pub(crate) fn trajectory(kind: &str, shift: [f32; 3], frames: usize) -> Vec<[f32; 3]> {
+pub(crate) fn trajectory(kind: &str, shift: [f32; 3], frames: usize) -> Vec<[f64; 3]> {
     let n = frames.max(1);
+    let shift = shift.map(f64::from);
     (0..n)
         .map(|k| match kind {
             "circle" => {
-                let s = -2.0 + 4.0 * k as f32 / n as f32;
-                let pi = std::f32::consts::PI;
+                let s = -2.0 + 4.0 * k as f64 / n as f64;
+                let pi = std::f64::consts::PI;
                 [
                     shift[0] * (pi * s).cos(),
                     shift[1] * (pi * s).sin(),
@@ -104,7 +106,7 @@ pub(crate) fn trajectory(kind: &str, shift: [f32; 3], frames: usize) -> Vec<[f32
             }
             "straight-line" => {
                 let a = if n > 1 {
-                    k as f32 / (n - 1) as f32
+                    k as f64 / (n - 1) as f64
                 } else {
                     0.0
                 };
@@ -112,7 +114,7 @@ pub(crate) fn trajectory(kind: &str, shift: [f32; 3], frames: usize) -> Vec<[f32
             }
             _ => {
                 let a = if n > 1 {
-                    2.0 * k as f32 / (n - 1) as f32 - 1.0
+                    2.0 * k as f64 / (n - 1) as f64 - 1.0
                 } else {
                     0.0
                 };
