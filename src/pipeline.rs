@@ -276,7 +276,7 @@ pub struct VideoReport {
 }
 
 /// Most bytes of frame images a video keeps for the later frames that
-/// repeat them (a swing's second half): 116 frames at 960x766.
+/// repeat them: at 960x766 the 119 that a swing's second half repeats fit.
 const REUSE_BYTES: usize = 256 << 20;
 
 /// Renders `path` at parallax `scale` into the files `formats` asks for in
