@@ -119,7 +119,8 @@ impl FrameCheck<'_> {
 /// answer. Coverage is not quite monotonic in the scale, so a frame that
 /// failed once may fail again lower down: those frames are settled among
 /// themselves before the others are checked, and frames passed at a larger
-/// scale are checked again at the final one.
+/// scale are checked again at the final one. A sampled frame whose camera
+/// repeats an earlier sampled one's (a swing's way back) is not checked.
 pub fn safe_scale(mesh: &RenderMesh, cameras: &dyn Fn(f32) -> Vec<Camera>) -> f32 {
     let full = cameras(1.0);
     let frames = full.len();
