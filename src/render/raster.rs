@@ -18,7 +18,7 @@
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
-use super::surface::{Cluster, Paint, RenderMesh, NO_BLOCK};
+use super::surface::{Cluster, Paint, PhotoCamera, RenderMesh, NO_BLOCK};
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -175,6 +175,7 @@ impl Renderer {
         let band_pixels = (out_w * BAND_OUT_ROWS).max(1);
         let (screen, bins, footprints) = (&self.screen, &self.bins, &self.footprints);
         let occluders = mesh.occluders;
+        let reprojection = Reprojection::new(camera, s as f32, &mesh.photo_camera);
         // Counting hits needs no depth order: a face only over samples
         // already hit, however near, changes no count.
         let depth_order = |nearest: f32| if background.is_some() { nearest } else { 0.0 };
@@ -268,6 +269,7 @@ impl Renderer {
                         mesh,
                         screen,
                         background: colour.map(f32::from),
+                        reprojection,
                     });
                     resolve_band(
                         &target,
@@ -457,18 +459,8 @@ fn sample_span(lo: f32, hi: f32, n: usize) -> (i64, i64) {
     (first, last)
 }
 
-/// Smallest of three finite values, as one compare per pair (`f32::min` also
-/// handles NaN, which costs several instructions in this hot path).
-fn min3(a: f32, b: f32, c: f32) -> f32 {
-    let m = if a < b { a } else { b };
-    if m < c {
-        m
-    } else {
-        c
-    }
-}
-
-/// Largest of three finite values; see `min3`.
+/// Largest of three finite values, as one compare per pair (`f32::max`
+/// also handles NaN, which costs several instructions in this hot path).
 fn max3(a: f32, b: f32, c: f32) -> f32 {
     let m = if a > b { a } else { b };
     if m > c {
@@ -930,13 +922,49 @@ struct Shading<'a> {
     mesh: &'a RenderMesh,
     screen: &'a [ScreenVertex],
     background: [f32; 3],
+    reprojection: Reprojection,
 }
 
 impl<'a> Shading<'a> {
-    /// Triangle `t`'s colour plane, set up at supersampled point (x0, y0).
-    // Hot: written without array `map`s, which the compiler leaves as calls here.
-    fn plane(&self, t: u32, x0: f32, y0: f32) -> Plane<'a> {
+    /// How textured triangle `t` reads its texture; None for vertex colours.
+    #[inline(always)]
+    fn texel_map(&self, t: u32) -> Option<TexelMap<'a>> {
         let mesh = self.mesh;
+        let (texture, held, scale, offset) = match mesh.paint[t as usize] {
+            Paint::Colours(_) => return None,
+            Paint::Texture { held, offset } => (mesh.atlas.texture(), held, [1.0; 2], offset),
+            Paint::Photo { held } => (&mesh.photo, held, mesh.photo_camera.photo_scale, [-0.5; 2]),
+        };
+        // Held short of the texture's last texel so that its right and lower
+        // neighbours (weighted 0 there) can be read.
+        let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).clamp(0.0, MAX_TEXEL);
+        let (last_u, last_v) = (last(texture.width()), last(texture.height()));
+        let bounds = |[lo, hi]: [f32; 2], last: f32| [lo.max(0.0).min(last), hi.max(0.0).min(last)];
+        Some(TexelMap {
+            texels: Texels::of(texture),
+            scale,
+            offset,
+            bounds: [bounds(held[0], last_u), bounds(held[1], last_v)],
+        })
+    }
+
+    /// The colour of triangle `t` at supersampled point (x, y), where its
+    /// inverse depth is `inv_z`.
+    fn colour(&self, recent: &mut RecentPlanes, t: u32, [x, y]: [f32; 2], inv_z: f32) -> [f32; 3] {
+        match self.texel_map(t) {
+            Some(map) => map.colour(self.reprojection.at(x, y, inv_z)),
+            None => recent.plane(self, t, x, y).colour(x, y),
+        }
+    }
+
+    /// Vertex-coloured triangle `t`'s colour plane, set up at supersampled point (x0, y0).
+    // Hot: written without array `map`s, which the compiler leaves as calls here.
+    fn plane(&self, t: u32, x0: f32, y0: f32) -> Plane {
+        let mesh = self.mesh;
+        // Textured triangles are shaded through `texel_map` instead.
+        let Paint::Colours(colours) = &mesh.paint[t as usize] else {
+            return Plane::UNSET;
+        };
         let [ia, ib, ic] = mesh.faces[t as usize];
         let (a, b, c) = (
             self.screen[ia as usize],
@@ -953,7 +981,8 @@ impl<'a> Shading<'a> {
         let ey = [c.x - b.x, a.x - c.x, b.x - a.x];
         // Perspective-correct interpolation: an attribute is Σ eᵢ·wᵢ·attrᵢ
         // over Σ eᵢ·wᵢ (the area cancels out), both affine on screen.
-        let affine = |w: [f32; 3], attr: [f32; 3]| {
+        let w = [a.inv_z, b.inv_z, c.inv_z];
+        let affine = |attr: [f32; 3]| {
             let (p0, p1, p2) = (w[0] * attr[0], w[1] * attr[1], w[2] * attr[2]);
             [
                 e[0] * p0 + e[1] * p1 + e[2] * p2,
@@ -961,169 +990,140 @@ impl<'a> Shading<'a> {
                 ey[0] * p0 + ey[1] * p1 + ey[2] * p2,
             ]
         };
-        let inv_z = [a.inv_z, b.inv_z, c.inv_z];
-        match &mesh.paint[t as usize] {
-            Paint::Colours(c) => {
-                let channel = |k: usize| {
-                    affine(
-                        inv_z,
-                        [f32::from(c[0][k]), f32::from(c[1][k]), f32::from(c[2][k])],
-                    )
-                };
-                Plane {
-                    origin: [x0, y0],
-                    numerators: [channel(0), channel(1), channel(2)],
-                    denominator: affine(inv_z, [1.0; 3]),
-                    texture: None,
-                    bounds: [[0.0; 2]; 2],
-                }
-            }
-            Paint::Texture(uv) => self.textured_plane(
-                [x0, y0],
-                mesh.atlas.texture(),
-                uv,
-                &affine,
-                [ia, ib, ic],
-                inv_z,
-            ),
-            Paint::Photo(uv) => {
-                self.textured_plane([x0, y0], &mesh.photo, uv, &affine, [ia, ib, ic], inv_z)
-            }
-        }
-    }
-
-    /// The plane of a triangle reading `texture` at corner texel coordinates
-    /// `uv`, of vertices `v`.
-    #[inline(always)]
-    fn textured_plane(
-        &self,
-        origin: [f32; 2],
-        texture: &'a RgbImage,
-        uv: &[[f32; 2]; 3],
-        affine: &impl Fn([f32; 3], [f32; 3]) -> [f32; 3],
-        v: [u32; 3],
-        inv_z: [f32; 3],
-    ) -> Plane<'a> {
-        // Texels lie on the photo's pixel grid, so texture coordinates are
-        // projective, not linear, over a triangle: u·z and z are linear (z:
-        // depth in the photo's camera), and u is their ratio.
-        let z = |i: usize| self.mesh.positions[v[i] as usize][2];
-        let w = [inv_z[0] * z(0), inv_z[1] * z(1), inv_z[2] * z(2)];
-        let coordinate = |k: usize| affine(w, [uv[0][k], uv[1][k], uv[2][k]]);
-        // Held inside the surface's own texels (see `Paint::Texture`), and
-        // short of the texture's last texel so that its right and lower
-        // neighbours (weighted 0 there) can be read.
-        let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).clamp(0.0, MAX_TEXEL);
-        let (last_u, last_v) = (last(texture.width()), last(texture.height()));
-        let bounds = |k: usize, last: f32| {
-            let lo = ceil(min3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-            let hi = floor(max3(uv[0][k], uv[1][k], uv[2][k])) as f32;
-            [lo.max(0.0).min(last), hi.max(lo).max(0.0).min(last)]
+        let channel = |k: usize| {
+            let [ca, cb, cc] = colours;
+            affine([f32::from(ca[k]), f32::from(cb[k]), f32::from(cc[k])])
         };
         Plane {
-            origin,
-            numerators: [coordinate(0), coordinate(1), [0.0; 3]],
-            denominator: affine(w, [1.0; 3]),
-            texture: Some(Texels::of(texture)),
-            bounds: [bounds(0, last_u), bounds(1, last_v)],
+            origin: [x0, y0],
+            numerators: [channel(0), channel(1), channel(2)],
+            denominator: affine([1.0; 3]),
         }
     }
 }
 
-/// A triangle's colour anywhere on screen: each interpolant is a ratio of
-/// two functions affine in (x, y), set up once and kept while nearby pixels
-/// see the same triangle.
-#[derive(Clone)]
-struct Plane<'a> {
-    origin: [f32; 2],
-    /// Value at the origin and steps per sample along x and y of each
-    /// numerator: the colour's channels, or the texel coordinates u and v
-    /// (the third unused).
-    numerators: [[f32; 3]; 3],
-    denominator: [f32; 3],
-    texture: Option<Texels<'a>>,
+/// Carries a point of the frame back to where the photo's camera saw it
+/// (working pixels, centres at +½): the point's x·d, y·d and d there are
+/// affine in the supersampled screen position and inverse depth.
+#[derive(Clone, Copy)]
+struct Reprojection {
+    /// Per output, its factors of (x, y, 1, inverse depth).
+    rows: [[f32; 4]; 3],
+}
+
+impl Reprojection {
+    fn new(camera: &Camera, s: f32, photo: &PhotoCamera) -> Reprojection {
+        // The ray through supersampled (x, y) at depth 1, in the camera's frame.
+        let (ax, bx) = (1.0 / (s * camera.fx), -camera.cx / camera.fx);
+        let (ay, by) = (1.0 / (s * camera.fy), -camera.cy / camera.fy);
+        let (r, t) = (camera.rotation, camera.translation);
+        // The camera sees point p at R·(p + t), so p = Rᵀ·ray/w − t, and p·w
+        // is affine in (x, y, 1, w).
+        let axis = |i: usize| {
+            [
+                r[0][i] * ax,
+                r[1][i] * ay,
+                r[0][i] * bx + r[1][i] * by + r[2][i],
+                -t[i],
+            ]
+        };
+        let (px, py, pz) = (axis(0), axis(1), axis(2));
+        let seen = |p: [f32; 4], f: f32, c: f32| [0, 1, 2, 3].map(|k| f * p[k] + c * pz[k]);
+        Reprojection {
+            rows: [
+                seen(px, photo.fx, photo.cx),
+                seen(py, photo.fy, photo.cy),
+                pz,
+            ],
+        }
+    }
+
+    /// Where the photo's camera saw the point at supersampled (x, y) and
+    /// inverse depth w.
+    #[inline(always)]
+    fn at(&self, x: f32, y: f32, w: f32) -> [f32; 2] {
+        let affine = |r: &[f32; 4]| r[0] * x + r[1] * y + r[2] + r[3] * w;
+        let d = 1.0 / affine(&self.rows[2]);
+        [affine(&self.rows[0]) * d, affine(&self.rows[1]) * d]
+    }
+}
+
+/// How one textured triangle reads its texture: at the point where the
+/// photo's camera saw it, times `scale`, plus `offset`, held in its own texels.
+#[derive(Clone, Copy)]
+struct TexelMap<'a> {
+    texels: Texels<'a>,
+    scale: [f32; 2],
+    offset: [f32; 2],
     /// Per texel coordinate, the range it is held in.
     bounds: [[f32; 2]; 2],
 }
 
-impl Plane<'_> {
-    /// A placeholder for slots not yet set up.
-    const UNSET: Plane<'static> = Plane {
-        origin: [0.0; 2],
-        numerators: [[0.0; 3]; 3],
-        denominator: [1.0, 0.0, 0.0],
-        texture: None,
-        bounds: [[0.0; 2]; 2],
-    };
-
-    /// The colour at supersampled point (x, y), in levels.
+impl TexelMap<'_> {
+    /// The colour, in levels, where the photo's camera saw `point`.
     #[inline(always)]
-    fn colour(&self, x: f32, y: f32) -> [f32; 3] {
-        let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
-        match self.texture {
-            None => self.interpolants(dx, dy),
-            Some(texels) => {
-                let [r, g, b] = texels.bilinear(self.texel(dx, dy));
-                let level = 1.0 / TEXEL_ONE as f32;
-                [r as f32 * level, g as f32 * level, b as f32 * level]
-            }
-        }
+    fn colour(&self, point: [f32; 2]) -> [f32; 3] {
+        let [r, g, b] = self.texels.bilinear(self.texel(point));
+        let level = 1.0 / TEXEL_ONE as f32;
+        [r as f32 * level, g as f32 * level, b as f32 * level]
+    }
+
+    /// The texel coordinates of photo point `point`, held in the surface's
+    /// own texels, in 1/256 texel.
+    #[inline(always)]
+    fn texel(&self, point: [f32; 2]) -> [u32; 2] {
+        [0, 1].map(|k| self.held(point[k] * self.scale[k] + self.offset[k], k))
     }
 
     /// Writes the colours of a run of pixels whose centres lie at (x, y),
-    /// (x + step, y), … into `out` (three bytes per pixel).
+    /// (x + step, y), … with inverse depths `inv_z` into `out` (three bytes
+    /// per pixel).
     #[inline(always)]
-    fn shade_run(&self, x: f32, y: f32, step: f32, out: &mut [u8]) {
-        let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
-        match self.texture {
-            None => {
-                for (k, pixel) in out.chunks_exact_mut(3).enumerate() {
-                    write_levels(pixel, self.interpolants(dx + k as f32 * step, dy));
-                }
-            }
-            Some(texels) => {
-                // Texel coordinates a few pixels at a time, in a loop the
-                // compiler can unroll and partly vectorise, then the reads.
-                for (chunk, pixels) in out.chunks_mut(3 * RUN_LANES).enumerate() {
-                    let first = dx + (chunk * RUN_LANES) as f32 * step;
-                    let [us, vs] = self.texels_along(first, dy, step);
-                    for (pixel, texel) in pixels.chunks_exact_mut(3).zip(us.into_iter().zip(vs)) {
-                        pixel.copy_from_slice(&texels.bilinear_levels(texel.into()));
-                    }
-                }
+    fn shade_run(
+        &self,
+        to_photo: &Reprojection,
+        x: f32,
+        y: f32,
+        step: f32,
+        inv_z: &[f32],
+        out: &mut [u8],
+    ) {
+        // Texel coordinates a few pixels at a time, in a loop the compiler
+        // can unroll and partly vectorise, then the reads.
+        for (chunk, (pixels, depths)) in out
+            .chunks_mut(3 * RUN_LANES)
+            .zip(inv_z.chunks(RUN_LANES))
+            .enumerate()
+        {
+            let first = x + (chunk * RUN_LANES) as f32 * step;
+            // Lanes past the run's end repeat its last depth.
+            let w: [f32; RUN_LANES] = std::array::from_fn(|k| depths[k.min(depths.len() - 1)]);
+            let [us, vs] = self.texels_along(to_photo, first, y, step, w);
+            for (pixel, texel) in pixels.chunks_exact_mut(3).zip(us.into_iter().zip(vs)) {
+                pixel.copy_from_slice(&self.texels.bilinear_levels(texel.into()));
             }
         }
     }
 
-    /// The interpolants at (dx, dy) from the origin: the colour's channels,
-    /// or the texel coordinates u and v (see `numerators`).
+    /// `texel` at `RUN_LANES` points from (x, y) on, `step` apart along x,
+    /// at inverse depths `w`, as the u and the v of each.
     #[inline(always)]
-    fn interpolants(&self, dx: f32, dy: f32) -> [f32; 3] {
-        let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
-        let norm = 1.0 / affine(&self.denominator);
-        let at = |k: usize| affine(&self.numerators[k]) * norm;
-        [at(0), at(1), at(2)]
-    }
-
-    /// The texel coordinates at (dx, dy) from the origin, held in the
-    /// surface's own texels, in 1/256 texel.
-    #[inline(always)]
-    fn texel(&self, dx: f32, dy: f32) -> [u32; 2] {
-        let [u, v, _] = self.interpolants(dx, dy);
-        [self.held(u, 0), self.held(v, 1)]
-    }
-
-    /// `texel` at `RUN_LANES` points from (dx, dy) on, `step` apart along
-    /// x, as the u and the v of each.
-    #[inline(always)]
-    fn texels_along(&self, dx: f32, dy: f32, step: f32) -> [[u32; RUN_LANES]; 2] {
+    fn texels_along(
+        &self,
+        to_photo: &Reprojection,
+        x: f32,
+        y: f32,
+        step: f32,
+        w: [f32; RUN_LANES],
+    ) -> [[u32; RUN_LANES]; 2] {
         // SAFETY: SSE2 is part of every x86-64 processor.
         #[cfg(target_arch = "x86_64")]
-        return unsafe { self.texels_along_sse2(dx, dy, step) };
+        return unsafe { self.texels_along_sse2(to_photo, x, y, step, w) };
         #[cfg(not(target_arch = "x86_64"))]
         {
-            let texels: [[u32; 2]; RUN_LANES] =
-                std::array::from_fn(|lane| self.texel(dx + lane as f32 * step, dy));
+            let texels: [[u32; 2]; RUN_LANES] = std::array::from_fn(|lane| {
+                self.texel(to_photo.at(x + lane as f32 * step, y, w[lane]))
+            });
             [texels.map(|t| t[0]), texels.map(|t| t[1])]
         }
     }
@@ -1134,20 +1134,37 @@ impl Plane<'_> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
     #[inline]
-    fn texels_along_sse2(&self, dx: f32, dy: f32, step: f32) -> [[u32; RUN_LANES]; 2] {
+    fn texels_along_sse2(
+        &self,
+        to_photo: &Reprojection,
+        x: f32,
+        y: f32,
+        step: f32,
+        w: [f32; RUN_LANES],
+    ) -> [[u32; RUN_LANES]; 2] {
         use std::arch::x86_64::*;
-        let x = _mm_add_ps(
-            _mm_set1_ps(dx),
+        let xs = _mm_add_ps(
+            _mm_set1_ps(x),
             _mm_mul_ps(_mm_setr_ps(0.0, 1.0, 2.0, 3.0), _mm_set1_ps(step)),
         );
-        // Summed in `interpolants`' order, so that each lane equals `texel`.
-        let affine = |f: &[f32; 3]| {
-            let along = _mm_add_ps(_mm_set1_ps(f[0]), _mm_mul_ps(_mm_set1_ps(f[1]), x));
-            _mm_add_ps(along, _mm_set1_ps(f[2] * dy))
+        // SAFETY: `w` holds four f32.
+        let ws = unsafe { _mm_loadu_ps(w.as_ptr()) };
+        // Summed in `Reprojection::at`'s order, so that each lane equals `texel`.
+        let affine = |r: &[f32; 4]| {
+            let along = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(r[0]), xs), _mm_set1_ps(r[1] * y));
+            _mm_add_ps(
+                _mm_add_ps(along, _mm_set1_ps(r[2])),
+                _mm_mul_ps(_mm_set1_ps(r[3]), ws),
+            )
         };
-        let norm = _mm_div_ps(_mm_set1_ps(1.0), affine(&self.denominator));
+        let rows = &to_photo.rows;
+        let d = _mm_div_ps(_mm_set1_ps(1.0), affine(&rows[2]));
         let held = |k: usize| {
-            let c = _mm_mul_ps(affine(&self.numerators[k]), norm);
+            let point = _mm_mul_ps(affine(&rows[k]), d);
+            let c = _mm_add_ps(
+                _mm_mul_ps(point, _mm_set1_ps(self.scale[k])),
+                _mm_set1_ps(self.offset[k]),
+            );
             // max and min pass their second operand where the first is NaN.
             let [lo, hi] = self.bounds[k];
             let c = _mm_min_ps(_mm_max_ps(c, _mm_set1_ps(lo)), _mm_set1_ps(hi));
@@ -1187,6 +1204,46 @@ impl Plane<'_> {
     }
 }
 
+/// A vertex-coloured triangle's colour anywhere on screen: each channel is
+/// a ratio of two functions affine in (x, y), set up once and kept while
+/// nearby pixels see the same triangle.
+#[derive(Clone)]
+struct Plane {
+    origin: [f32; 2],
+    /// Value at the origin and steps per sample along x and y of each
+    /// channel's numerator.
+    numerators: [[f32; 3]; 3],
+    denominator: [f32; 3],
+}
+
+impl Plane {
+    /// A placeholder for slots not yet set up.
+    const UNSET: Plane = Plane {
+        origin: [0.0; 2],
+        numerators: [[0.0; 3]; 3],
+        denominator: [1.0, 0.0, 0.0],
+    };
+
+    /// The colour at supersampled point (x, y), in levels.
+    #[inline(always)]
+    fn colour(&self, x: f32, y: f32) -> [f32; 3] {
+        let (dx, dy) = (x - self.origin[0], y - self.origin[1]);
+        let affine = |f: &[f32; 3]| f[0] + f[1] * dx + f[2] * dy;
+        let norm = 1.0 / affine(&self.denominator);
+        let at = |k: usize| affine(&self.numerators[k]) * norm;
+        [at(0), at(1), at(2)]
+    }
+
+    /// Writes the colours of a run of pixels whose centres lie at (x, y),
+    /// (x + step, y), … into `out` (three bytes per pixel).
+    #[inline(always)]
+    fn shade_run(&self, x: f32, y: f32, step: f32, out: &mut [u8]) {
+        for (k, pixel) in out.chunks_exact_mut(3).enumerate() {
+            write_levels(pixel, self.colour(x + k as f32 * step, y));
+        }
+    }
+}
+
 /// Writes a colour's channels rounded to levels 0..=255 into `pixel`.
 // Hot: written without array `map`s, which the compiler leaves as calls here.
 #[inline(always)]
@@ -1200,16 +1257,16 @@ fn write_levels(pixel: &mut [u8], colour: [f32; 3]) {
 /// id modulo the slot count: a pixel mostly sees the triangles that its
 /// neighbours in this row and the rows above saw (a few rows per triangle).
 #[derive(Default)]
-struct RecentPlanes<'a> {
+struct RecentPlanes {
     ids: Vec<u32>,
-    planes: Vec<Plane<'a>>,
+    planes: Vec<Plane>,
 }
 
 /// Slots of `RecentPlanes` (a power of two): a row of 960 pixels sees a few
 /// hundred triangles.
 const PLANE_SLOTS: usize = 1024;
 
-impl<'a> RecentPlanes<'a> {
+impl RecentPlanes {
     /// Empties the slots for a new band (bands set up their own planes, so
     /// that frames do not depend on how bands are shared among threads).
     fn clear(&mut self) {
@@ -1221,7 +1278,7 @@ impl<'a> RecentPlanes<'a> {
     /// Triangle `t`'s plane, set up at supersampled point (x, y) if it is
     /// not at hand.
     #[inline(always)]
-    fn plane(&mut self, shading: &Shading<'a>, t: u32, x: f32, y: f32) -> &Plane<'a> {
+    fn plane(&mut self, shading: &Shading, t: u32, x: f32, y: f32) -> &Plane {
         let k = t as usize % PLANE_SLOTS;
         if self.ids[k] != t {
             self.planes[k] = shading.plane(t, x, y);
@@ -1368,6 +1425,8 @@ struct Group {
     count: u32,
     x: f32,
     y: f32,
+    /// The sum of the samples' inverse depths.
+    inv_z: f32,
 }
 
 /// Per pixel of output row `y` of a band: the samples that hit a surface,
@@ -1572,11 +1631,11 @@ fn one_surface<const S: usize>(blocks: Blocks, (rows, depths): (&[u32], &[f32]),
 /// colour, each triangle the pixel sees shaded once at the centroid of its
 /// samples and weighted by their number. Runs of pixels that one triangle
 /// holds entirely are shaded together. `S`: samples per pixel side.
-fn resolve<'a, const S: usize>(
+fn resolve<const S: usize>(
     band: &Band,
     blocks: Blocks,
-    shading: Option<&Shading<'a>>,
-    scratch: &mut ResolveScratch<'a>,
+    shading: Option<&Shading>,
+    scratch: &mut ResolveScratch,
     out: Resolved,
     width: usize,
 ) {
@@ -1609,12 +1668,17 @@ fn resolve<'a, const S: usize>(
             // The common case: one triangle holds every sample of a run of pixels.
             let end = x + single[x..].iter().take_while(|&&i| i == id).count();
             let centre_x = (x * S) as f32 + half;
-            recent.plane(shading, id, centre_x, centre_y).shade_run(
-                centre_x,
-                centre_y,
-                S as f32,
-                &mut row[3 * x..3 * end],
-            );
+            let (step, out) = (S as f32, &mut row[3 * x..3 * end]);
+            match shading.texel_map(id) {
+                Some(map) => {
+                    let to_photo = &shading.reprojection;
+                    map.shade_run(to_photo, centre_x, centre_y, step, &inv_z[x..end], out);
+                }
+                None => {
+                    let plane = recent.plane(shading, id, centre_x, centre_y);
+                    plane.shade_run(centre_x, centre_y, step, out);
+                }
+            }
             x = end;
         }
     }
@@ -1623,10 +1687,10 @@ fn resolve<'a, const S: usize>(
 /// The colour of pixel (x, y) of a band whose samples several triangles (or
 /// none) hold: each triangle shaded once at the centroid of its samples,
 /// weighted by their number.
-fn mixed_colour<'a, const S: usize>(
+fn mixed_colour<const S: usize>(
     band: &Band,
-    shading: &Shading<'a>,
-    recent: &mut RecentPlanes<'a>,
+    shading: &Shading,
+    recent: &mut RecentPlanes,
     groups: &mut Vec<Group>,
     x: usize,
     y: usize,
@@ -1635,19 +1699,24 @@ fn mixed_colour<'a, const S: usize>(
     for sy in 0..S {
         let base = (y * S + sy) * band.w + x * S;
         let py = (band.y0 + y * S + sy) as f32;
-        for (sx, &id) in band.ids[base..base + S].iter().enumerate() {
+        let samples = band.ids[base..base + S]
+            .iter()
+            .zip(&band.depth[base..base + S]);
+        for (sx, (&id, &inv_z)) in samples.enumerate() {
             let px = (x * S + sx) as f32;
             match groups.iter_mut().find(|g| g.id == id) {
                 Some(g) => {
                     g.count += 1;
                     g.x += px;
                     g.y += py;
+                    g.inv_z += inv_z;
                 }
                 None => groups.push(Group {
                     id,
                     count: 1,
                     x: px,
                     y: py,
+                    inv_z,
                 }),
             }
         }
@@ -1657,10 +1726,11 @@ fn mixed_colour<'a, const S: usize>(
         let colour = if g.id == NO_TRIANGLE {
             shading.background
         } else {
-            // Sample centres are at index + ½.
+            // Sample centres are at index + ½; inverse depth is affine on
+            // screen, so its mean is its value at the centroid.
             let n = g.count as f32;
-            let (cx, cy) = (g.x / n + 0.5, g.y / n + 0.5);
-            recent.plane(shading, g.id, cx, cy).colour(cx, cy)
+            let centroid = [g.x / n + 0.5, g.y / n + 0.5];
+            shading.colour(recent, g.id, centroid, g.inv_z / n)
         };
         for k in 0..3 {
             sum[k] += g.count as f32 * colour[k];
@@ -1672,10 +1742,10 @@ fn mixed_colour<'a, const S: usize>(
 
 /// Per-thread buffers of `resolve`.
 #[derive(Default)]
-struct ResolveScratch<'a> {
+struct ResolveScratch {
     groups: Vec<Group>,
     single: Vec<u32>,
-    recent: RecentPlanes<'a>,
+    recent: RecentPlanes,
 }
 
 #[cfg(test)]
@@ -2263,25 +2333,83 @@ mod tests {
     #[test]
     fn texel_coordinates_along_a_run_are_those_of_each_point() {
         let texture = RgbImage::new(40, 30);
-        let plane = Plane {
-            origin: [3.0, 4.0],
-            numerators: [[5.0, 0.7, -0.2], [9.0, 0.1, 0.5], [0.0; 3]],
-            denominator: [1.0, 0.01, -0.003],
-            texture: Some(Texels::of(&texture)),
+        let map = TexelMap {
+            texels: Texels::of(&texture),
+            scale: [1.5, 0.75],
+            offset: [-0.5, 2.25],
             bounds: [[2.0, 30.0], [1.0, 20.0]],
         };
+        let photo = PhotoCamera {
+            fx: 30.0,
+            fy: 28.0,
+            cx: 20.0,
+            cy: 15.0,
+            photo_scale: [1.0; 2],
+        };
+        let moved = Camera::original(&intrinsics_of(&photo), 40, 30).posed([0.1, -0.05, 0.2], 1.0);
+        let to_photo = Reprojection::new(&moved, 2.0, &photo);
+        let w = [0.5, 0.52, 0.49, 2.0];
         // Within the bounds, held at either end, and NaN (held low).
-        for (dx, dy) in [
+        for (x, y) in [
             (0.5, 0.5),
             (9.25, 3.0),
-            (-40.0, 2.0),
-            (40.0, 60.0),
+            (-400.0, 2.0),
+            (400.0, 600.0),
             (f32::NAN, 1.0),
         ] {
-            let [us, vs] = plane.texels_along(dx, dy, 2.0);
+            let [us, vs] = map.texels_along(&to_photo, x, y, 2.0, w);
             for lane in 0..RUN_LANES {
-                let point = plane.texel(dx + lane as f32 * 2.0, dy);
-                assert_eq!([us[lane], vs[lane]], point, "{dx} {dy} {lane}");
+                let point = map.texel(to_photo.at(x + lane as f32 * 2.0, y, w[lane]));
+                assert_eq!([us[lane], vs[lane]], point, "{x} {y} {lane}");
+            }
+        }
+    }
+
+    /// Intrinsics with `photo`'s focal lengths and centre.
+    fn intrinsics_of(photo: &PhotoCamera) -> crate::prepare::Intrinsics {
+        crate::prepare::Intrinsics {
+            fx: photo.fx,
+            fy: photo.fy,
+            cx: photo.cx,
+            cy: photo.cy,
+            hfov: 1.0,
+            vfov: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_point_carried_back_lands_where_the_photo_saw_it() {
+        let photo = PhotoCamera {
+            fx: 500.0,
+            fy: 480.0,
+            cx: 320.0,
+            cy: 240.0,
+            photo_scale: [1.0; 2],
+        };
+        let k = intrinsics_of(&photo);
+        let camera = Camera::original(&k, 640, 480);
+        let moved = camera.posed([0.05, -0.02, 0.1], 1.3);
+        let turned = moved.rotated(crate::render::path::rotation([0.05, -0.1, 0.02]));
+        for view in [camera, moved, turned] {
+            let s = 2.0;
+            let to_photo = Reprojection::new(&view, s, &photo);
+            for p in [[0.1f32, -0.2, 2.0], [-0.5, 0.3, 4.0], [0.0, 0.0, 1.0]] {
+                let [x, y, inv_z] = on_screen(
+                    &p,
+                    &view,
+                    view.rotation == super::super::camera::IDENTITY,
+                    s,
+                )
+                .unwrap();
+                let [u, v] = to_photo.at(x, y, inv_z);
+                let seen = [
+                    photo.fx * p[0] / p[2] + photo.cx,
+                    photo.fy * p[1] / p[2] + photo.cy,
+                ];
+                assert!(
+                    (u - seen[0]).abs() < 1e-3 && (v - seen[1]).abs() < 1e-3,
+                    "{p:?}: {u} {v} {seen:?}"
+                );
             }
         }
     }

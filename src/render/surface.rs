@@ -21,16 +21,61 @@ pub const NO_BLOCK: u32 = u32::MAX;
 /// How a triangle gets its colour.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Paint {
-    /// Texel coordinates of its corners (texel centres at integers). Every
-    /// texel in their hull, rounded inwards to whole texels, is a node of the
-    /// triangle's own surface; corners on a surface's border lie half a texel
-    /// out, where the surface's last texel is held.
-    Texture([[f32; 2]; 3]),
+    /// Read from the layers' atlas, at the point where the photo's camera
+    /// sees it (see [`PhotoCamera`]) moved by `offset` texels: the
+    /// triangle's tile lies on the atlas as on the canvas.
+    Texture { held: Held, offset: [f32; 2] },
     /// Colours of its corners, interpolated across it.
     Colours([[u8; 3]; 3]),
-    /// Texel coordinates in [`RenderMesh::photo`], as for `Texture`: the
+    /// Read from [`RenderMesh::photo`] where the photo's camera sees it: the
     /// triangle's surface is the photo itself, drawn at the photo's detail.
-    Photo([[f32; 2]; 3]),
+    Photo { held: Held },
+}
+
+/// Per texel coordinate (u, then v), the range a triangle's texture reads
+/// are held in: the hull of its corners' texels, rounded inwards to whole
+/// texels. Every texel in it is a node of the triangle's own surface;
+/// corners on a surface's border lie half a texel out, where the surface's
+/// last texel is held.
+pub type Held = [[f32; 2]; 2];
+
+/// The hull of texel coordinates `uv`, rounded inwards (see [`Held`]).
+fn held(uv: [[f32; 2]; 3]) -> Held {
+    [0, 1].map(|k| {
+        let lo = uv.iter().map(|c| c[k]).fold(f32::INFINITY, f32::min).ceil();
+        let hi = uv
+            .iter()
+            .map(|c| c[k])
+            .fold(f32::NEG_INFINITY, f32::max)
+            .floor();
+        [lo, hi.max(lo)]
+    })
+}
+
+/// The working photo's camera, which textured faces read through: the
+/// texel of a point is where this camera saw it, so each frame shades a
+/// pixel by carrying its point back into the photo, with no set-up per
+/// triangle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PhotoCamera {
+    pub fx: f32,
+    pub fy: f32,
+    pub cx: f32,
+    pub cy: f32,
+    /// [`RenderMesh::photo`]'s texels per working pixel, across and down.
+    pub photo_scale: [f32; 2],
+}
+
+impl Default for PhotoCamera {
+    fn default() -> Self {
+        PhotoCamera {
+            fx: 1.0,
+            fy: 1.0,
+            cx: 0.0,
+            cy: 0.0,
+            photo_scale: [1.0; 2],
+        }
+    }
 }
 
 /// Most faces in a [`Cluster`]: a [`SPOT`] square of single cells.
@@ -99,6 +144,8 @@ pub struct RenderMesh {
     pub atlas: Atlas,
     /// Where `Paint::Photo` reads (empty when no triangle does).
     pub photo: RgbImage,
+    /// Where the textured faces' points were seen from.
+    pub photo_camera: PhotoCamera,
     /// Faces `0..occluders` are the photo's own surface, which hides most of
     /// the rest: the renderer draws them first and skips later faces that
     /// lie behind everything drawn where they fall.
@@ -132,6 +179,7 @@ impl RenderMesh {
                 .collect(),
             atlas: Atlas::default(),
             photo: RgbImage::new(0, 0),
+            photo_camera: PhotoCamera::default(),
             occluders: 0,
             needs: Vec::new(),
             vertex_end: Vec::new(),
@@ -193,6 +241,13 @@ impl RenderMesh {
         let mut out = assemble(&parts);
         out.reach = reach;
         out.atlas = atlas;
+        out.photo_camera = PhotoCamera {
+            fx: k.fx,
+            fy: k.fy,
+            cx: k.cx,
+            cy: k.cy,
+            photo_scale: photo_of.as_ref().map_or([1.0; 2], |p| p.scale),
+        };
         out.photo = photo.map(|p| p.image).unwrap_or_default();
         out
     }
@@ -234,6 +289,7 @@ fn assemble(parts: &[Part]) -> RenderMesh {
         paint: Vec::with_capacity(faces),
         atlas: Atlas::default(),
         photo: RgbImage::new(0, 0),
+        photo_camera: PhotoCamera::default(),
         occluders,
         needs: Vec::with_capacity(faces),
         vertex_end: Vec::with_capacity(faces),
@@ -432,13 +488,16 @@ impl Part {
             // its texture coordinate: the texture follows the geometry.
             let offsets = nodes.map(|n| edge_offset(&ldi.links[n as usize]));
             let paint = match photo {
-                Some(photo) if photo.holds(ldi, layout, &t) => {
-                    Paint::Photo([0, 1, 2].map(|i| photo.texel(t[i].1 as usize, offsets[i])))
-                }
-                _ => Paint::Texture([0, 1, 2].map(|i| {
-                    let [u, v] = atlas.texel(t[i], unit);
-                    [u + offsets[i][0], v + offsets[i][1]]
-                })),
+                Some(photo) if photo.holds(ldi, layout, &t) => Paint::Photo {
+                    held: held([0, 1, 2].map(|i| photo.texel(t[i].1 as usize, offsets[i]))),
+                },
+                _ => Paint::Texture {
+                    held: held([0, 1, 2].map(|i| {
+                        let [u, v] = atlas.texel(t[i], unit);
+                        [u + offsets[i][0], v + offsets[i][1]]
+                    })),
+                    offset: atlas_offset(ldi, atlas, t[0], unit),
+                },
             };
             part.push(ldi, face, nodes, paint, needs.of(&t));
             part.block.push(block);
@@ -468,6 +527,15 @@ impl Part {
         }
         *slot
     }
+}
+
+/// What a tile's atlas texels add to the point where the photo's camera
+/// saw them: canvas pixel p's centre is seen at p − frame + ½.
+fn atlas_offset(ldi: &Ldi, atlas: &Atlas, corner: Corner, unit: usize) -> [f32; 2] {
+    let [u, v] = atlas.texel(corner, unit);
+    let pixel = corner.1 as usize;
+    let seen = |p: usize| p as f32 - ldi.frame as f32 + 0.5;
+    [u - seen(pixel % ldi.width), v - seen(pixel / ldi.width)]
 }
 
 /// Where canvas pixels of an LDI fall in a larger photo, and which nodes are
@@ -658,7 +726,7 @@ mod tests {
         assert!(decimated
             .paint
             .iter()
-            .any(|p| matches!(p, Paint::Texture(_))));
+            .any(|p| matches!(p, Paint::Texture { .. })));
         let camera = Camera::original(&k, 48, 40);
         for pose in [[0.0; 3], [0.04, -0.02, 0.0], [0.0, 0.0, 0.05]] {
             let view = camera.posed(pose, 1.0);
@@ -715,7 +783,7 @@ mod tests {
         assert!(with_photo
             .paint
             .iter()
-            .any(|p| matches!(p, Paint::Photo(_))));
+            .any(|p| matches!(p, Paint::Photo { .. })));
         let without = RenderMesh::decimated(&ldi, &mesh, &k, None);
         let camera = Camera::original(&k, 48, 40).resized(96, 80);
         let error = |mesh: &RenderMesh| {
