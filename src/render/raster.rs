@@ -1098,30 +1098,29 @@ impl TexelMap<'_> {
             let first = x + (chunk * RUN_LANES) as f32 * step;
             // Lanes past the run's end repeat its last depth.
             let w: [f32; RUN_LANES] = std::array::from_fn(|k| depths[k.min(depths.len() - 1)]);
-            let [us, vs] = self.texels_along(to_photo, first, y, step, w);
+            let points = RunPoints {
+                x: first,
+                y,
+                step,
+                w,
+            };
+            let [us, vs] = self.texels_along(to_photo, points);
             for (pixel, texel) in pixels.chunks_exact_mut(3).zip(us.into_iter().zip(vs)) {
                 pixel.copy_from_slice(&self.texels.bilinear_levels(texel.into()));
             }
         }
     }
 
-    /// `texel` at `RUN_LANES` points from (x, y) on, `step` apart along x,
-    /// at inverse depths `w`, as the u and the v of each.
+    /// `texel` at each of `points`, as the u and the v of each.
     #[inline(always)]
-    fn texels_along(
-        &self,
-        to_photo: &Reprojection,
-        x: f32,
-        y: f32,
-        step: f32,
-        w: [f32; RUN_LANES],
-    ) -> [[u32; RUN_LANES]; 2] {
+    fn texels_along(&self, to_photo: &Reprojection, points: RunPoints) -> [[u32; RUN_LANES]; 2] {
         // SAFETY: SSE2 is part of every x86-64 processor.
         #[cfg(target_arch = "x86_64")]
-        return unsafe { self.texels_along_sse2(to_photo, x, y, step, w) };
+        return unsafe { self.texels_along_sse2(to_photo, points) };
         #[cfg(not(target_arch = "x86_64"))]
         {
             let texels: [[u32; 2]; RUN_LANES] = std::array::from_fn(|lane| {
+                let RunPoints { x, y, step, w } = points;
                 self.texel(to_photo.at(x + lane as f32 * step, y, w[lane]))
             });
             [texels.map(|t| t[0]), texels.map(|t| t[1])]
@@ -1137,12 +1136,10 @@ impl TexelMap<'_> {
     fn texels_along_sse2(
         &self,
         to_photo: &Reprojection,
-        x: f32,
-        y: f32,
-        step: f32,
-        w: [f32; RUN_LANES],
+        points: RunPoints,
     ) -> [[u32; RUN_LANES]; 2] {
         use std::arch::x86_64::*;
+        let RunPoints { x, y, step, w } = points;
         let xs = _mm_add_ps(
             _mm_set1_ps(x),
             _mm_mul_ps(_mm_setr_ps(0.0, 1.0, 2.0, 3.0), _mm_set1_ps(step)),
@@ -1202,6 +1199,16 @@ impl TexelMap<'_> {
         // Exact while c·256 < 2^22, which `MAX_TEXEL` keeps.
         (c * 256.0 + ROUNDING_BIAS).to_bits() & ((1 << 22) - 1)
     }
+}
+
+/// `RUN_LANES` points of a run: from supersampled (x, y) on, `step` apart
+/// along x, at inverse depths `w`.
+#[derive(Clone, Copy)]
+struct RunPoints {
+    x: f32,
+    y: f32,
+    step: f32,
+    w: [f32; RUN_LANES],
 }
 
 /// A vertex-coloured triangle's colour anywhere on screen: each channel is
@@ -2339,13 +2346,7 @@ mod tests {
             offset: [-0.5, 2.25],
             bounds: [[2.0, 30.0], [1.0, 20.0]],
         };
-        let photo = PhotoCamera {
-            fx: 30.0,
-            fy: 28.0,
-            cx: 20.0,
-            cy: 15.0,
-            photo_scale: [1.0; 2],
-        };
+        let photo = photo_camera([30.0, 28.0, 20.0, 15.0]);
         let moved = Camera::original(&intrinsics_of(&photo), 40, 30).posed([0.1, -0.05, 0.2], 1.0);
         let to_photo = Reprojection::new(&moved, 2.0, &photo);
         let w = [0.5, 0.52, 0.49, 2.0];
@@ -2357,11 +2358,23 @@ mod tests {
             (400.0, 600.0),
             (f32::NAN, 1.0),
         ] {
-            let [us, vs] = map.texels_along(&to_photo, x, y, 2.0, w);
+            let points = RunPoints { x, y, step: 2.0, w };
+            let [us, vs] = map.texels_along(&to_photo, points);
             for lane in 0..RUN_LANES {
                 let point = map.texel(to_photo.at(x + lane as f32 * 2.0, y, w[lane]));
                 assert_eq!([us[lane], vs[lane]], point, "{x} {y} {lane}");
             }
+        }
+    }
+
+    /// The photo's camera with focal lengths and centre `[fx, fy, cx, cy]`.
+    fn photo_camera([fx, fy, cx, cy]: [f32; 4]) -> PhotoCamera {
+        PhotoCamera {
+            fx,
+            fy,
+            cx,
+            cy,
+            photo_scale: [1.0; 2],
         }
     }
 
@@ -2379,13 +2392,7 @@ mod tests {
 
     #[test]
     fn a_point_carried_back_lands_where_the_photo_saw_it() {
-        let photo = PhotoCamera {
-            fx: 500.0,
-            fy: 480.0,
-            cx: 320.0,
-            cy: 240.0,
-            photo_scale: [1.0; 2],
-        };
+        let photo = photo_camera([500.0, 480.0, 320.0, 240.0]);
         let k = intrinsics_of(&photo);
         let camera = Camera::original(&k, 640, 480);
         let moved = camera.posed([0.05, -0.02, 0.1], 1.3);
