@@ -1029,12 +1029,9 @@ impl Reprojection {
         };
         let (px, py, pz) = (axis(0), axis(1), axis(2));
         let seen = |p: [f32; 4], f: f32, c: f32| [0, 1, 2, 3].map(|k| f * p[k] + c * pz[k]);
+        let k = &photo.intrinsics;
         Reprojection {
-            rows: [
-                seen(px, photo.fx, photo.cx),
-                seen(py, photo.fy, photo.cy),
-                pz,
-            ],
+            rows: [seen(px, k.fx, k.cx), seen(py, k.fy, k.cy), pz],
         }
     }
 
@@ -2347,7 +2344,7 @@ mod tests {
             bounds: [[2.0, 30.0], [1.0, 20.0]],
         };
         let photo = photo_camera([30.0, 28.0, 20.0, 15.0]);
-        let moved = Camera::original(&intrinsics_of(&photo), 40, 30).posed([0.1, -0.05, 0.2], 1.0);
+        let moved = Camera::original(&photo.intrinsics, 40, 30).posed([0.1, -0.05, 0.2], 1.0);
         let to_photo = Reprojection::new(&moved, 2.0, &photo);
         let w = [0.5, 0.52, 0.49, 2.0];
         // Within the bounds, held at either end, and NaN (held low).
@@ -2369,32 +2366,24 @@ mod tests {
 
     /// The photo's camera with focal lengths and centre `[fx, fy, cx, cy]`.
     fn photo_camera([fx, fy, cx, cy]: [f32; 4]) -> PhotoCamera {
-        PhotoCamera {
+        let intrinsics = crate::prepare::Intrinsics {
             fx,
             fy,
             cx,
             cy,
-            photo_scale: [1.0; 2],
-        }
-    }
-
-    /// Intrinsics with `photo`'s focal lengths and centre.
-    fn intrinsics_of(photo: &PhotoCamera) -> crate::prepare::Intrinsics {
-        crate::prepare::Intrinsics {
-            fx: photo.fx,
-            fy: photo.fy,
-            cx: photo.cx,
-            cy: photo.cy,
             hfov: 1.0,
             vfov: 1.0,
+        };
+        PhotoCamera {
+            intrinsics,
+            photo_scale: [1.0; 2],
         }
     }
 
     #[test]
     fn a_point_carried_back_lands_where_the_photo_saw_it() {
         let photo = photo_camera([500.0, 480.0, 320.0, 240.0]);
-        let k = intrinsics_of(&photo);
-        let camera = Camera::original(&k, 640, 480);
+        let camera = Camera::original(&photo.intrinsics, 640, 480);
         let moved = camera.posed([0.05, -0.02, 0.1], 1.3);
         let turned = moved.rotated(crate::render::path::rotation([0.05, -0.1, 0.02]));
         for view in [camera, moved, turned] {
@@ -2409,10 +2398,8 @@ mod tests {
                 )
                 .unwrap();
                 let [u, v] = to_photo.at(x, y, inv_z);
-                let seen = [
-                    photo.fx * p[0] / p[2] + photo.cx,
-                    photo.fy * p[1] / p[2] + photo.cy,
-                ];
+                let k = &photo.intrinsics;
+                let seen = [k.fx * p[0] / p[2] + k.cx, k.fy * p[1] / p[2] + k.cy];
                 assert!(
                     (u - seen[0]).abs() < 1e-3 && (v - seen[1]).abs() < 1e-3,
                     "{p:?}: {u} {v} {seen:?}"

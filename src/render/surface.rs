@@ -58,21 +58,23 @@ fn held(uv: [[f32; 2]; 3]) -> Held {
 /// triangle.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PhotoCamera {
-    pub fx: f32,
-    pub fy: f32,
-    pub cx: f32,
-    pub cy: f32,
+    pub intrinsics: Intrinsics,
     /// [`RenderMesh::photo`]'s texels per working pixel, across and down.
     pub photo_scale: [f32; 2],
 }
 
 impl Default for PhotoCamera {
+    /// Unit focal lengths about the origin, for meshes without textured faces.
     fn default() -> Self {
         PhotoCamera {
-            fx: 1.0,
-            fy: 1.0,
-            cx: 0.0,
-            cy: 0.0,
+            intrinsics: Intrinsics {
+                fx: 1.0,
+                fy: 1.0,
+                cx: 0.0,
+                cy: 0.0,
+                hfov: 1.0,
+                vfov: 1.0,
+            },
             photo_scale: [1.0; 2],
         }
     }
@@ -242,10 +244,7 @@ impl RenderMesh {
         out.reach = reach;
         out.atlas = atlas;
         out.photo_camera = PhotoCamera {
-            fx: k.fx,
-            fy: k.fy,
-            cx: k.cx,
-            cy: k.cy,
+            intrinsics: *k,
             photo_scale: photo_of.as_ref().map_or([1.0; 2], |p| p.scale),
         };
         out.photo = photo.map(|p| p.image).unwrap_or_default();
@@ -530,12 +529,19 @@ impl Part {
 }
 
 /// What a tile's atlas texels add to the point where the photo's camera
-/// saw them: canvas pixel p's centre is seen at p − frame + ½.
+/// saw them.
 fn atlas_offset(ldi: &Ldi, atlas: &Atlas, corner: Corner, unit: usize) -> [f32; 2] {
     let [u, v] = atlas.texel(corner, unit);
-    let pixel = corner.1 as usize;
-    let seen = |p: usize| p as f32 - ldi.frame as f32 + 0.5;
-    [u - seen(pixel % ldi.width), v - seen(pixel / ldi.width)]
+    let [x, y] = seen_at(ldi.frame, ldi.width, corner.1 as usize, [0.0; 2]);
+    [u - x, v - y]
+}
+
+/// Where the photo's camera saw the centre of canvas `pixel` (of a canvas
+/// `width` wide with a `frame` around the photo) moved by `offset` pixels:
+/// working-photo pixels, centres at +½.
+fn seen_at(frame: usize, width: usize, pixel: usize, offset: [f32; 2]) -> [f32; 2] {
+    let at = |p: usize, k: usize| p as f32 - frame as f32 + 0.5 + offset[k];
+    [at(pixel % width, 0), at(pixel / width, 1)]
 }
 
 /// Where canvas pixels of an LDI fall in a larger photo, and which nodes are
@@ -563,11 +569,8 @@ impl PhotoMap<'_> {
     /// Photo texel coordinates (centres at integers) of canvas `pixel`'s
     /// centre moved by `offset` pixels.
     fn texel(&self, pixel: usize, offset: [f32; 2]) -> [f32; 2] {
-        let width = self.canvas_width;
-        let at = |p: usize, k: usize| {
-            (p as f32 - self.frame as f32 + 0.5 + offset[k]) * self.scale[k] - 0.5
-        };
-        [at(pixel % width, 0), at(pixel / width, 1)]
+        let seen = seen_at(self.frame, self.canvas_width, pixel, offset);
+        [0, 1].map(|k| seen[k] * self.scale[k] - 0.5)
     }
 
     /// Whether every node of the page within triangle `t`'s pixel bounds is
