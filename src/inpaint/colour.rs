@@ -13,6 +13,12 @@ const R: i64 = 2;
 const DISPARITY_WEIGHT: f32 = 500.0;
 /// PatchMatch search and vote rounds per pyramid level.
 const ROUNDS: usize = 4;
+/// Rounds at full size when it starts from a coarser level's matches and
+/// colours: the full-size level holds most of the work, and its later
+/// rounds hardly change the fill. On the real-scene benchmark 2 rounds
+/// instead of 4 moved no disoccluded mean by more than 0.01 dB or 0.0004
+/// SSIM (1 round: 0.02 dB, 0.0009) and took a fifth off the inpainting.
+const FINEST_ROUNDS: usize = 2;
 /// Share of the copied texture in the fill; the rest is the smooth diffusion of
 /// the context. Where the background is unseen, a copied texture is right in
 /// kind but rarely in phase, and a smooth fill is right on average: their
@@ -92,14 +98,17 @@ fn synthesize(base: Level, region: &Region) -> Vec<[f32; 3]> {
                     &mut rng,
                 )
             };
-            for round in 0..ROUNDS {
-                search(
-                    &pyramid[level],
-                    &mut nnf,
-                    &sources,
-                    round % 2 == 1,
-                    &mut rng,
-                );
+            let mut texels = Texels::of(&pyramid[level]);
+            let rounds = if level == 0 && coarsest > 0 {
+                FINEST_ROUNDS
+            } else {
+                ROUNDS
+            };
+            for round in 0..rounds {
+                if round > 0 {
+                    texels.refresh(&pyramid[level]);
+                }
+                search(&texels, &mut nnf, &sources, round % 2 == 1, &mut rng);
                 vote(&mut pyramid[level], &nnf, &mut sums);
             }
         }
@@ -222,53 +231,106 @@ impl Sources {
     }
 }
 
-/// Patch distance between target centre `t` and source centre `s`, over the
-/// window pixels known at the target; disparity differences count as colour.
-/// Gives up (infinity) once the sum shows the distance exceeds `bound`.
-fn distance(level: &Level, t: usize, s: usize, bound: f32) -> f32 {
-    let w = level.w;
+/// A level's pixels as the patch distance compares them: colour and
+/// weighted disparity side by side, so one pixel is one vector.
+struct Texels {
+    w: usize,
+    h: usize,
+    values: Vec<[f32; 4]>,
+    /// 1 where the pixel is known (context or hole), 0 elsewhere: a window
+    /// pixel counts only where it is known at the target.
+    known: Vec<f32>,
+    /// The hole pixels in scan order: the targets of the search.
+    holes: Vec<u32>,
+}
+
+impl Texels {
+    fn of(level: &Level) -> Texels {
+        let known = level
+            .source
+            .iter()
+            .zip(&level.hole)
+            .map(|(&source, &hole)| if source || hole { 1.0 } else { 0.0 })
+            .collect();
+        let holes = (0..level.w * level.h)
+            .filter(|&i| level.hole[i])
+            .map(|i| i as u32)
+            .collect();
+        Texels {
+            w: level.w,
+            h: level.h,
+            values: (0..level.w * level.h).map(|i| texel(level, i)).collect(),
+            known,
+            holes,
+        }
+    }
+
+    /// Takes up the hole colours that a vote changed.
+    fn refresh(&mut self, level: &Level) {
+        for &i in &self.holes {
+            self.values[i as usize] = texel(level, i as usize);
+        }
+    }
+}
+
+/// Pixel `i` of `level` as the distance sees it.
+fn texel(level: &Level, i: usize) -> [f32; 4] {
+    let [r, g, b] = level.colour[i];
+    [r, g, b, level.disparity[i] * DISPARITY_WEIGHT]
+}
+
+/// Sum of squared differences between the windows of target centre `t` and
+/// source centre `s`, over the window pixels known at the target. Gives up
+/// (infinity) once the sum exceeds `bound`. The source window is always
+/// whole (its centre is a valid source centre); the target's may be cut by
+/// the level's border, and every candidate of one target sums over the same
+/// pixels, so sums compare as means would.
+fn distance(texels: &Texels, t: usize, s: usize, bound: f32) -> f32 {
+    let w = texels.w;
     let (tx, ty) = (t % w, t / w);
     let r = R as usize;
-    // Window offsets that stay on the level at the target; the source window
-    // is always whole (its centre is a valid source centre).
     let (x_lo, x_hi) = (tx.min(r), (w - 1 - tx).min(r));
-    let (y_lo, y_hi) = (ty.min(r), (level.h - 1 - ty).min(r));
-    let limit = bound * 25.0;
-    let mut sum = 0.0;
-    let mut count = 0;
-    for k in 0..=y_lo + y_hi {
-        let trow = t + k * w - y_lo * w - x_lo;
-        let srow = s + k * w - y_lo * w - x_lo;
-        let n = x_lo + x_hi + 1;
-        let known = level.source[trow..trow + n]
-            .iter()
-            .zip(&level.hole[trow..trow + n]);
-        let pixels = level.colour[trow..trow + n]
-            .iter()
-            .zip(&level.colour[srow..srow + n])
-            .zip(
-                level.disparity[trow..trow + n]
-                    .iter()
-                    .zip(&level.disparity[srow..srow + n]),
-            );
-        for ((&source, &hole), ((a, b), (da, db))) in known.zip(pixels) {
-            // A select rather than a branch: which pixels are known follows
-            // no pattern the branch predictor learns. Adding 0 leaves the sum as it was.
-            let dd = (da - db) * DISPARITY_WEIGHT;
-            let d = (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2) + dd * dd;
-            let known = source || hole;
-            sum += if known { d } else { 0.0 };
-            count += usize::from(known);
-        }
-        if sum > limit {
+    let (y_lo, y_hi) = (ty.min(r), (texels.h - 1 - ty).min(r));
+    let n = x_lo + x_hi + 1;
+    let corner = y_lo * w + x_lo;
+    let rows = y_lo + y_hi + 1;
+    let mut acc = [0.0f32; 4];
+    for k in 0..rows {
+        let trow = t + k * w - corner;
+        let srow = s + k * w - corner;
+        add_row(
+            &mut acc,
+            &texels.values[trow..trow + n],
+            &texels.values[srow..srow + n],
+            &texels.known[trow..trow + n],
+        );
+        // Every second row: the horizontal sum and its unpredictable branch
+        // cost as much as a row.
+        if k % 2 == 1 && lanes_sum(acc) > bound {
             return f32::INFINITY;
         }
     }
-    if count == 0 {
+    let sum = lanes_sum(acc);
+    if sum > bound {
         f32::INFINITY
     } else {
-        sum / count as f32
+        sum
     }
+}
+
+/// Adds one window row's masked squared differences, lane by lane so that
+/// it compiles to vector arithmetic.
+fn add_row(acc: &mut [f32; 4], target: &[[f32; 4]], source: &[[f32; 4]], known: &[f32]) {
+    for ((a, b), &m) in target.iter().zip(source).zip(known) {
+        for c in 0..4 {
+            let d = a[c] - b[c];
+            acc[c] += m * (d * d);
+        }
+    }
+}
+
+fn lanes_sum(acc: [f32; 4]) -> f32 {
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// Random source for every hole pixel; NONE elsewhere.
@@ -318,16 +380,16 @@ fn upsample_field(
 
 /// One PatchMatch sweep: propagation from the previous neighbours in scan
 /// order, then random search in shrinking windows around the current match.
-fn search(level: &Level, nnf: &mut [u32], sources: &Sources, reverse: bool, rng: &mut XorShift) {
-    let (w, h) = (level.w, level.h);
+fn search(texels: &Texels, nnf: &mut [u32], sources: &Sources, reverse: bool, rng: &mut XorShift) {
+    let (w, h) = (texels.w, texels.h);
     let step: i64 = if reverse { 1 } else { -1 };
-    for k in 0..w * h {
-        let t = if reverse { w * h - 1 - k } else { k };
-        if !level.hole[t] {
-            continue;
-        }
-        let mut best = nnf[t] as usize;
-        let mut best_d = distance(level, t, best, f32::INFINITY);
+    let count = texels.holes.len();
+    for k in 0..count {
+        let t = texels.holes[if reverse { count - 1 - k } else { k }] as usize;
+        let mut best = Candidate {
+            source: nnf[t] as usize,
+            distance: distance(texels, t, nnf[t] as usize, f32::INFINITY),
+        };
         let (tx, ty) = ((t % w) as i64, (t / w) as i64);
         for (nx, ny) in [(tx + step, ty), (tx, ty + step)] {
             if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
@@ -339,57 +401,41 @@ fn search(level: &Level, nnf: &mut [u32], sources: &Sources, reverse: bool, rng:
             }
             let cand_x = (n as usize % w) as i64 - (nx - tx);
             let cand_y = (n as usize / w) as i64 - (ny - ty);
-            consider(
-                level,
-                &sources.valid,
-                t,
-                cand_x,
-                cand_y,
-                &mut best,
-                &mut best_d,
-            );
+            best.consider(texels, &sources.valid, t, cand_x, cand_y);
         }
         let mut radius = w.max(h) as i64;
         while radius >= 1 {
-            let (bx, by) = ((best % w) as i64, (best / w) as i64);
+            let (bx, by) = ((best.source % w) as i64, (best.source / w) as i64);
             let cand_x = bx + rng.range(radius);
             let cand_y = by + rng.range(radius);
-            consider(
-                level,
-                &sources.valid,
-                t,
-                cand_x,
-                cand_y,
-                &mut best,
-                &mut best_d,
-            );
+            best.consider(texels, &sources.valid, t, cand_x, cand_y);
             radius /= 2;
         }
-        nnf[t] = best as u32;
+        nnf[t] = best.source as u32;
     }
 }
 
-/// Takes source centre (x, y) if it is valid and closer than the best so far.
-fn consider(
-    level: &Level,
-    valid: &[bool],
-    t: usize,
-    x: i64,
-    y: i64,
-    best: &mut usize,
-    best_d: &mut f32,
-) {
-    if x < 0 || y < 0 || x >= level.w as i64 || y >= level.h as i64 {
-        return;
-    }
-    let s = (y * level.w as i64 + x) as usize;
-    if !valid[s] || s == *best {
-        return;
-    }
-    let d = distance(level, t, s, *best_d);
-    if d < *best_d {
-        *best = s;
-        *best_d = d;
+/// The closest source centre found so far for one target.
+struct Candidate {
+    source: usize,
+    distance: f32,
+}
+
+impl Candidate {
+    /// Takes source centre (x, y) if it is valid and closer.
+    fn consider(&mut self, texels: &Texels, valid: &[bool], t: usize, x: i64, y: i64) {
+        if x < 0 || y < 0 || x >= texels.w as i64 || y >= texels.h as i64 {
+            return;
+        }
+        let s = (y * texels.w as i64 + x) as usize;
+        if !valid[s] || s == self.source {
+            return;
+        }
+        let d = distance(texels, t, s, self.distance);
+        if d < self.distance {
+            self.source = s;
+            self.distance = d;
+        }
     }
 }
 
@@ -460,14 +506,15 @@ impl XorShift {
         x
     }
 
-    /// Uniform in 0..n (n > 0).
+    /// Uniform in 0..n (0 < n < 2³²), by a multiply rather than a division
+    /// (Lemire), which the random search calls a dozen times per pixel.
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (((self.next() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform in -r..=r.
     fn range(&mut self, r: i64) -> i64 {
-        (self.next() % (2 * r as u64 + 1)) as i64 - r
+        self.below(2 * r as usize + 1) as i64 - r
     }
 }
 
@@ -553,5 +600,62 @@ mod tests {
             fill_colour(&region, &ldi, &depth)
         };
         assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn patch_distance_sums_the_pixels_known_at_the_target() {
+        // A 9×7 level of varied pixels; some unknown. Targets at a corner, an
+        // edge and inside are compared with a source centre by a plain sum.
+        let (w, h) = (9, 7);
+        let mut rng = XorShift::new(7);
+        let mut level = Level {
+            w,
+            h,
+            colour: (0..w * h)
+                .map(|_| std::array::from_fn(|_| rng.below(256) as f32))
+                .collect(),
+            disparity: (0..w * h).map(|_| rng.below(100) as f32 / 100.0).collect(),
+            hole: vec![false; w * h],
+            source: vec![true; w * h],
+        };
+        for i in [3, 20, 21, 40, 62] {
+            level.source[i] = false;
+        }
+        level.hole[40] = true;
+        let texels = Texels::of(&level);
+        let source = 3 * w + 4;
+        for target in [0, 2 * w + 8, 3 * w + 3, 6 * w + 4] {
+            let (tx, ty) = ((target % w) as i64, (target / w) as i64);
+            let mut expected = 0.0f64;
+            for dy in -R..=R {
+                for dx in -R..=R {
+                    let (x, y) = (tx + dx, ty + dy);
+                    if x < 0 || y < 0 || x >= w as i64 || y >= h as i64 {
+                        continue;
+                    }
+                    let t = (y * w as i64 + x) as usize;
+                    if !(level.source[t] || level.hole[t]) {
+                        continue;
+                    }
+                    let s = (source as i64 + dy * w as i64 + dx) as usize;
+                    let (a, b) = (texel(&level, t), texel(&level, s));
+                    expected += (0..4).map(|c| f64::from(a[c] - b[c]).powi(2)).sum::<f64>();
+                }
+            }
+            let sum = distance(&texels, target, source, f32::INFINITY);
+            assert!(
+                (f64::from(sum) - expected).abs() <= expected * 1e-5,
+                "target {target}: {sum} against {expected}"
+            );
+            assert_eq!(distance(&texels, target, source, sum * 0.99), f32::INFINITY);
+        }
+    }
+
+    #[test]
+    fn random_draws_stay_in_range_and_reach_both_ends() {
+        let mut rng = XorShift::new(1);
+        let draws: Vec<i64> = (0..2000).map(|_| rng.range(3)).collect();
+        assert!(draws.iter().all(|d| (-3..=3).contains(d)));
+        assert!(draws.contains(&-3) && draws.contains(&3));
     }
 }

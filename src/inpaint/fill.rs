@@ -126,20 +126,26 @@ fn spread_min(w: usize, h: usize, values: &mut [f32], step: f32) {
                 changed = true;
             }
         };
-        for i in 0..w * h {
-            if i % w > 0 {
-                relax(values, i, i - 1);
-            }
-            if i >= w {
-                relax(values, i, i - w);
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                if x > 0 {
+                    relax(values, i, i - 1);
+                }
+                if y > 0 {
+                    relax(values, i, i - w);
+                }
             }
         }
-        for i in (0..w * h).rev() {
-            if i % w + 1 < w {
-                relax(values, i, i + 1);
-            }
-            if i + w < w * h {
-                relax(values, i, i + w);
+        for y in (0..h).rev() {
+            for x in (0..w).rev() {
+                let i = y * w + x;
+                if x + 1 < w {
+                    relax(values, i, i + 1);
+                }
+                if y + 1 < h {
+                    relax(values, i, i + w);
+                }
             }
         }
     }
