@@ -14,7 +14,8 @@ pub fn grid_neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usi
 
 /// Fills `target` pixels ring by ring inward from `known` ones: each ring takes
 /// the mean of its known 4-neighbours, so values continue the boundary along
-/// the shortest way in. Pixels no ring reaches stay unknown.
+/// the shortest way in. Pixels no ring reaches stay unknown. Each ring is
+/// found from the last one's neighbours, so a pixel is visited once.
 pub fn propagate_mean<const C: usize>(
     width: usize,
     height: usize,
@@ -22,33 +23,38 @@ pub fn propagate_mean<const C: usize>(
     known: &mut [bool],
     target: &[bool],
 ) {
-    let mut pending: Vec<usize> = (0..width * height)
-        .filter(|&i| target[i] && !known[i])
+    let neighbours = |i: usize| grid_neighbours(i, width, height);
+    let mut queued = vec![false; width * height];
+    let mut ring: Vec<usize> = (0..width * height)
+        .filter(|&i| target[i] && !known[i] && neighbours(i).any(|n| known[n]))
         .collect();
     let mut ready: Vec<(usize, [f32; C])> = Vec::new();
-    while !pending.is_empty() {
+    while !ring.is_empty() {
         ready.clear();
-        for &i in &pending {
+        for &i in &ring {
             let mut sum = [0.0f32; C];
             let mut count = 0;
-            for n in grid_neighbours(i, width, height).filter(|&n| known[n]) {
+            for n in neighbours(i).filter(|&n| known[n]) {
                 for c in 0..C {
                     sum[c] += values[n][c];
                 }
                 count += 1;
             }
-            if count > 0 {
-                ready.push((i, sum.map(|s| s / count as f32)));
-            }
-        }
-        if ready.is_empty() {
-            break;
+            ready.push((i, sum.map(|s| s / count as f32)));
         }
         for &(i, v) in &ready {
             values[i] = v;
             known[i] = true;
         }
-        pending.retain(|&i| !known[i]);
+        ring.clear();
+        for &(i, _) in &ready {
+            for n in neighbours(i) {
+                if target[n] && !known[n] && !queued[n] {
+                    queued[n] = true;
+                    ring.push(n);
+                }
+            }
+        }
     }
 }
 
@@ -106,6 +112,29 @@ fn triangle_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn propagation_takes_each_ring_from_the_rings_before_it() {
+        // 4×3: the left column's ends are known; (2, 1) is no target and
+        // stays as it was, so (3, 1) is reached last, from above and below.
+        let (w, h) = (4, 3);
+        let mut values = vec![[-1.0f32]; w * h];
+        values[0] = [4.0];
+        values[2 * w] = [8.0];
+        let mut known = vec![false; w * h];
+        known[0] = true;
+        known[2 * w] = true;
+        let mut target = vec![true; w * h];
+        target[w + 2] = false;
+        propagate_mean(w, h, &mut values, &mut known, &target);
+        let expected = [4.0, 4.0, 4.0, 4.0, 6.0, 6.0, -1.0, 6.0, 8.0, 8.0, 8.0, 8.0];
+        assert_eq!(values.iter().map(|v| v[0]).collect::<Vec<_>>(), expected);
+        assert_eq!(known.iter().filter(|&&k| !k).count(), 1);
+        // With nothing known, nothing is reached.
+        let mut none_known = vec![false; w * h];
+        propagate_mean(w, h, &mut values, &mut none_known, &target);
+        assert!(none_known.iter().all(|&k| !k));
+    }
 
     #[test]
     fn resize_keeps_values_outside_unit_range() {
