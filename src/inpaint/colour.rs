@@ -98,7 +98,7 @@ fn synthesize(base: Level, region: &Region) -> Vec<[f32; 3]> {
                     &mut rng,
                 )
             };
-            let mut texels = Texels::of(&pyramid[level]);
+            let mut pixels = PatchPixels::of(&pyramid[level]);
             let rounds = if level == 0 && coarsest > 0 {
                 FINEST_ROUNDS
             } else {
@@ -106,9 +106,9 @@ fn synthesize(base: Level, region: &Region) -> Vec<[f32; 3]> {
             };
             for round in 0..rounds {
                 if round > 0 {
-                    texels.refresh(&pyramid[level]);
+                    pixels.refresh(&pyramid[level]);
                 }
-                search(&texels, &mut nnf, &sources, round % 2 == 1, &mut rng);
+                search(&pixels, &mut nnf, &sources, round % 2 == 1, &mut rng);
                 vote(&mut pyramid[level], &nnf, &mut sums);
             }
         }
@@ -233,7 +233,7 @@ impl Sources {
 
 /// A level's pixels as the patch distance compares them: colour and
 /// weighted disparity side by side, so one pixel is one vector.
-struct Texels {
+struct PatchPixels {
     w: usize,
     h: usize,
     values: Vec<[f32; 4]>,
@@ -244,8 +244,8 @@ struct Texels {
     holes: Vec<u32>,
 }
 
-impl Texels {
-    fn of(level: &Level) -> Texels {
+impl PatchPixels {
+    fn of(level: &Level) -> PatchPixels {
         let known = level
             .source
             .iter()
@@ -256,10 +256,12 @@ impl Texels {
             .filter(|&i| level.hole[i])
             .map(|i| i as u32)
             .collect();
-        Texels {
+        PatchPixels {
             w: level.w,
             h: level.h,
-            values: (0..level.w * level.h).map(|i| texel(level, i)).collect(),
+            values: (0..level.w * level.h)
+                .map(|i| patch_pixel(level, i))
+                .collect(),
             known,
             holes,
         }
@@ -268,13 +270,13 @@ impl Texels {
     /// Takes up the hole colours that a vote changed.
     fn refresh(&mut self, level: &Level) {
         for &i in &self.holes {
-            self.values[i as usize] = texel(level, i as usize);
+            self.values[i as usize] = patch_pixel(level, i as usize);
         }
     }
 }
 
 /// Pixel `i` of `level` as the distance sees it.
-fn texel(level: &Level, i: usize) -> [f32; 4] {
+fn patch_pixel(level: &Level, i: usize) -> [f32; 4] {
     let [r, g, b] = level.colour[i];
     [r, g, b, level.disparity[i] * DISPARITY_WEIGHT]
 }
@@ -285,12 +287,12 @@ fn texel(level: &Level, i: usize) -> [f32; 4] {
 /// whole (its centre is a valid source centre); the target's may be cut by
 /// the level's border, and every candidate of one target sums over the same
 /// pixels, so sums compare as means would.
-fn distance(texels: &Texels, t: usize, s: usize, bound: f32) -> f32 {
-    let w = texels.w;
+fn distance(pixels: &PatchPixels, t: usize, s: usize, bound: f32) -> f32 {
+    let w = pixels.w;
     let (tx, ty) = (t % w, t / w);
     let r = R as usize;
     let (x_lo, x_hi) = (tx.min(r), (w - 1 - tx).min(r));
-    let (y_lo, y_hi) = (ty.min(r), (texels.h - 1 - ty).min(r));
+    let (y_lo, y_hi) = (ty.min(r), (pixels.h - 1 - ty).min(r));
     let n = x_lo + x_hi + 1;
     let corner = y_lo * w + x_lo;
     let rows = y_lo + y_hi + 1;
@@ -300,9 +302,9 @@ fn distance(texels: &Texels, t: usize, s: usize, bound: f32) -> f32 {
         let srow = s + k * w - corner;
         add_row(
             &mut acc,
-            &texels.values[trow..trow + n],
-            &texels.values[srow..srow + n],
-            &texels.known[trow..trow + n],
+            &pixels.values[trow..trow + n],
+            &pixels.values[srow..srow + n],
+            &pixels.known[trow..trow + n],
         );
         // Every second row: the horizontal sum and its unpredictable branch
         // cost as much as a row.
@@ -380,15 +382,21 @@ fn upsample_field(
 
 /// One PatchMatch sweep: propagation from the previous neighbours in scan
 /// order, then random search in shrinking windows around the current match.
-fn search(texels: &Texels, nnf: &mut [u32], sources: &Sources, reverse: bool, rng: &mut XorShift) {
-    let (w, h) = (texels.w, texels.h);
+fn search(
+    pixels: &PatchPixels,
+    nnf: &mut [u32],
+    sources: &Sources,
+    reverse: bool,
+    rng: &mut XorShift,
+) {
+    let (w, h) = (pixels.w, pixels.h);
     let step: i64 = if reverse { 1 } else { -1 };
-    let count = texels.holes.len();
+    let count = pixels.holes.len();
     for k in 0..count {
-        let t = texels.holes[if reverse { count - 1 - k } else { k }] as usize;
+        let t = pixels.holes[if reverse { count - 1 - k } else { k }] as usize;
         let mut best = Candidate {
             source: nnf[t] as usize,
-            distance: distance(texels, t, nnf[t] as usize, f32::INFINITY),
+            distance: distance(pixels, t, nnf[t] as usize, f32::INFINITY),
         };
         let (tx, ty) = ((t % w) as i64, (t / w) as i64);
         for (nx, ny) in [(tx + step, ty), (tx, ty + step)] {
@@ -401,14 +409,14 @@ fn search(texels: &Texels, nnf: &mut [u32], sources: &Sources, reverse: bool, rn
             }
             let cand_x = (n as usize % w) as i64 - (nx - tx);
             let cand_y = (n as usize / w) as i64 - (ny - ty);
-            best.consider(texels, &sources.valid, t, cand_x, cand_y);
+            best.consider(pixels, &sources.valid, t, cand_x, cand_y);
         }
         let mut radius = w.max(h) as i64;
         while radius >= 1 {
             let (bx, by) = ((best.source % w) as i64, (best.source / w) as i64);
             let cand_x = bx + rng.range(radius);
             let cand_y = by + rng.range(radius);
-            best.consider(texels, &sources.valid, t, cand_x, cand_y);
+            best.consider(pixels, &sources.valid, t, cand_x, cand_y);
             radius /= 2;
         }
         nnf[t] = best.source as u32;
@@ -423,15 +431,15 @@ struct Candidate {
 
 impl Candidate {
     /// Takes source centre (x, y) if it is valid and closer.
-    fn consider(&mut self, texels: &Texels, valid: &[bool], t: usize, x: i64, y: i64) {
-        if x < 0 || y < 0 || x >= texels.w as i64 || y >= texels.h as i64 {
+    fn consider(&mut self, pixels: &PatchPixels, valid: &[bool], t: usize, x: i64, y: i64) {
+        if x < 0 || y < 0 || x >= pixels.w as i64 || y >= pixels.h as i64 {
             return;
         }
-        let s = (y * texels.w as i64 + x) as usize;
+        let s = (y * pixels.w as i64 + x) as usize;
         if !valid[s] || s == self.source {
             return;
         }
-        let d = distance(texels, t, s, self.distance);
+        let d = distance(pixels, t, s, self.distance);
         if d < self.distance {
             self.source = s;
             self.distance = d;
@@ -622,7 +630,7 @@ mod tests {
             level.source[i] = false;
         }
         level.hole[40] = true;
-        let texels = Texels::of(&level);
+        let pixels = PatchPixels::of(&level);
         let source = 3 * w + 4;
         for target in [0, 2 * w + 8, 3 * w + 3, 6 * w + 4] {
             let (tx, ty) = ((target % w) as i64, (target / w) as i64);
@@ -638,16 +646,16 @@ mod tests {
                         continue;
                     }
                     let s = (source as i64 + dy * w as i64 + dx) as usize;
-                    let (a, b) = (texel(&level, t), texel(&level, s));
+                    let (a, b) = (patch_pixel(&level, t), patch_pixel(&level, s));
                     expected += (0..4).map(|c| f64::from(a[c] - b[c]).powi(2)).sum::<f64>();
                 }
             }
-            let sum = distance(&texels, target, source, f32::INFINITY);
+            let sum = distance(&pixels, target, source, f32::INFINITY);
             assert!(
                 (f64::from(sum) - expected).abs() <= expected * 1e-5,
                 "target {target}: {sum} against {expected}"
             );
-            assert_eq!(distance(&texels, target, source, sum * 0.99), f32::INFINITY);
+            assert_eq!(distance(&pixels, target, source, sum * 0.99), f32::INFINITY);
         }
     }
 
