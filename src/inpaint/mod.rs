@@ -12,7 +12,6 @@ use crate::edges::{DisjointSets, EdgeMap};
 use crate::ldi::{neighbour_pixel, opposite, origin, Ldi, NONE};
 use rayon::prelude::*;
 use region::{Region, RegionGrower, Thickness};
-use std::sync::{Mutex, PoisonError};
 
 /// Settings of both inpainting passes.
 #[derive(Debug, Clone, Copy)]
@@ -87,9 +86,8 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
     }
 }
 
-/// One pass over `curves` (near-side nodes): regions grown and their depth
-/// and colour filled in parallel, then merged in curve order. Returns
-/// (regions, nodes added).
+/// One pass over `curves` (near-side nodes): regions, depth and colour fill in
+/// parallel, then merging. Returns (regions, nodes added).
 fn inpaint_pass(
     ldi: &mut Ldi,
     votes: &mut FillVotes,
@@ -99,30 +97,25 @@ fn inpaint_pass(
     label: u8,
     threshold: f32,
 ) -> (usize, usize) {
-    let shared: &Ldi = ldi;
-    // One grower per pool thread, locked only while it grows: its marks span
-    // every node, and making them afresh for each job cost what growing in
-    // parallel saves.
-    let growers: Vec<Mutex<RegionGrower>> = (0..rayon::current_num_threads())
-        .map(|_| Mutex::new(RegionGrower::new(shared, mask_origin)))
+    let mut grower = RegionGrower::new(ldi, mask_origin);
+    let regions: Vec<Region> = curves
+        .iter()
+        .filter_map(|nodes| grower.grow(ldi, nodes, thickness))
         .collect();
-    let fills: Vec<(Region, Vec<f32>, Vec<[u8; 3]>)> = curves
+    let shared: &Ldi = ldi;
+    let fills: Vec<(Vec<f32>, Vec<[u8; 3]>)> = regions
         .par_iter()
-        .filter_map(|nodes| {
-            let thread = rayon::current_thread_index().unwrap_or(0) % growers.len();
-            let region = (growers[thread].lock())
-                .unwrap_or_else(PoisonError::into_inner)
-                .grow(shared, nodes, thickness)?;
-            let depth = fill::fill_depth(&region, shared, threshold);
-            let colour = colour::fill_colour(&region, shared, &depth);
-            Some((region, depth, colour))
+        .map(|region| {
+            let depth = fill::fill_depth(region, shared, threshold);
+            let colour = colour::fill_colour(region, shared, &depth);
+            (depth, colour)
         })
         .collect();
     let mut added = 0;
-    for (region, depth, colour) in &fills {
+    for (region, (depth, colour)) in regions.iter().zip(&fills) {
         added += merge_region(ldi, votes, region, depth, colour, label, threshold);
     }
-    (fills.len(), added)
+    (regions.len(), added)
 }
 
 /// Whether two depths are close enough in disparity to be one surface.
