@@ -211,27 +211,33 @@ pub fn find_cuts(depth: &[f32], w: usize, h: usize, threshold: f32, rule: CutRul
             .filter(|s| s.abs() <= MAX_SLOPE_STEPS * threshold)
             .any(|s| (jump - s).abs() <= threshold)
     };
+    let row = w.max(1);
     let mut right = vec![false; w * h];
     let mut down = vec![false; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let i = y * w + x;
-            right[i] = x + 1 < w && cut(i, 1, x, w);
-            down[i] = y + 1 < h && cut(i, w, y, h);
-        }
-    }
+    (right.par_chunks_mut(row).zip(down.par_chunks_mut(row)))
+        .enumerate()
+        .for_each(|(y, (right, down))| {
+            for x in 0..w {
+                let i = y * w + x;
+                right[x] = x + 1 < w && cut(i, 1, x, w);
+                down[x] = y + 1 < h && cut(i, w, y, h);
+            }
+        });
     let (spur_right, spur_down) = (right.clone(), down.clone());
-    for y in 1..h.saturating_sub(1) {
-        for x in 1..w.saturating_sub(1) {
-            let i = y * w + x;
-            if spur_right[i - w] && spur_right[i + w] {
-                right[i] = true;
+    (right.par_chunks_mut(row).zip(down.par_chunks_mut(row)))
+        .enumerate()
+        .filter(|&(y, _)| y >= 1 && y + 1 < h)
+        .for_each(|(y, (right, down))| {
+            for x in 1..w.saturating_sub(1) {
+                let i = y * w + x;
+                if spur_right[i - w] && spur_right[i + w] {
+                    right[x] = true;
+                }
+                if spur_down[i - 1] && spur_down[i + 1] {
+                    down[x] = true;
+                }
             }
-            if spur_down[i - 1] && spur_down[i + 1] {
-                down[i] = true;
-            }
-        }
-    }
+        });
     Cuts {
         width: w,
         height: h,
@@ -310,42 +316,80 @@ pub struct DisjointSets {
 impl DisjointSets {
     pub fn new(n: usize) -> Self {
         DisjointSets {
-            parent: (0..n as u32).collect(),
+            parent: (0..n as u32).into_par_iter().collect(),
         }
     }
 
-    pub fn find(&mut self, mut i: usize) -> usize {
-        while self.parent[i] as usize != i {
-            let p = self.parent[i] as usize;
-            self.parent[i] = self.parent[p];
-            i = p;
-        }
-        i
+    pub fn find(&mut self, i: usize) -> usize {
+        root(&mut self.parent, 0, i)
     }
 
     pub fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            self.parent[hi] = lo as u32;
-        }
+        join(&mut self.parent, 0, a, b);
     }
 }
 
-/// Labels connected surfaces (pixels joined by intact links); labels are the
-/// smallest pixel index of each surface.
-pub fn surface_labels(cuts: &Cuts) -> Vec<usize> {
-    let (w, h) = (cuts.width, cuts.height);
-    let mut sets = DisjointSets::new(w * h);
-    for i in 0..w * h {
-        if i % w + 1 < w && !cuts.right[i] {
-            sets.union(i, i + 1);
+/// The root of `i` in `parent`, a union-find forest over the indices from
+/// `base` on, stored at `i - base` (path halving on the way).
+fn root(parent: &mut [u32], base: usize, mut i: usize) -> usize {
+    loop {
+        let up = parent[i - base] as usize;
+        if up == i {
+            return i;
         }
-        if i + w < w * h && !cuts.down[i] {
-            sets.union(i, i + w);
+        let next = parent[up - base];
+        parent[i - base] = next;
+        i = next as usize;
+    }
+}
+
+/// Joins the sets of `a` and `b` in `parent` (as in [`root`]). The smaller
+/// root becomes the root, so every entry is at most its own index and each
+/// root is its set's smallest index.
+fn join(parent: &mut [u32], base: usize, a: usize, b: usize) {
+    let (ra, rb) = (root(parent, base, a), root(parent, base, b));
+    if ra != rb {
+        let (lo, hi) = (ra.min(rb), ra.max(rb));
+        parent[hi - base] = lo as u32;
+    }
+}
+
+/// Rows that [`surface_labels`] joins as one strip, strips in parallel.
+const STRIP_ROWS: usize = 64;
+
+/// Labels connected surfaces (pixels joined by intact links); labels are the
+/// smallest pixel index of each surface. Strips of rows are joined on their
+/// own in parallel, then across the rows where they meet.
+pub fn surface_labels(cuts: &Cuts) -> Vec<u32> {
+    let (w, h) = (cuts.width, cuts.height);
+    let strip = STRIP_ROWS * w.max(1);
+    let mut parent: Vec<u32> = (0..(w * h) as u32).into_par_iter().collect();
+    parent
+        .par_chunks_mut(strip)
+        .enumerate()
+        .for_each(|(s, part)| {
+            let base = s * strip;
+            for i in base..base + part.len() {
+                if i % w + 1 < w && !cuts.right[i] {
+                    join(part, base, i, i + 1);
+                }
+                if i + w < base + part.len() && !cuts.down[i] {
+                    join(part, base, i, i + w);
+                }
+            }
+        });
+    for first in (strip..w * h).step_by(strip) {
+        for i in first - w..first {
+            if !cuts.down[i] {
+                join(&mut parent, 0, i, i + w);
+            }
         }
     }
-    (0..w * h).map(|i| sets.find(i)).collect()
+    // Every entry points below itself, so one pass upward reaches the roots.
+    for i in 0..parent.len() {
+        parent[i] = parent[parent[i] as usize];
+    }
+    parent
 }
 
 /// Merges surfaces smaller than `min_size` pixels into the neighbouring surface
@@ -354,19 +398,19 @@ pub fn surface_labels(cuts: &Cuts) -> Vec<usize> {
 pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize) {
     let (w, h) = (cuts.width, cuts.height);
     let labels = surface_labels(cuts);
-    let mut size = vec![0usize; w * h];
+    let mut size = vec![0u32; w * h];
     for &l in &labels {
-        size[l] += 1;
+        size[l as usize] += 1;
     }
     let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut slot = vec![usize::MAX; w * h];
+    let mut slot = vec![u32::MAX; w * h];
     for (i, &l) in labels.iter().enumerate() {
-        if size[l] < min_size {
-            if slot[l] == usize::MAX {
-                slot[l] = members.len();
+        if (size[l as usize] as usize) < min_size {
+            if slot[l as usize] == u32::MAX {
+                slot[l as usize] = members.len() as u32;
                 members.push(Vec::new());
             }
-            members[slot[l]].push(i);
+            members[slot[l as usize] as usize].push(i);
         }
     }
     let mut in_island = vec![false; w * h];
@@ -382,12 +426,12 @@ pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize)
 /// Label of the outside surface sharing the most pixel borders with `island`.
 fn most_touched_neighbour(
     island: &[usize],
-    labels: &[usize],
+    labels: &[u32],
     in_island: &[bool],
     w: usize,
     h: usize,
-) -> Option<usize> {
-    let mut touches: Vec<(usize, usize)> = Vec::new();
+) -> Option<u32> {
+    let mut touches: Vec<(u32, usize)> = Vec::new();
     for &i in island {
         for n in grid_neighbours(i, w, h).filter(|&n| !in_island[n]) {
             match touches.iter_mut().find(|(l, _)| *l == labels[n]) {
@@ -405,8 +449,8 @@ fn most_touched_neighbour(
 /// Links `island` to surface `host` and spreads host depth inward over it.
 fn relink_island(
     island: &[usize],
-    host: usize,
-    labels: &[usize],
+    host: u32,
+    labels: &[u32],
     in_island: &[bool],
     depth: &mut [f32],
     cuts: &mut Cuts,
@@ -485,6 +529,7 @@ pub fn is_near_side(depth: &[f32], cuts: &Cuts, i: usize) -> bool {
 pub fn link_near_edges(depth: &[f32], cuts: &Cuts) -> EdgeMap {
     let (w, h) = (cuts.width, cuts.height);
     let near: Vec<bool> = (0..w * h)
+        .into_par_iter()
         .map(|i| {
             let (x, y) = (i % w, i / w);
             x > 0 && y > 0 && x + 1 < w && y + 1 < h && is_near_side(depth, cuts, i)
@@ -635,6 +680,53 @@ mod tests {
             .map(|i| 1.0 / (1.0 + 0.01 * (i % w) as f32))
             .collect();
         assert_eq!(find_cuts(&depth, w, h, 0.04, CutRule::Jump).count(), 0);
+    }
+
+    /// Labels by flood fill: each pixel gets the smallest index of the
+    /// pixels its intact links reach.
+    fn flood_labels(cuts: &Cuts) -> Vec<u32> {
+        let mut label = vec![u32::MAX; cuts.width * cuts.height];
+        for start in 0..label.len() {
+            if label[start] != u32::MAX {
+                continue;
+            }
+            let mut stack = vec![start];
+            label[start] = start as u32;
+            while let Some(i) = stack.pop() {
+                for n in cuts.linked_neighbours(i) {
+                    if label[n] == u32::MAX {
+                        label[n] = start as u32;
+                        stack.push(n);
+                    }
+                }
+            }
+        }
+        label
+    }
+
+    #[test]
+    fn surfaces_joined_across_strips_get_one_label() {
+        // Near columns 1 and 4 wall the far columns 0, 2–3 and 5 apart down
+        // to row 190, where the far ones meet: they join strips below.
+        let (w, h) = (6, 3 * STRIP_ROWS + 5);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if x % 3 == 1 && y < 190 {
+                    1.0
+                } else {
+                    10.0 + ((x + y) % 3) as f32 * 0.01
+                }
+            })
+            .collect();
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        let labels = surface_labels(&cuts);
+        assert_eq!(labels, flood_labels(&cuts));
+        assert_eq!((labels[2], labels[5], labels[w * h - 1]), (0, 0, 0));
+        let mut distinct = labels.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct, [0, 1, 4]);
     }
 
     #[test]

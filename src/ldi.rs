@@ -6,6 +6,7 @@
 //! per node.
 
 use crate::edges::Cuts;
+use rayon::prelude::*;
 
 /// Marks a missing link or list end.
 pub const NONE: u32 = u32::MAX;
@@ -63,6 +64,7 @@ impl Ldi {
     ) -> Ldi {
         let (w, h) = (cuts.width, cuts.height);
         let links = (0..w * h)
+            .into_par_iter()
             .map(|i| {
                 let mut l = [NONE; 4];
                 for (dir, n) in [
@@ -82,13 +84,13 @@ impl Ldi {
             width: w,
             height: h,
             frame,
-            pixel: (0..(w * h) as u32).collect(),
+            pixel: (0..(w * h) as u32).into_par_iter().collect(),
             depth: depth.to_vec(),
             colour: colour.to_vec(),
             links,
             origin: origin.to_vec(),
             next_layer: vec![NONE; w * h],
-            first_layer: (0..w * h).map(|i| i as u32).collect(),
+            first_layer: (0..(w * h) as u32).into_par_iter().collect(),
         }
     }
 

@@ -3,8 +3,8 @@
 use crate::depth::{DepthKind, DepthOrigin};
 use crate::filter::blur::mean3x3;
 use crate::grid::resize_map;
-use crate::map::FloatMap;
-use image::{imageops, imageops::FilterType, Luma, RgbImage};
+use crate::map::{par_from_fn, FloatMap};
+use image::{imageops, imageops::FilterType, RgbImage};
 
 /// Disparity is scaled so its maximum is this (reference constant).
 pub const DISPARITY_SCALE: f32 = 3.0;
@@ -92,8 +92,8 @@ pub fn prepare(
     } else {
         resize_map(&disparity, w, h)
     };
-    let depth = FloatMap::from_fn(w, h, |x, y| {
-        Luma([1.0 / disparity.get_pixel(x, y)[0].max(DISPARITY_FLOOR)])
+    let depth = par_from_fn(w, h, |x, y| {
+        1.0 / disparity.get_pixel(x, y)[0].max(DISPARITY_FLOOR)
     });
     let mean_loc_depth = depth.get_pixel(w / 2, h / 2)[0];
     Prepared {
@@ -151,14 +151,15 @@ fn inverse_depth(map: &FloatMap) -> FloatMap {
     } else {
         1.0
     };
-    FloatMap::from_fn(map.width(), map.height(), |x, y| {
-        Luma([1.0 / map.get_pixel(x, y)[0].max(floor)])
+    par_from_fn(map.width(), map.height(), |x, y| {
+        1.0 / map.get_pixel(x, y)[0].max(floor)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Luma;
 
     #[test]
     fn working_size_keeps_aspect() {

@@ -2,8 +2,7 @@
 //! Two Gaussians and two box blurs live here side by side; their names say how they differ
 //! (each is kept exactly, since outputs depend on its numbers).
 
-use crate::map::FloatMap;
-use image::Luma;
+use crate::map::{par_from_fn, FloatMap};
 use rayon::prelude::*;
 
 /// `i` clamped into `0..n` (`n` > 0).
@@ -116,7 +115,7 @@ pub fn gaussian_blur_ssim(v: &[f64], w: usize, h: usize) -> Vec<f64> {
 /// One 3×3 mean with edge replication (not [`box_blur_3pass`], which repeats a box of any radius).
 pub fn mean3x3(map: &FloatMap) -> FloatMap {
     let (w, h) = map.dimensions();
-    FloatMap::from_fn(w, h, |x, y| {
+    par_from_fn(w, h, |x, y| {
         let mut sum = 0.0;
         for dy in -1i64..=1 {
             for dx in -1i64..=1 {
@@ -125,6 +124,6 @@ pub fn mean3x3(map: &FloatMap) -> FloatMap {
                 sum += map.get_pixel(sx, sy)[0];
             }
         }
-        Luma([sum / 9.0])
+        sum / 9.0
     })
 }

@@ -28,24 +28,28 @@ pub fn extend_frame(rgb: &RgbImage, depth: &FloatMap, frame: usize) -> Canvas {
     let mut canvas = Canvas {
         width: cw,
         height: ch,
-        colour: Vec::with_capacity(cw * ch),
-        depth: Vec::with_capacity(cw * ch),
-        origin: Vec::with_capacity(cw * ch),
+        colour: vec![[0; 3]; cw * ch],
+        depth: vec![0.0; cw * ch],
+        origin: vec![origin::EXTRAPOLATED; cw * ch],
     };
-    for y in 0..ch {
-        let sy = (y as i64 - frame as i64).clamp(0, h as i64 - 1) as u32;
+    let source = |c: usize, n: usize| (c as i64 - frame as i64).clamp(0, n as i64 - 1) as u32;
+    (canvas
+        .colour
+        .par_chunks_mut(cw)
+        .zip(canvas.depth.par_chunks_mut(cw)))
+    .zip(canvas.origin.par_chunks_mut(cw))
+    .enumerate()
+    .for_each(|(y, ((colour, depth_row), origin_row))| {
+        let sy = source(y, h);
         for x in 0..cw {
-            let sx = (x as i64 - frame as i64).clamp(0, w as i64 - 1) as u32;
-            let inside = (frame..frame + w).contains(&x) && (frame..frame + h).contains(&y);
-            canvas.colour.push(rgb.get_pixel(sx, sy).0);
-            canvas.depth.push(depth.get_pixel(sx, sy)[0]);
-            canvas.origin.push(if inside {
-                origin::ORIGINAL
-            } else {
-                origin::EXTRAPOLATED
-            });
+            let sx = source(x, w);
+            colour[x] = rgb.get_pixel(sx, sy).0;
+            depth_row[x] = depth.get_pixel(sx, sy)[0];
         }
-    }
+        if (frame..frame + h).contains(&y) {
+            origin_row[frame..frame + w].fill(origin::ORIGINAL);
+        }
+    });
     canvas
 }
 
