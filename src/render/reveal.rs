@@ -64,19 +64,31 @@ impl Reach {
 /// [`Reach`] of the scene. `tolerance` is how far (in inverse depth) the drawn
 /// surfaces may depart from their nodes.
 pub fn node_needs(ldi: &Ldi, k: &Intrinsics, tolerance: f32) -> (Vec<f32>, Reach) {
+    // Strips at least eight times as tall as the rows they reach beyond.
+    needs_by_strips(ldi, k, tolerance, |max_r| STRIP_ROWS.max(8 * max_r))
+}
+
+/// [`node_needs`], its squares found in strips of `strip_rows(max_r)` rows,
+/// where max_r is the largest square's radius.
+fn needs_by_strips(
+    ldi: &Ldi,
+    k: &Intrinsics,
+    tolerance: f32,
+    strip_rows: impl Fn(usize) -> usize,
+) -> (Vec<f32>, Reach) {
     let (w, h) = (ldi.width, ldi.height);
     let front: Vec<f32> = (0..w * h)
+        .into_par_iter()
         .map(|p| match ldi.first_layer[p] {
             // Never inside a whole square: any value does.
             NONE => 0.0,
             n => 1.0 / ldi.depth[n as usize],
         })
         .collect();
-    let inverse_depth_max =
-        ldi.depth
-            .iter()
-            .map(|z| 1.0 / z)
-            .fold(0.0f32, |m, d| if d > m { d } else { m });
+    let larger = |m: f32, d: f32| if d > m { d } else { m };
+    let inverse_depth_max = (ldi.depth.par_iter())
+        .map(|z| 1.0 / z)
+        .reduce(|| 0.0, larger);
     let frame = ldi.frame as f32;
     let reach = Reach {
         fx: k.fx,
@@ -113,33 +125,51 @@ pub fn node_needs(ldi: &Ldi, k: &Intrinsics, tolerance: f32) -> (Vec<f32>, Reach
         .max()
         .unwrap_or(0);
     let mut needs = vec![0f32; ldi.node_count()];
-    for_each_square(&front, w, h, max_r, |r, near, far| {
-        // The square must be whole: no border of the front surface in it.
-        pending.retain(|p| {
-            let inside = whole[p.pixel as usize] as usize > r;
-            if !inside {
-                needs[p.node as usize] = p.need;
+    let mut canvases = Vec::new();
+    let strip = strip_rows(max_r).max(1);
+    for y0 in (0..h).step_by(strip) {
+        let y1 = (y0 + strip).min(h);
+        // The strip's squares reach max_r rows above and below it.
+        let (top, bottom) = (y0.saturating_sub(max_r), (y1 + max_r).min(h));
+        let first = pending.partition_point(|p| (p.pixel as usize) < y0 * w);
+        let end = pending.partition_point(|p| (p.pixel as usize) < y1 * w);
+        let mut part = pending[first..end].to_vec();
+        let values = &front[top * w..bottom * w];
+        for_each_square(values, w, max_r, &mut canvases, |r, near, far| {
+            // The square must be whole: no border of the front surface in it.
+            part.retain(|p| {
+                let inside = whole[p.pixel as usize] as usize > r;
+                if !inside {
+                    needs[p.node as usize] = p.need;
+                }
+                inside
+            });
+            let usable = r as f32 - MARGIN;
+            if usable <= 0.0 {
+                return;
             }
-            inside
+            part.par_iter_mut().for_each(|p| {
+                let (q, [lo, hi]) = (p.pixel as usize - top * w, p.span);
+                if far[q] - 2.0 * tolerance > hi {
+                    p.need = p.need.max(usable / (near[q] + 2.0 * tolerance - lo));
+                }
+            });
         });
-        let usable = r as f32 - MARGIN;
-        if usable <= 0.0 {
-            return;
+        for p in &part {
+            needs[p.node as usize] = p.need;
         }
-        pending.par_iter_mut().for_each(|p| {
-            let (q, [lo, hi]) = (p.pixel as usize, p.span);
-            if far[q] - 2.0 * tolerance > hi {
-                p.need = p.need.max(usable / (near[q] + 2.0 * tolerance - lo));
-            }
-        });
-    });
-    for p in &pending {
-        needs[p.node as usize] = p.need;
     }
     (needs, reach)
 }
 
+/// Rows whose squares [`node_needs`] finds together (with the rows their
+/// squares reach), so that the canvases are a strip's, reused by the next:
+/// at 24 MP a whole photo's canvas is 96 MB, and fresh pages cost more to
+/// fault in than the passes over them cost to run.
+const STRIP_ROWS: usize = 1024;
+
 /// A hidden node whose need is still growing with the squares.
+#[derive(Clone)]
 struct Pending {
     node: u32,
     pixel: u32,
@@ -174,6 +204,7 @@ fn surface_span(ldi: &Ldi, n: usize) -> [f32; 2] {
 fn whole_distance(ldi: &Ldi) -> Vec<u32> {
     let (w, h) = (ldi.width, ldi.height);
     let mut distance: Vec<u32> = (0..w * h)
+        .into_par_iter()
         .map(|p| {
             let n = ldi.first_layer[p];
             let (x, y) = (p % w, p / w);
@@ -241,36 +272,40 @@ fn chamfer_row(row: &mut [u32], done: Option<&[u32]>, leftward: bool) {
 }
 
 /// Calls `visit(r, near, far)` with, per pixel, the largest and smallest of
-/// `values` over the square of radius r around it, for r = 1, 2, 3, 4, 6, 8,
-/// 12, … up to `max_r` (squares reaching off the canvas clamp to it).
+/// `values` (rows `w` wide) over the square of radius r around it, for r = 1,
+/// 2, 3, 4, 6, 8, 12, … up to `max_r` (squares reaching off the canvas clamp
+/// to it). The seven canvases it works in come from `canvases` and go back there.
 fn for_each_square(
     values: &[f32],
     w: usize,
-    h: usize,
     max_r: usize,
+    canvases: &mut Vec<Vec<f32>>,
     mut visit: impl FnMut(usize, &[f32], &[f32]),
 ) {
-    if max_r == 0 {
+    if max_r == 0 || values.is_empty() {
         return;
     }
-    // Seven canvases in all, reused level after level: at 12 MP each is 50 MB,
-    // and fresh pages cost more to fault in than the passes cost to run.
-    let canvas = || vec![0f32; w * h];
+    let mut canvas = || {
+        let mut c = canvases.pop().unwrap_or_default();
+        c.clear();
+        c.resize(values.len(), 0.0);
+        c
+    };
     let mut scratch = canvas();
+    let (mut near, mut far) = (canvas(), canvas());
+    let mut two = (canvas(), canvas());
+    let mut spare = (canvas(), canvas());
     let mut grown = |from: (&[f32], &[f32]), to: (&mut [f32], &mut [f32]), shifts: &[isize]| {
         grow(from.0, to.0, &mut scratch, w, shifts, f32::max);
         grow(from.1, to.1, &mut scratch, w, shifts, f32::min);
     };
-    let (mut near, mut far) = (canvas(), canvas());
     grown((values, values), (&mut near, &mut far), &[-1, 0, 1]);
     visit(1, &near, &far);
     // Two chains, 2, 4, 8, … and 3, 6, 12, …: a square of radius a + b is
     // the union of the four of radius a shifted by (±b, ±b), for b ≤ a.
-    let mut two = (canvas(), canvas());
     grown((&near, &far), (&mut two.0, &mut two.1), &[-1, 1]);
     let mut three = (near, far);
     grown((&two.0, &two.1), (&mut three.0, &mut three.1), &[-1, 1]);
-    let mut spare = (canvas(), canvas());
     let mut chains = [(2, two), (3, three)];
     while chains.iter().any(|c| c.0 <= max_r) {
         for (r, square) in &mut chains {
@@ -289,6 +324,8 @@ fn for_each_square(
             }
         }
     }
+    let [(_, two), (_, three)] = chains;
+    canvases.extend([scratch, two.0, two.1, three.0, three.1, spare.0, spare.1]);
 }
 
 /// `pick` over `square` at each pixel shifted by every (dx, dy) of `shifts`
@@ -358,10 +395,15 @@ mod tests {
     /// A 40×40 far plane (depth 4) with a near square (depth 1) over pixels
     /// 10..30, and the plane continued behind the square as a hidden layer.
     fn layered() -> (Ldi, Intrinsics, Vec<u32>) {
+        layered_with(|_| 1.0)
+    }
+
+    /// [`layered`] with the near square's depth at row y `near_depth(y)`.
+    fn layered_with(near_depth: impl Fn(usize) -> f32) -> (Ldi, Intrinsics, Vec<u32>) {
         let n = 40;
         let near = |i: usize| (10..30).contains(&(i % n)) && (10..30).contains(&(i / n));
         let depth: Vec<f32> = (0..n * n)
-            .map(|i| if near(i) { 1.0 } else { 4.0 })
+            .map(|i| if near(i) { near_depth(i / n) } else { 4.0 })
             .collect();
         let cuts = find_cuts(&depth, n, n, 0.04, CutRule::Step);
         let mut ldi = Ldi::from_grid(
@@ -394,7 +436,7 @@ mod tests {
         let values: Vec<f32> = (0..w * h).map(|i| ((i * 7919) % 97) as f32).collect();
         let values = &values[..];
         let mut radii = Vec::new();
-        for_each_square(values, w, h, 13, |r, near, far| {
+        for_each_square(values, w, 13, &mut Vec::new(), |r, near, far| {
             radii.push(r);
             for (i, (&n, &f)) in near.iter().zip(far).enumerate() {
                 let (x, y) = ((i % w) as isize, (i / w) as isize);
@@ -412,6 +454,19 @@ mod tests {
             }
         });
         assert_eq!(radii, [1, 2, 3, 4, 6, 8, 12]);
+    }
+
+    #[test]
+    fn strips_find_the_needs_of_the_whole_canvas() {
+        // A slanted front, so that each square's extremes depend on its rows.
+        let (ldi, k, hidden) = layered_with(|y| 1.0 + 0.02 * y as f32);
+        let tolerance = 0.001;
+        let (whole, _) = needs_by_strips(&ldi, &k, tolerance, |_| usize::MAX);
+        assert!(hidden.iter().any(|&n| n != NONE && whole[n as usize] > 0.0));
+        for rows in [1, 7, 16] {
+            let (strips, _) = needs_by_strips(&ldi, &k, tolerance, |_| rows);
+            assert_eq!(strips, whole, "strips of {rows} rows");
+        }
     }
 
     #[test]
