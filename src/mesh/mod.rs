@@ -28,7 +28,7 @@ pub struct Mesh {
 /// then layer, as the reference writes them; faces by node.
 pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
     let order = vertex_nodes(ldi);
-    let vertex_of = vertex_of_node(ldi, &order);
+    let vertex_of = vertex_of_node(ldi);
     let frame = ldi.frame as f32;
     let positions = (order.par_iter())
         .map(|&node| {
@@ -108,18 +108,31 @@ pub(crate) fn edge_offset(links: &[u32; 4]) -> [f32; 2] {
 /// (the reference's vertex order, which `build_mesh` follows).
 pub fn vertex_nodes(ldi: &Ldi) -> Vec<u32> {
     (0..ldi.width * ldi.height)
-        .flat_map(|pixel| ldi.layers(pixel))
+        .into_par_iter()
+        .flat_map_iter(|pixel| ldi.layers(pixel))
         .collect()
 }
 
-/// Per LDI node, the index of its mesh vertex (`order` from [`vertex_nodes`]);
+/// Per LDI node, the index of its mesh vertex in [`vertex_nodes`] order;
 /// NONE for a node with no vertex.
-pub(crate) fn vertex_of_node(ldi: &Ldi, order: &[u32]) -> Vec<u32> {
-    let mut vertex = vec![NONE; ldi.node_count()];
-    for (v, &n) in order.iter().enumerate() {
-        vertex[n as usize] = v as u32;
+pub(crate) fn vertex_of_node(ldi: &Ldi) -> Vec<u32> {
+    // Where each pixel's vertices start: after the layers of the pixels before it.
+    let mut start: Vec<u32> = (0..ldi.width * ldi.height)
+        .into_par_iter()
+        .map(|pixel| ldi.layers(pixel).count() as u32)
+        .collect();
+    let mut total = 0;
+    for s in &mut start {
+        (*s, total) = (total, total + *s);
     }
-    vertex
+    (0..ldi.node_count())
+        .into_par_iter()
+        .map(|n| {
+            let pixel = ldi.pixel[n] as usize;
+            (ldi.layers(pixel).position(|m| m as usize == n))
+                .map_or(NONE, |k| start[pixel] + k as u32)
+        })
+        .collect()
 }
 
 /// Corner triangles of the quads around `node` (the four corners of
@@ -211,6 +224,25 @@ mod tests {
         let centre = mesh.positions[(k.cy as usize - 1) * w + k.cx as usize - 1];
         assert!((centre[0] + 0.5 * 2.0 / k.fx).abs() < 1e-6);
         assert_eq!(centre[2], 2.0);
+    }
+
+    #[test]
+    fn each_node_knows_its_vertex_in_pixel_then_layer_order() {
+        let (w, h) = (4, 3);
+        let mut ldi = ldi_of(&vec![2.0; w * h], w, h);
+        // Hidden layers pushed out of pixel order, two at pixel 5.
+        for pixel in [9, 5, 2, 5] {
+            ldi.push_node(pixel, 3.0, [0; 3], origin::INPAINTED);
+        }
+        let order = vertex_nodes(&ldi);
+        assert_eq!(order.len(), w * h + 4);
+        assert_eq!(&order[2..4], [2, 14]);
+        assert_eq!(&order[6..9], [5, 13, 15]);
+        assert_eq!(&order[12..14], [9, 12]);
+        let vertex_of = vertex_of_node(&ldi);
+        for (v, &n) in order.iter().enumerate() {
+            assert_eq!(vertex_of[n as usize], v as u32);
+        }
     }
 
     #[test]

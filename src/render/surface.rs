@@ -9,7 +9,7 @@ use super::reveal::{node_needs, Reach};
 use crate::ldi::{origin, Ldi, NONE};
 use crate::mesh::atlas::{Atlas, Corner, Layout, TILE};
 use crate::mesh::decimate::{decimate, finest_tolerance, SPOT};
-use crate::mesh::{edge_offset, vertex_nodes, vertex_of_node, Mesh};
+use crate::mesh::{edge_offset, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -214,7 +214,7 @@ impl RenderMesh {
         let Some(atlas) = Atlas::new(ldi, mesh) else {
             return RenderMesh::coloured(mesh);
         };
-        let vertex_of_node = vertex_of_node(ldi, &vertex_nodes(ldi));
+        let vertex_of_node = vertex_of_node(ldi);
         let position = |node: u32| mesh.positions[vertex_of_node[node as usize] as usize];
         let (node_needs, reach) = node_needs(ldi, k, finest_tolerance(k));
         let needs = Needs {

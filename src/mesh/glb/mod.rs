@@ -57,7 +57,7 @@ pub fn encode_glb(
     if triangles.len() == 0 {
         return Err(GlbError::Empty);
     }
-    let vertex_of_node = vertex_of_node(ldi, &order);
+    let vertex_of_node = vertex_of_node(ldi);
     let geometry = Geometry::new(mesh, &vertex_of_node, atlas, &triangles);
     let png = atlas.png()?;
     let bytes = assemble(&geometry, &png, mesh, k, atlas.size());
