@@ -76,11 +76,14 @@ impl Layout {
         };
         for v in 0..ldi.node_count() {
             if let Some(corners) = full_cell(ldi, v) {
-                let page = layout.place(ldi, &corners);
                 let pixel = ldi.pixel[v] as usize;
-                let tile = layout.tile_or_new(page, pixel % ldi.width, pixel / ldi.width);
-                let (x, y) = layout.in_tile(tile, pixel);
-                layout.tiles[tile].cells[y] |= 1 << x;
+                let (x, y) = (pixel % ldi.width, pixel / ldi.width);
+                // Links join 4-adjacent pixels: the corners' pixels follow from v's.
+                let spots = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)];
+                let page = layout.place(&corners, &spots);
+                let tile = layout.tile_or_new(page, x, y);
+                let (x0, y0) = layout.tiles[tile].origin;
+                layout.tiles[tile].cells[y - y0] |= 1 << (x - x0);
             }
         }
         let lone: Vec<[u32; 3]> = (mesh.faces.par_iter())
@@ -88,7 +91,11 @@ impl Layout {
             .filter(|&nodes| !in_full_cell(ldi, nodes))
             .collect();
         for nodes in lone {
-            let page = layout.place(ldi, &nodes);
+            let spots = nodes.map(|n| {
+                let pixel = ldi.pixel[n as usize] as usize;
+                (pixel % ldi.width, pixel / ldi.width)
+            });
+            let page = layout.place(&nodes, &spots);
             let corners = nodes.map(|n| (page, ldi.pixel[n as usize]));
             // The triangle's texels lie in the tile of its top-left bound.
             let (x, y) = layout.top_left(&corners);
@@ -172,17 +179,11 @@ impl Layout {
         *index as usize
     }
 
-    /// Claims the nodes' pixels on the first page that can hold them all;
-    /// returns its index.
-    fn place(&mut self, ldi: &Ldi, nodes: &[u32]) -> u32 {
-        let w = self.width;
-        let at = |n: u32| {
-            let p = ldi.pixel[n as usize] as usize;
-            (p % w, p / w)
-        };
+    /// Claims the nodes' pixels (canvas pixel (x, y) of each node in `spots`)
+    /// on the first page that can hold them all; returns its index.
+    fn place<const N: usize>(&mut self, nodes: &[u32; N], spots: &[(usize, usize); N]) -> u32 {
         let fits = |page: u32| {
-            nodes.iter().all(|&n| {
-                let (x, y) = at(n);
+            nodes.iter().zip(spots).all(|(&n, &(x, y))| {
                 let held = self.node(page, x, y);
                 held == NONE || held == n
             })
@@ -195,8 +196,7 @@ impl Layout {
                 self.pages.len() as u32 - 1
             }
         };
-        for &n in nodes {
-            let (x, y) = at(n);
+        for (&n, &(x, y)) in nodes.iter().zip(spots) {
             let tile = self.tile_or_new(page, x, y);
             self.tiles[tile].nodes[(y % TILE) * TILE + x % TILE] = n;
         }
