@@ -363,7 +363,7 @@ const STRIP_ROWS: usize = 64;
 pub fn surface_labels(cuts: &Cuts) -> Vec<u32> {
     let (w, h) = (cuts.width, cuts.height);
     let strip = STRIP_ROWS * w.max(1);
-    let mut parent: Vec<u32> = (0..(w * h) as u32).into_par_iter().collect();
+    let mut parent = DisjointSets::new(w * h).parent;
     parent
         .par_chunks_mut(strip)
         .enumerate()
