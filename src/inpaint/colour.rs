@@ -204,21 +204,21 @@ struct Sources {
     /// Patch centres whose whole window lies in the context.
     centres: Vec<u32>,
     /// Per pixel: whether it is one of `centres`.
-    valid: Vec<bool>,
+    valid: Flags,
 }
 
 impl Sources {
     fn of(level: &Level) -> Sources {
         let (w, h) = (level.w as i64, level.h as i64);
         let mut centres = Vec::new();
-        let mut valid = vec![false; level.w * level.h];
+        let mut valid = Flags::new(level.w * level.h);
         for y in R..h - R {
             for x in R..w - R {
                 let inside = (-R..=R)
                     .all(|dy| (-R..=R).all(|dx| level.source[((y + dy) * w + x + dx) as usize]));
                 if inside {
                     centres.push((y * w + x) as u32);
-                    valid[(y * w + x) as usize] = true;
+                    valid.set((y * w + x) as usize);
                 }
             }
         }
@@ -228,6 +228,24 @@ impl Sources {
     /// A uniformly drawn centre; there must be one.
     fn random(&self, rng: &mut XorShift) -> u32 {
         self.centres[rng.below(self.centres.len())]
+    }
+}
+
+/// One flag per pixel, packed: the search reads them at random places, and
+/// a region's flags then stay in cache (a byte each missed it often).
+struct Flags(Vec<u64>);
+
+impl Flags {
+    fn new(n: usize) -> Flags {
+        Flags(vec![0; n.div_ceil(64)])
+    }
+
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
     }
 }
 
@@ -320,15 +338,40 @@ fn distance(pixels: &PatchPixels, t: usize, s: usize, bound: f32) -> f32 {
     }
 }
 
-/// Adds one window row's masked squared differences, lane by lane so that
-/// it compiles to vector arithmetic.
+/// Adds one window row's masked squared differences, lane by lane.
 fn add_row(acc: &mut [f32; 4], target: &[[f32; 4]], source: &[[f32; 4]], known: &[f32]) {
+    // SAFETY: SSE2 is part of every x86-64 processor.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        add_row_sse2(acc, target, source, known)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
     for ((a, b), &m) in target.iter().zip(source).zip(known) {
         for c in 0..4 {
             let d = a[c] - b[c];
             acc[c] += m * (d * d);
         }
     }
+}
+
+/// `add_row` with one pixel per SSE2 register: the same operations in the
+/// same order, so the same sums to the bit. Written out because the
+/// compiler split the accumulator into halves with a shuffle per pixel.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn add_row_sse2(acc: &mut [f32; 4], target: &[[f32; 4]], source: &[[f32; 4]], known: &[f32]) {
+    use std::arch::x86_64::*;
+    // SAFETY: `acc` and each pixel hold four f32.
+    let mut sum = unsafe { _mm_loadu_ps(acc.as_ptr()) };
+    for ((a, b), &m) in target.iter().zip(source).zip(known) {
+        // SAFETY: as above.
+        let (a, b) = unsafe { (_mm_loadu_ps(a.as_ptr()), _mm_loadu_ps(b.as_ptr())) };
+        let d = _mm_sub_ps(a, b);
+        sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(m), _mm_mul_ps(d, d)));
+    }
+    // SAFETY: as above.
+    unsafe { _mm_storeu_ps(acc.as_mut_ptr(), sum) };
 }
 
 fn lanes_sum(acc: [f32; 4]) -> f32 {
@@ -371,7 +414,7 @@ fn upsample_field(
                     (s as usize % coarse_level.w) * 2 + x % 2,
                     (s as usize / coarse_level.w) * 2 + y % 2,
                 );
-                if sx < fine.w && sy < fine.h && sources.valid[sy * fine.w + sx] {
+                if sx < fine.w && sy < fine.h && sources.valid.get(sy * fine.w + sx) {
                     return (sy * fine.w + sx) as u32;
                 }
             }
@@ -431,12 +474,12 @@ struct Candidate {
 
 impl Candidate {
     /// Takes source centre (x, y) if it is valid and closer.
-    fn consider(&mut self, pixels: &PatchPixels, valid: &[bool], t: usize, x: i64, y: i64) {
+    fn consider(&mut self, pixels: &PatchPixels, valid: &Flags, t: usize, x: i64, y: i64) {
         if x < 0 || y < 0 || x >= pixels.w as i64 || y >= pixels.h as i64 {
             return;
         }
         let s = (y * pixels.w as i64 + x) as usize;
-        if !valid[s] || s == self.source {
+        if !valid.get(s) || s == self.source {
             return;
         }
         let d = distance(pixels, t, s, self.distance);
