@@ -89,16 +89,18 @@ pub fn fill_uncovered(image: &mut RgbImage, coverage: &Coverage, background: [u8
     // Each cluster of misses is filled from a pyramid over its own surroundings:
     // most frames miss a few scattered samples, and a whole-frame pyramid per
     // frame would cost more than the misses are worth.
-    let mut fills: Vec<(usize, [f32; 3])> = Vec::with_capacity(missed.len());
-    for cluster in clusters(&missed, coverage, width, height) {
-        let area = bounding_area(&cluster, width, height);
-        let fill = pull(push(base_level(&view, &area)));
-        let area_width = area.x1 - area.x0;
-        fills.extend(cluster.iter().filter_map(|&i| {
-            let (x, y) = (i % width - area.x0, i / width - area.y0);
-            fill[y * area_width + x].map(|colour| (i, colour))
-        }));
-    }
+    let fills: Vec<(usize, [f32; 3])> = clusters(&missed, coverage, width, height)
+        .par_iter()
+        .flat_map_iter(|cluster| {
+            let area = bounding_area(cluster, width, height);
+            let fill = pull(push(base_level(&view, &area)));
+            let area_width = area.x1 - area.x0;
+            cluster.iter().filter_map(move |&i| {
+                let (x, y) = (i % width - area.x0, i / width - area.y0);
+                fill[y * area_width + x].map(|colour| (i, colour))
+            })
+        })
+        .collect();
     let full = f32::from(coverage.full);
     let pixels: &mut [u8] = image;
     for (i, colour) in fills {
@@ -160,15 +162,17 @@ fn bounding_area(pixels: &[usize], width: usize, height: usize) -> Area {
     }
 }
 
-/// The missed pixels grouped into 8-connected clusters.
+/// The missed pixels (ascending) grouped into 8-connected clusters. Which
+/// are grouped is kept per missed pixel, not per pixel of the frame: a
+/// frame-sized array would be fresh memory to fault in at every frame.
 fn clusters(missed: &[usize], coverage: &Coverage, width: usize, height: usize) -> Vec<Vec<usize>> {
-    let mut seen = vec![false; width * height];
+    let mut seen = vec![false; missed.len()];
     let mut groups = Vec::new();
-    for &start in missed {
-        if seen[start] {
+    for (k, &start) in missed.iter().enumerate() {
+        if seen[k] {
             continue;
         }
-        seen[start] = true;
+        seen[k] = true;
         let mut group = vec![start];
         let mut next = 0;
         while next < group.len() {
@@ -177,8 +181,15 @@ fn clusters(missed: &[usize], coverage: &Coverage, width: usize, height: usize) 
             for qy in y.saturating_sub(1)..(y + 2).min(height) {
                 for qx in x.saturating_sub(1)..(x + 2).min(width) {
                     let q = qy * width + qx;
-                    if !seen[q] && coverage.hits[q] < coverage.full {
-                        seen[q] = true;
+                    if coverage.hits[q] >= coverage.full {
+                        continue;
+                    }
+                    // Every missed pixel is in `missed`.
+                    let Ok(j) = missed.binary_search(&q) else {
+                        continue;
+                    };
+                    if !seen[j] {
+                        seen[j] = true;
                         group.push(q);
                     }
                 }
@@ -382,5 +393,25 @@ mod tests {
         };
         fill_uncovered(&mut image, &coverage, GREY);
         assert!(image.pixels().all(|p| p.0 == GREY));
+    }
+
+    #[test]
+    fn misses_touching_at_a_corner_form_one_cluster() {
+        // 6×4: misses at (0, 0) and (1, 1), diagonal neighbours; (4, 2) and
+        // (5, 3), also diagonal; (3, 0) alone, partly hit.
+        let mut hits = vec![4u16; 24];
+        for (i, h) in [(0, 0), (7, 0), (16, 1), (23, 3), (3, 2)] {
+            hits[i] = h;
+        }
+        let inv_z = vec![1f32; 24];
+        let coverage = Coverage {
+            hits: &hits,
+            inv_z: &inv_z,
+            full: 4,
+        };
+        let missed: Vec<usize> = (0..24).filter(|&i| hits[i] < 4).collect();
+        let mut groups = clusters(&missed, &coverage, 6, 4);
+        groups.iter_mut().for_each(|g| g.sort_unstable());
+        assert_eq!(groups, vec![vec![0, 7], vec![3], vec![16, 23]]);
     }
 }
