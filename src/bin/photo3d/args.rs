@@ -41,6 +41,10 @@ pub(crate) struct BenchArgs {
     /// larger layered mesh than a smooth estimate.
     #[arg(long)]
     pub(crate) depth: Option<PathBuf>,
+    /// Run each case this many times and report the best figures (the
+    /// fastest of each, the highest peak memory): noise only adds time.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) repeat: u32,
     /// Run only this case in this process and print its measurement as JSON.
     #[arg(long, hide = true)]
     pub(crate) case: Option<usize>,

@@ -3,7 +3,7 @@
 
 use crate::args::BenchArgs;
 use crate::exit::exit_code;
-use photo3d::bench::{cases, measure, table, Measurement};
+use photo3d::bench::{best_of, cases, measure, table, Measurement};
 use photo3d::Error;
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,12 +23,16 @@ pub(crate) fn bench(args: BenchArgs) -> ExitCode {
             .map_err(|e| photo3d::Error::input(Path::new("photo3d"), e))
             .and_then(|exe| {
                 eprintln!(
-                    "photo3d bench: {}{}, {} threads",
+                    "photo3d bench: {}{}, {} threads{}",
                     args.photo.display(),
                     args.depth
                         .as_ref()
                         .map_or(String::new(), |d| format!(" with {}", d.display())),
-                    rayon::current_num_threads()
+                    rayon::current_num_threads(),
+                    match args.repeat {
+                        1 => String::new(),
+                        n => format!(", best of {n} runs per case"),
+                    }
                 );
                 let mut results = Vec::new();
                 for index in 0..cases(args.large).len() {
@@ -37,7 +41,12 @@ pub(crate) fn bench(args: BenchArgs) -> ExitCode {
                     } else {
                         args.large_frames
                     };
-                    let m = measure_in_child(&exe, &args, index, frames)?;
+                    let runs = (0..args.repeat)
+                        .map(|_| measure_in_child(&exe, &args, index, frames))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let m = best_of(runs).ok_or_else(|| {
+                        Error::input(&args.photo, "no benchmark run (--repeat 0)")
+                    })?;
                     if let Some(note) = &m.encode_note {
                         eprintln!("case {index}: no encode figure: {note}");
                     }
