@@ -113,6 +113,14 @@ pub fn vertex_nodes(ldi: &Ldi) -> Vec<u32> {
         .collect()
 }
 
+/// How many vertices [`vertex_nodes`] lists, without listing them.
+pub(crate) fn vertex_count(ldi: &Ldi) -> usize {
+    (0..ldi.width * ldi.height)
+        .into_par_iter()
+        .map(|pixel| ldi.layers(pixel).count())
+        .sum()
+}
+
 /// Per LDI node, the index of its mesh vertex in [`vertex_nodes`] order;
 /// NONE for a node with no vertex.
 pub(crate) fn vertex_of_node(ldi: &Ldi) -> Vec<u32> {
@@ -236,6 +244,7 @@ mod tests {
         }
         let order = vertex_nodes(&ldi);
         assert_eq!(order.len(), w * h + 4);
+        assert_eq!(vertex_count(&ldi), order.len());
         assert_eq!(&order[2..4], [2, 14]);
         assert_eq!(&order[6..9], [5, 13, 15]);
         assert_eq!(&order[12..14], [9, 12]);

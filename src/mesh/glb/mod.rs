@@ -10,7 +10,7 @@ mod gltf;
 use crate::ldi::Ldi;
 use crate::mesh::atlas::Atlas;
 use crate::mesh::decimate::decimate;
-use crate::mesh::{vertex_nodes, vertex_of_node, Mesh};
+use crate::mesh::{vertex_count, vertex_of_node, Mesh};
 use crate::prepare::Intrinsics;
 pub use error::GlbError;
 use error::MAX_ATLAS_SIDE;
@@ -42,8 +42,7 @@ pub fn encode_glb(
     k: &Intrinsics,
     max_triangles: usize,
 ) -> Result<Glb, GlbError> {
-    let order = vertex_nodes(ldi);
-    if order.len() != mesh.positions.len() || atlas.layout.tiles.is_empty() {
+    if vertex_count(ldi) != mesh.positions.len() || atlas.layout.tiles.is_empty() {
         return Err(GlbError::Mismatch {
             mesh: mesh.positions.len(),
             ldi: ldi.node_count(),
