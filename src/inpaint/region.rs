@@ -67,6 +67,13 @@ const MAX_BAND_SHARE: f32 = 0.3;
 /// one 22.67 / 0.692 and 18.46 / 0.707, two 22.50 / 0.685 and 18.35 / 0.703.
 pub const GUARD_RINGS: usize = 1;
 
+/// Rings of the first pass after which mask candidates beside the context
+/// (3×3 pixels) become a barrier that grows a ring per step and that the mask
+/// cannot enter (the reference's "intersection" set). A mask that has wrapped
+/// around the end of a cut stops there instead of running on for the whole
+/// thickness under visible background.
+pub const BARRIER_RING: usize = 10;
+
 /// Grows regions for many edges, reusing per-node marks between them.
 pub struct RegionGrower {
     /// Nodes at or above this id (added during the pass) take no part.
@@ -75,6 +82,10 @@ pub struct RegionGrower {
     mask_origin: Option<u8>,
     mask_mark: Vec<u32>,
     context_mark: Vec<u32>,
+    /// Nodes of the barrier (first pass only, see [`BARRIER_RING`]).
+    barrier_mark: Vec<u32>,
+    /// Canvas pixels where the context holds a node.
+    context_pixel: Vec<u32>,
     stamp: u32,
 }
 
@@ -86,6 +97,8 @@ impl RegionGrower {
             mask_origin,
             mask_mark: vec![0; n],
             context_mark: vec![0; n],
+            barrier_mark: vec![0; n],
+            context_pixel: vec![0; ldi.width * ldi.height],
             stamp: 0,
         }
     }
@@ -120,16 +133,34 @@ impl RegionGrower {
         if context.is_empty() {
             return None;
         }
+        for &c in &context {
+            self.context_pixel[ldi.pixel[c as usize] as usize] = stamp;
+        }
+        // As in the reference, the first pass only: its mask takes nodes of any origin.
+        let barrier = self.mask_origin.is_none();
+        let mut barrier_front: Vec<u32> = Vec::new();
         let mut context_front = context.clone();
         let mut ring_ends = vec![context.len()];
         let rings = thickness.background.max(thickness.context);
         for ring in 1..rings {
-            mask_front = self.advance(ldi, &mask_front, true);
+            if !barrier_front.is_empty() {
+                barrier_front = self.advance(ldi, &barrier_front, Front::Barrier);
+            }
+            mask_front = self.advance(ldi, &mask_front, Front::Mask);
+            if barrier && ring == BARRIER_RING {
+                let (beside, rest): (Vec<u32>, Vec<u32>) =
+                    (mask_front.iter()).partition(|&&n| self.beside_context(ldi, n as usize));
+                for &n in &beside {
+                    self.mask_mark[n as usize] = 0;
+                    self.barrier_mark[n as usize] = stamp;
+                }
+                (mask_front, barrier_front) = (rest, beside);
+            }
             if ring < thickness.background {
                 hole.extend(mask_front.iter().map(|&n| (n, ring as u16)));
             }
             if ring < thickness.context {
-                context_front = self.advance(ldi, &context_front, false);
+                context_front = self.advance(ldi, &context_front, Front::Context);
                 context.extend_from_slice(&context_front);
                 ring_ends.push(context.len());
             }
@@ -174,8 +205,21 @@ impl RegionGrower {
         seeds
     }
 
-    /// One breadth-first ring along links, skipping nodes either region holds.
-    fn advance(&mut self, ldi: &Ldi, front: &[u32], into_mask: bool) -> Vec<u32> {
+    /// Whether a context node lies at or beside (3×3) the pixel of `node`.
+    fn beside_context(&self, ldi: &Ldi, node: usize) -> bool {
+        let (w, h) = (ldi.width, ldi.height);
+        let pixel = ldi.pixel[node] as usize;
+        let (x, y) = (pixel % w, pixel / w);
+        (y.saturating_sub(1)..(y + 2).min(h)).any(|qy| {
+            (x.saturating_sub(1)..(x + 2).min(w))
+                .any(|qx| self.context_pixel[qy * w + qx] == self.stamp)
+        })
+    }
+
+    /// One breadth-first ring of `kind` along links. No front enters the
+    /// mask's or the context's nodes; the mask does not enter the barrier's
+    /// either (the context may), and the barrier does not enter its own.
+    fn advance(&mut self, ldi: &Ldi, front: &[u32], kind: Front) -> Vec<u32> {
         let stamp = self.stamp;
         let mut next = Vec::new();
         for &node in front {
@@ -187,19 +231,40 @@ impl RegionGrower {
                 {
                     continue;
                 }
-                if into_mask && self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o) {
-                    continue;
-                }
-                if into_mask {
-                    self.mask_mark[n_us] = stamp;
-                } else {
-                    self.context_mark[n_us] = stamp;
-                }
+                let mark = match kind {
+                    Front::Mask => {
+                        if self.barrier_mark[n_us] == stamp
+                            || self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o)
+                        {
+                            continue;
+                        }
+                        &mut self.mask_mark
+                    }
+                    Front::Context => {
+                        self.context_pixel[ldi.pixel[n_us] as usize] = stamp;
+                        &mut self.context_mark
+                    }
+                    Front::Barrier => {
+                        if self.barrier_mark[n_us] == stamp {
+                            continue;
+                        }
+                        &mut self.barrier_mark
+                    }
+                };
+                mark[n_us] = stamp;
                 next.push(n);
             }
         }
         next
     }
+}
+
+/// Which region a breadth-first front grows.
+#[derive(Clone, Copy)]
+enum Front {
+    Mask,
+    Context,
+    Barrier,
 }
 
 /// Lays the node lists out on their bounding patch; the first `band` context
@@ -356,5 +421,61 @@ mod tests {
         assert!(RegionGrower::new(&flat, None)
             .grow(&flat, &step_edge(w, 0..h), THICK)
             .is_none());
+    }
+    #[test]
+    fn mask_stops_where_it_wraps_around_a_cut_end_beside_the_context() {
+        // Near (left) and far (right) halves, cut apart only in rows 0..4,
+        // and the far side's rows 0..4 cut off from the rows below: the
+        // context stays in that pocket while the mask can wrap around the
+        // cut's end into the far side below it.
+        let (w, h, rows) = (40, 40, 4);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if i % w < w / 2 { 1.0 } else { 10.0 })
+            .collect();
+        let mut cuts = crate::edges::find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
+        cuts.right.iter_mut().for_each(|c| *c = false);
+        for y in 0..rows {
+            cuts.right[y * w + w / 2 - 1] = true;
+        }
+        for x in w / 2..w {
+            cuts.down[(rows - 1) * w + x] = true;
+        }
+        let origins = vec![crate::ldi::origin::ORIGINAL; w * h];
+        let ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
+        let thick = Thickness {
+            background: 30,
+            context: 30,
+            band: 1,
+        };
+        let edge = step_edge(w, 0..rows);
+        let far_holes = |region: &Region| {
+            (0..region.width * region.height)
+                .filter(|&i| region.is_hole(i) && region.canvas_pixel(i, w) % w >= w / 2)
+                .map(|i| (region.canvas_pixel(i, w), region.ring[i] as usize))
+                .collect::<Vec<_>>()
+        };
+        let barred = RegionGrower::new(&ldi, None)
+            .grow(&ldi, &edge, thick)
+            .unwrap();
+        // A mask limited to original nodes has no barrier (second pass).
+        let free = (RegionGrower::new(&ldi, Some(crate::ldi::origin::ORIGINAL)))
+            .grow(&ldi, &edge, thick)
+            .unwrap();
+        let (barred, free) = (far_holes(&barred), far_holes(&free));
+        // Beside the pocket (row `rows`), no mask node past the barrier's ring.
+        let beside = |holes: &[(usize, usize)]| {
+            holes
+                .iter()
+                .filter(|&&(p, ring)| p / w == rows && ring > BARRIER_RING)
+                .count()
+        };
+        assert!(beside(&free) > 0);
+        assert_eq!(beside(&barred), 0);
+        assert!(
+            barred.len() < free.len(),
+            "{} against {}",
+            barred.len(),
+            free.len()
+        );
     }
 }
