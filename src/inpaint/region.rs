@@ -82,11 +82,18 @@ pub struct RegionGrower {
     mask_origin: Option<u8>,
     mask_mark: Vec<u32>,
     context_mark: Vec<u32>,
-    /// Nodes of the barrier (first pass only, see [`BARRIER_RING`]).
-    barrier_mark: Vec<u32>,
-    /// Canvas pixels where the context holds a node.
-    context_pixel: Vec<u32>,
+    /// The first pass's barrier (see [`BARRIER_RING`]); None in the second,
+    /// whose mask takes only its own origin, as in the reference.
+    barrier: Option<Barrier>,
     stamp: u32,
+}
+
+/// Marks the barrier needs, by the grower's stamp.
+struct Barrier {
+    /// Per node: in the barrier.
+    mark: Vec<u32>,
+    /// Per canvas pixel: the context holds a node there.
+    context_pixel: Vec<u32>,
 }
 
 impl RegionGrower {
@@ -97,8 +104,10 @@ impl RegionGrower {
             mask_origin,
             mask_mark: vec![0; n],
             context_mark: vec![0; n],
-            barrier_mark: vec![0; n],
-            context_pixel: vec![0; ldi.width * ldi.height],
+            barrier: mask_origin.is_none().then(|| Barrier {
+                mark: vec![0; n],
+                context_pixel: vec![0; ldi.width * ldi.height],
+            }),
             stamp: 0,
         }
     }
@@ -133,11 +142,11 @@ impl RegionGrower {
         if context.is_empty() {
             return None;
         }
-        for &c in &context {
-            self.context_pixel[ldi.pixel[c as usize] as usize] = stamp;
+        if let Some(barrier) = &mut self.barrier {
+            for &c in &context {
+                barrier.context_pixel[ldi.pixel[c as usize] as usize] = stamp;
+            }
         }
-        // As in the reference, the first pass only: its mask takes nodes of any origin.
-        let barrier = self.mask_origin.is_none();
         let mut barrier_front: Vec<u32> = Vec::new();
         let mut context_front = context.clone();
         let mut ring_ends = vec![context.len()];
@@ -147,12 +156,12 @@ impl RegionGrower {
                 barrier_front = self.advance(ldi, &barrier_front, Front::Barrier);
             }
             mask_front = self.advance(ldi, &mask_front, Front::Mask);
-            if barrier && ring == BARRIER_RING {
-                let (beside, rest): (Vec<u32>, Vec<u32>) =
-                    (mask_front.iter()).partition(|&&n| self.beside_context(ldi, n as usize));
+            if let Some(barrier) = self.barrier.as_mut().filter(|_| ring == BARRIER_RING) {
+                let (beside, rest): (Vec<u32>, Vec<u32>) = (mask_front.iter())
+                    .partition(|&&n| barrier.beside_context(ldi, n as usize, stamp));
                 for &n in &beside {
                     self.mask_mark[n as usize] = 0;
-                    self.barrier_mark[n as usize] = stamp;
+                    barrier.mark[n as usize] = stamp;
                 }
                 (mask_front, barrier_front) = (rest, beside);
             }
@@ -205,17 +214,6 @@ impl RegionGrower {
         seeds
     }
 
-    /// Whether a context node lies at or beside (3×3) the pixel of `node`.
-    fn beside_context(&self, ldi: &Ldi, node: usize) -> bool {
-        let (w, h) = (ldi.width, ldi.height);
-        let pixel = ldi.pixel[node] as usize;
-        let (x, y) = (pixel % w, pixel / w);
-        (y.saturating_sub(1)..(y + 2).min(h)).any(|qy| {
-            (x.saturating_sub(1)..(x + 2).min(w))
-                .any(|qx| self.context_pixel[qy * w + qx] == self.stamp)
-        })
-    }
-
     /// One breadth-first ring of `kind` along links. No front enters the
     /// mask's or the context's nodes; the mask does not enter the barrier's
     /// either (the context may), and the barrier does not enter its own.
@@ -231,31 +229,42 @@ impl RegionGrower {
                 {
                     continue;
                 }
+                let in_barrier = (self.barrier.as_ref()).is_some_and(|b| b.mark[n_us] == stamp);
                 let mark = match kind {
                     Front::Mask => {
-                        if self.barrier_mark[n_us] == stamp
-                            || self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o)
-                        {
+                        if in_barrier || self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o) {
                             continue;
                         }
                         &mut self.mask_mark
                     }
                     Front::Context => {
-                        self.context_pixel[ldi.pixel[n_us] as usize] = stamp;
+                        if let Some(barrier) = &mut self.barrier {
+                            barrier.context_pixel[ldi.pixel[n_us] as usize] = stamp;
+                        }
                         &mut self.context_mark
                     }
-                    Front::Barrier => {
-                        if self.barrier_mark[n_us] == stamp {
-                            continue;
-                        }
-                        &mut self.barrier_mark
-                    }
+                    Front::Barrier => match &mut self.barrier {
+                        Some(barrier) if !in_barrier => &mut barrier.mark,
+                        _ => continue,
+                    },
                 };
                 mark[n_us] = stamp;
                 next.push(n);
             }
         }
         next
+    }
+}
+
+impl Barrier {
+    /// Whether a context node lies at or beside (3×3) the pixel of `node`.
+    fn beside_context(&self, ldi: &Ldi, node: usize, stamp: u32) -> bool {
+        let (w, h) = (ldi.width, ldi.height);
+        let pixel = ldi.pixel[node] as usize;
+        let (x, y) = (pixel % w, pixel / w);
+        (y.saturating_sub(1)..(y + 2).min(h)).any(|qy| {
+            (x.saturating_sub(1)..(x + 2).min(w)).any(|qx| self.context_pixel[qy * w + qx] == stamp)
+        })
     }
 }
 
@@ -422,6 +431,7 @@ mod tests {
             .grow(&flat, &step_edge(w, 0..h), THICK)
             .is_none());
     }
+
     #[test]
     fn mask_stops_where_it_wraps_around_a_cut_end_beside_the_context() {
         // Near (left) and far (right) halves, cut apart only in rows 0..4,
