@@ -487,35 +487,6 @@ mod tests {
             .is_none());
     }
 
-    /// An LDI of `depth` cut only right of column w/2 − 1 in rows
-    /// `0..rows`, and below row `rows` − 1 from column `from` on.
-    fn cut_scene(depth: &[f32], (w, h): (usize, usize), rows: usize, from: usize) -> Ldi {
-        let mut cuts = crate::edges::find_cuts(depth, w, h, 0.04, crate::edges::CutRule::Jump);
-        cuts.right.iter_mut().for_each(|c| *c = false);
-        cuts.down.iter_mut().for_each(|c| *c = false);
-        for y in 0..rows {
-            cuts.right[y * w + w / 2 - 1] = true;
-        }
-        for x in from..w {
-            cuts.down[(rows - 1) * w + x] = true;
-        }
-        let origins = vec![crate::ldi::origin::ORIGINAL; w * h];
-        Ldi::from_grid(depth, &vec![[0; 3]; w * h], &origins, &cuts, 0)
-    }
-
-    /// The regions of `edge` grown in the first pass (with the barrier)
-    /// and by a grower limited to original nodes (the second pass's, which
-    /// has none).
-    fn barred_and_free(ldi: &Ldi, edge: &[u32], thick: Thickness) -> (Region, Region) {
-        let barred = RegionGrower::new(ldi, None).grow(ldi, edge, thick);
-        let free =
-            RegionGrower::new(ldi, Some(crate::ldi::origin::ORIGINAL)).grow(ldi, edge, thick);
-        (
-            barred.expect("context behind the edge"),
-            free.expect("context behind the edge"),
-        )
-    }
-
     #[test]
     fn mask_stops_where_it_wraps_around_a_cut_end_beside_the_context() {
         // Near (left) and far (right) halves, cut apart only in rows 0..4,
@@ -526,7 +497,16 @@ mod tests {
         let depth: Vec<f32> = (0..w * h)
             .map(|i| if i % w < w / 2 { 1.0 } else { 10.0 })
             .collect();
-        let ldi = cut_scene(&depth, (w, h), rows, w / 2);
+        let mut cuts = crate::edges::find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
+        cuts.right.iter_mut().for_each(|c| *c = false);
+        for y in 0..rows {
+            cuts.right[y * w + w / 2 - 1] = true;
+        }
+        for x in w / 2..w {
+            cuts.down[(rows - 1) * w + x] = true;
+        }
+        let origins = vec![crate::ldi::origin::ORIGINAL; w * h];
+        let ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
         let thick = Thickness {
             background: 30,
             context: 30,
@@ -539,7 +519,13 @@ mod tests {
                 .map(|i| (region.canvas_pixel(i, w), region.ring[i] as usize))
                 .collect::<Vec<_>>()
         };
-        let (barred, free) = barred_and_free(&ldi, &edge, thick);
+        let barred = RegionGrower::new(&ldi, None)
+            .grow(&ldi, &edge, thick)
+            .unwrap();
+        // A mask limited to original nodes has no barrier (second pass).
+        let free = (RegionGrower::new(&ldi, Some(crate::ldi::origin::ORIGINAL)))
+            .grow(&ldi, &edge, thick)
+            .unwrap();
         let (barred, free) = (far_holes(&barred), far_holes(&free));
         // Beside the pocket (row `rows`), no mask node past the barrier's ring.
         let beside = |holes: &[(usize, usize)]| {
@@ -573,7 +559,17 @@ mod tests {
                 (_, false) => 2.0,
             })
             .collect();
-        let ldi = cut_scene(&depth, (w, h), split, end);
+        let mut cuts = crate::edges::find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
+        cuts.right.iter_mut().for_each(|c| *c = false);
+        cuts.down.iter_mut().for_each(|c| *c = false);
+        for y in 0..split {
+            cuts.right[y * w + w / 2 - 1] = true;
+        }
+        for x in end..w {
+            cuts.down[(split - 1) * w + x] = true;
+        }
+        let origins = vec![crate::ldi::origin::ORIGINAL; w * h];
+        let ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
         let thick = Thickness {
             background: 40,
             context: 40,
@@ -589,7 +585,13 @@ mod tests {
                 .filter(|&p| p / w >= split && p % w >= end + 2)
                 .count()
         };
-        let (barred, free) = barred_and_free(&ldi, &edge, thick);
+        let barred = RegionGrower::new(&ldi, None)
+            .grow(&ldi, &edge, thick)
+            .unwrap();
+        // A mask limited to original nodes has no barrier (second pass).
+        let free = (RegionGrower::new(&ldi, Some(crate::ldi::origin::ORIGINAL)))
+            .grow(&ldi, &edge, thick)
+            .unwrap();
         let (barred, free) = (under_the_cut(&barred), under_the_cut(&free));
         assert!(free > 50, "{free}");
         assert!(barred * 10 < free, "{barred} against {free}");
