@@ -82,9 +82,8 @@ pub struct RegionGrower {
     mask_origin: Option<u8>,
     mask_mark: Vec<u32>,
     context_mark: Vec<u32>,
-    /// The first pass's barrier (see [`BARRIER_RING`] and
-    /// [`RegionGrower::bar_across_cuts`]); None in the second, whose mask
-    /// takes only its own origin, as in the reference.
+    /// The first pass's barrier (see [`BARRIER_RING`]); None in the second,
+    /// whose mask takes only its own origin, as in the reference.
     barrier: Option<Barrier>,
     stamp: u32,
 }
@@ -149,10 +148,6 @@ impl RegionGrower {
             }
         }
         let mut barrier_front: Vec<u32> = Vec::new();
-        let limit = self.limit;
-        for &e in edge.iter().filter(|&&e| (e as usize) < limit) {
-            self.bar_across_cuts(ldi, e, Across::Nearer, &mut barrier_front);
-        }
         let mut context_front = context.clone();
         let mut ring_ends = vec![context.len()];
         let rings = thickness.background.max(thickness.context);
@@ -161,9 +156,6 @@ impl RegionGrower {
                 barrier_front = self.advance(ldi, &barrier_front, Front::Barrier);
             }
             mask_front = self.advance(ldi, &mask_front, Front::Mask);
-            for &n in &mask_front {
-                self.bar_across_cuts(ldi, n, Across::Both, &mut barrier_front);
-            }
             if let Some(barrier) = self.barrier.as_mut().filter(|_| ring == BARRIER_RING) {
                 let (beside, rest): (Vec<u32>, Vec<u32>) = (mask_front.iter())
                     .partition(|&&n| barrier.beside_context(ldi, n as usize, stamp));
@@ -171,8 +163,7 @@ impl RegionGrower {
                     self.mask_mark[n as usize] = 0;
                     barrier.mark[n as usize] = stamp;
                 }
-                mask_front = rest;
-                barrier_front.extend(beside);
+                (mask_front, barrier_front) = (rest, beside);
             }
             if ring < thickness.background {
                 hole.extend(mask_front.iter().map(|&n| (n, ring as u16)));
@@ -221,45 +212,6 @@ impl RegionGrower {
             seeds.extend(behind);
         }
         seeds
-    }
-
-    /// First pass only (the reference's "untouchable" sets): the nodes across
-    /// the cuts at `node` join the barrier, the nearer ones and with
-    /// `Across::Both` the farther ones and the nodes linked to them, so that
-    /// the mask cannot wrap around those cuts' ends onto them.
-    fn bar_across_cuts(&mut self, ldi: &Ldi, node: u32, across: Across, front: &mut Vec<u32>) {
-        let Some(barrier) = &mut self.barrier else {
-            return;
-        };
-        let stamp = self.stamp;
-        let (mask, context) = (&self.mask_mark, &self.context_mark);
-        let mut bar = |v: usize| {
-            if v < self.limit && mask[v] != stamp && context[v] != stamp && barrier.mark[v] != stamp
-            {
-                barrier.mark[v] = stamp;
-                front.push(v as u32);
-            }
-        };
-        let n = node as usize;
-        for dir in (0..4).filter(|&dir| ldi.links[n][dir] == NONE) {
-            let Some(q) = neighbour_pixel(ldi.pixel[n] as usize, dir, ldi.width, ldi.height) else {
-                continue;
-            };
-            let across_cut = ldi
-                .layers(q)
-                .map(|v| v as usize)
-                .filter(|&v| v < self.limit && ldi.links[v][crate::ldi::opposite(dir)] == NONE);
-            for v in across_cut {
-                if ldi.depth[v] < ldi.depth[n] {
-                    bar(v);
-                } else if ldi.depth[v] > ldi.depth[n] && across == Across::Both {
-                    bar(v);
-                    for (_, l) in ldi.linked(v) {
-                        bar(l as usize);
-                    }
-                }
-            }
-        }
     }
 
     /// One breadth-first ring of `kind` along links. No front enters the
@@ -314,13 +266,6 @@ impl Barrier {
             (x.saturating_sub(1)..(x + 2).min(w)).any(|qx| self.context_pixel[qy * w + qx] == stamp)
         })
     }
-}
-
-/// Which nodes across a cut [`RegionGrower::bar_across_cuts`] bars.
-#[derive(Clone, Copy, PartialEq)]
-enum Across {
-    Nearer,
-    Both,
 }
 
 /// Which region a breadth-first front grows.
@@ -542,58 +487,5 @@ mod tests {
             barred.len(),
             free.len()
         );
-    }
-
-    #[test]
-    fn mask_does_not_wrap_around_the_end_of_another_cut() {
-        // Rows above `split`: near on the left, far on the right, cut apart
-        // (the edge). Rows from `split` on lie in between, cut off from the
-        // rows above except left of `end`, where the near surface bends down
-        // into them: a mask growing left from the edge can wrap around that
-        // cut's end and run on under it, over surface in plain view.
-        let (w, h, split, end) = (40, 20, 6, 4);
-        let depth: Vec<f32> = (0..w * h)
-            .map(|i| match (i % w < w / 2, i / w < split) {
-                (true, true) => 1.0,
-                (false, true) => 10.0,
-                (_, false) => 2.0,
-            })
-            .collect();
-        let mut cuts = crate::edges::find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
-        cuts.right.iter_mut().for_each(|c| *c = false);
-        cuts.down.iter_mut().for_each(|c| *c = false);
-        for y in 0..split {
-            cuts.right[y * w + w / 2 - 1] = true;
-        }
-        for x in end..w {
-            cuts.down[(split - 1) * w + x] = true;
-        }
-        let origins = vec![crate::ldi::origin::ORIGINAL; w * h];
-        let ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
-        let thick = Thickness {
-            background: 40,
-            context: 40,
-            band: 1,
-        };
-        // The edge stops a row short of the other cut, so that nothing
-        // behind it lies under that cut.
-        let edge = step_edge(w, 0..split - 1);
-        let under_the_cut = |region: &Region| {
-            (0..region.width * region.height)
-                .filter(|&i| region.is_hole(i))
-                .map(|i| region.canvas_pixel(i, w))
-                .filter(|&p| p / w >= split && p % w >= end + 2)
-                .count()
-        };
-        let barred = RegionGrower::new(&ldi, None)
-            .grow(&ldi, &edge, thick)
-            .unwrap();
-        // A mask limited to original nodes has no barrier (second pass).
-        let free = (RegionGrower::new(&ldi, Some(crate::ldi::origin::ORIGINAL)))
-            .grow(&ldi, &edge, thick)
-            .unwrap();
-        let (barred, free) = (under_the_cut(&barred), under_the_cut(&free));
-        assert!(free > 50, "{free}");
-        assert!(barred * 10 < free, "{barred} against {free}");
     }
 }
