@@ -146,6 +146,7 @@ pub fn build_scene(
         },
         threshold: config.depth_threshold,
         min_curve: config.redundant_number,
+        cut_rule,
     };
     let inpaint = timings.stage("inpaint", observer, |_| {
         if config.inpaint {

@@ -584,7 +584,7 @@ mod tests {
             context: 8,
             band,
         };
-        let region = RegionGrower::new(ldi, None)
+        let region = RegionGrower::new(ldi, None, crate::edges::CutRule::Jump)
             .grow(ldi, &edge, thickness)
             .expect("background behind the edge");
         let depth = fill_depth(&region, ldi, 0.04);
@@ -644,7 +644,7 @@ mod tests {
             band: 1,
         };
         let run = || {
-            let region = RegionGrower::new(&ldi, None)
+            let region = RegionGrower::new(&ldi, None, crate::edges::CutRule::Jump)
                 .grow(&ldi, &edge, thickness)
                 .expect("background behind the edge");
             let depth = fill_depth(&region, &ldi, 0.04);

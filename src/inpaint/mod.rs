@@ -8,7 +8,7 @@ pub mod colour;
 pub mod fill;
 pub mod region;
 
-use crate::edges::{DisjointSets, EdgeMap};
+use crate::edges::{CutRule, DisjointSets, EdgeMap};
 use crate::ldi::{neighbour_pixel, opposite, origin, Ldi, NONE};
 use rayon::prelude::*;
 use region::{Region, RegionGrower, Thickness};
@@ -22,6 +22,9 @@ pub struct InpaintParams {
     pub threshold: f32,
     /// Curves of at most this many nodes get no second-pass region.
     pub min_curve: usize,
+    /// The rule the cuts were found by: under the jump rule, a node across a
+    /// one-link spur seeds no context (see `RegionGrower`).
+    pub cut_rule: CutRule,
 }
 
 /// What the inpainting passes did.
@@ -62,7 +65,7 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
         params.first,
         None,
         origin::INPAINTED,
-        params.threshold,
+        params,
     );
     let inner: Vec<Vec<u32>> = layer_edges(ldi, first_new, params.threshold)
         .into_iter()
@@ -75,7 +78,7 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
         params.second,
         Some(origin::INPAINTED),
         origin::INPAINTED_2,
-        params.threshold,
+        params,
     );
     InpaintStats {
         edges: edges.count,
@@ -95,9 +98,10 @@ fn inpaint_pass(
     thickness: Thickness,
     mask_origin: Option<u8>,
     label: u8,
-    threshold: f32,
+    params: &InpaintParams,
 ) -> (usize, usize) {
-    let mut grower = RegionGrower::new(ldi, mask_origin);
+    let threshold = params.threshold;
+    let mut grower = RegionGrower::new(ldi, mask_origin, params.cut_rule);
     let regions: Vec<Region> = curves
         .iter()
         .filter_map(|nodes| grower.grow(ldi, nodes, thickness))
@@ -282,7 +286,7 @@ mod tests {
 
     /// Regions behind the near-side edge of `step_scene` in rows `rows`.
     fn region(ldi: &Ldi, rows: std::ops::Range<usize>) -> Region {
-        RegionGrower::new(ldi, None)
+        RegionGrower::new(ldi, None, CutRule::Jump)
             .grow(ldi, &step_edge(ldi.width, rows), THICK)
             .expect("background behind the edge")
     }

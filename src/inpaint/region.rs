@@ -1,6 +1,7 @@
 //! Synthesis and context regions of one discontinuity, grown by flood fill
 //! along LDI links so that they never cross another cut.
 
+use crate::edges::CutRule;
 use crate::ldi::{neighbour_pixel, Ldi, NONE};
 
 /// The regions of one discontinuity inside its bounding patch of the canvas.
@@ -74,12 +75,26 @@ pub const GUARD_RINGS: usize = 1;
 /// thickness under visible background.
 pub const BARRIER_RING: usize = 10;
 
+/// Longest path of links between an edge node and a node across its cut for
+/// which the two count as one surface (see [`RegionGrower::linked_within`]):
+/// a one-link spur.
+const SAME_SURFACE_STEPS: usize = 3;
+
 /// Grows regions for many edges, reusing per-node marks between them.
 pub struct RegionGrower {
     /// Nodes at or above this id (added during the pass) take no part.
     limit: usize,
     /// When set, the synthesis region only grows through nodes of this origin.
     mask_origin: Option<u8>,
+    /// The cuts follow the jump rule, which cuts a steep slope wherever it
+    /// crosses the threshold: a monocular estimate's near object gets
+    /// one-link spurs off its outline, whose far side (the object itself)
+    /// must not seed the context. Under the step rule a short cut is a true
+    /// step, and the node across its end is background that the context must
+    /// hold, or the mask wraps round onto it (skipping those seeds on the
+    /// real-scene benchmark's true disparity took 0.23 and 0.36 dB off the
+    /// tuning and held-out means of disoccluded PSNR).
+    spur_cuts: bool,
     mask_mark: Vec<u32>,
     context_mark: Vec<u32>,
     /// The first pass's barrier (see [`BARRIER_RING`]); None in the second,
@@ -97,11 +112,15 @@ struct Barrier {
 }
 
 impl RegionGrower {
-    pub fn new(ldi: &Ldi, mask_origin: Option<u8>) -> Self {
+    /// A grower for `ldi`, whose cuts were found by `cut_rule`. With a
+    /// `mask_origin` (the second pass) the mask takes only nodes of that
+    /// origin and has no barrier.
+    pub fn new(ldi: &Ldi, mask_origin: Option<u8>, cut_rule: CutRule) -> Self {
         let n = ldi.node_count();
         RegionGrower {
             limit: n,
             mask_origin,
+            spur_cuts: cut_rule == CutRule::Jump,
             mask_mark: vec![0; n],
             context_mark: vec![0; n],
             barrier: mask_origin.is_none().then(|| Barrier {
@@ -209,9 +228,35 @@ impl RegionGrower {
                     && ldi.depth[v as usize] > ldi.depth[e]
                     && ldi.links[v as usize][crate::ldi::opposite(dir)] == NONE
             });
-            seeds.extend(behind);
+            seeds.extend(
+                behind.filter(|&v| !(self.spur_cuts && self.linked_within(ldi, e, v as usize))),
+            );
         }
         seeds
+    }
+
+    /// Whether a path of at most [`SAME_SURFACE_STEPS`] links joins `from` to
+    /// `to`: then a cut between them is a spur into one surface, and what lies
+    /// across it is no background. Seeded from it, the context would spread
+    /// over the foreground and pull the fill's depth onto it.
+    fn linked_within(&self, ldi: &Ldi, from: usize, to: usize) -> bool {
+        let mut seen = vec![from as u32];
+        let mut front = 0;
+        for _ in 0..SAME_SURFACE_STEPS {
+            let end = seen.len();
+            for k in front..end {
+                for (_, n) in ldi.linked(seen[k] as usize) {
+                    if n as usize == to {
+                        return true;
+                    }
+                    if (n as usize) < self.limit && !seen.contains(&n) {
+                        seen.push(n);
+                    }
+                }
+            }
+            front = end;
+        }
+        false
     }
 
     /// One breadth-first ring of `kind` along links. No front enters the
@@ -376,7 +421,7 @@ mod tests {
     fn hole_grows_through_the_foreground_and_context_behind_the_cut() {
         let (w, h) = (16, 8);
         let ldi = step_scene(w, h, h);
-        let region = RegionGrower::new(&ldi, None)
+        let region = RegionGrower::new(&ldi, None, CutRule::Jump)
             .grow(&ldi, &step_edge(w, 0..h), THICK)
             .expect("background behind the edge");
         let mut holes = 0;
@@ -405,7 +450,7 @@ mod tests {
         // side must stop the synthesis region although its rings could reach.
         let (w, h, split) = (16, 10, 4);
         let ldi = step_scene(w, h, split);
-        let region = RegionGrower::new(&ldi, None)
+        let region = RegionGrower::new(&ldi, None, CutRule::Jump)
             .grow(&ldi, &step_edge(w, 0..split), THICK)
             .expect("background behind the edge");
         for i in (0..region.width * region.height).filter(|&i| region.is_hole(i)) {
@@ -427,9 +472,50 @@ mod tests {
             &crate::edges::find_cuts(&vec![5.0; w * h], w, h, 0.04, crate::edges::CutRule::Jump),
             0,
         );
-        assert!(RegionGrower::new(&flat, None)
+        assert!(RegionGrower::new(&flat, None, CutRule::Jump)
             .grow(&flat, &step_edge(w, 0..h), THICK)
             .is_none());
+    }
+
+    #[test]
+    fn a_spur_into_the_foreground_seeds_no_context_under_the_jump_rule() {
+        // Far rows above `split`, a near surface below whose depth grows to
+        // the right, and off the cut between them a one-link spur down into
+        // the near surface right of `spur`, as a steep slope crossing the
+        // threshold leaves. The edge runs along the near side up to the spur.
+        let (w, h, split, spur) = (24, 16, 4, 10);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| {
+                if i / w < split {
+                    10.0
+                } else {
+                    1.0 + 0.01 * (i % w) as f32
+                }
+            })
+            .collect();
+        let mut cuts = crate::edges::find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        cuts.right.iter_mut().for_each(|c| *c = false);
+        cuts.right[split * w + spur] = true;
+        let origins = vec![crate::ldi::origin::ORIGINAL; w * h];
+        let ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
+        let edge: Vec<u32> = (0..=spur).map(|x| (split * w + x) as u32).collect();
+        let thick = Thickness {
+            background: 8,
+            context: 16,
+            band: 1,
+        };
+        let near_context = |rule: CutRule| {
+            let region = RegionGrower::new(&ldi, None, rule)
+                .grow(&ldi, &edge, thick)
+                .unwrap();
+            (0..region.width * region.height)
+                .filter(|&i| region.is_context(i) && ldi.depth[region.context[i] as usize] < 5.0)
+                .count()
+        };
+        // Taken as background, the spur's far side spreads the context over
+        // the near surface; a true step (step rule) keeps it as a seed.
+        assert!(near_context(CutRule::Step) > 20);
+        assert_eq!(near_context(CutRule::Jump), 0);
     }
 
     #[test]
@@ -464,11 +550,11 @@ mod tests {
                 .map(|i| (region.canvas_pixel(i, w), region.ring[i] as usize))
                 .collect::<Vec<_>>()
         };
-        let barred = RegionGrower::new(&ldi, None)
+        let barred = RegionGrower::new(&ldi, None, CutRule::Jump)
             .grow(&ldi, &edge, thick)
             .unwrap();
         // A mask limited to original nodes has no barrier (second pass).
-        let free = (RegionGrower::new(&ldi, Some(crate::ldi::origin::ORIGINAL)))
+        let free = (RegionGrower::new(&ldi, Some(crate::ldi::origin::ORIGINAL), CutRule::Jump))
             .grow(&ldi, &edge, thick)
             .unwrap();
         let (barred, free) = (far_holes(&barred), far_holes(&free));
