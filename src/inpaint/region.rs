@@ -274,10 +274,10 @@ impl RegionGrower {
                 {
                     continue;
                 }
-                let in_barrier = (self.barrier.as_ref()).is_some_and(|b| b.mark[n_us] == stamp);
                 let mark = match kind {
                     Front::Mask => {
-                        if in_barrier || self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o) {
+                        let barred = (self.barrier.as_ref()).is_some_and(|b| b.mark[n_us] == stamp);
+                        if barred || self.mask_origin.is_some_and(|o| ldi.origin[n_us] != o) {
                             continue;
                         }
                         &mut self.mask_mark
@@ -289,7 +289,7 @@ impl RegionGrower {
                         &mut self.context_mark
                     }
                     Front::Barrier => match &mut self.barrier {
-                        Some(barrier) if !in_barrier => &mut barrier.mark,
+                        Some(barrier) if barrier.mark[n_us] != stamp => &mut barrier.mark,
                         _ => continue,
                     },
                 };
