@@ -2,7 +2,7 @@
 //! along LDI links so that they never cross another cut.
 
 use crate::edges::CutRule;
-use crate::ldi::{neighbour_pixel, Ldi, NONE};
+use crate::ldi::{neighbour_pixel, Ldi, DOWN, LEFT, NONE, RIGHT, UP};
 
 /// The regions of one discontinuity inside its bounding patch of the canvas.
 #[derive(Debug, Clone)]
@@ -74,11 +74,6 @@ pub const GUARD_RINGS: usize = 1;
 /// around the end of a cut stops there instead of running on for the whole
 /// thickness under visible background.
 pub const BARRIER_RING: usize = 10;
-
-/// Longest path of links between an edge node and a node across its cut for
-/// which the two count as one surface (see [`RegionGrower::linked_within`]):
-/// a one-link spur.
-const SAME_SURFACE_STEPS: usize = 3;
 
 /// Grows regions for many edges, reusing per-node marks between them.
 pub struct RegionGrower {
@@ -229,34 +224,31 @@ impl RegionGrower {
                     && ldi.links[v as usize][crate::ldi::opposite(dir)] == NONE
             });
             seeds.extend(
-                behind.filter(|&v| !(self.spur_cuts && self.linked_within(ldi, e, v as usize))),
+                behind.filter(|&v| !(self.spur_cuts && self.spur_between(ldi, e, v as usize, dir))),
             );
         }
         seeds
     }
 
-    /// Whether a path of at most [`SAME_SURFACE_STEPS`] links joins `from` to
-    /// `to`: then a cut between them is a spur into one surface, and what lies
-    /// across it is no background. Seeded from it, the context would spread
-    /// over the foreground and pull the fill's depth onto it.
-    fn linked_within(&self, ldi: &Ldi, from: usize, to: usize) -> bool {
-        let mut seen = vec![from as u32];
-        let mut front = 0;
-        for _ in 0..SAME_SURFACE_STEPS {
-            let end = seen.len();
-            for k in front..end {
-                for (_, n) in ldi.linked(seen[k] as usize) {
-                    if n as usize == to {
-                        return true;
-                    }
-                    if (n as usize) < self.limit && !seen.contains(&n) {
-                        seen.push(n);
-                    }
-                }
-            }
-            front = end;
-        }
-        false
+    /// Whether the cut between `node` and `across`, its neighbour in `dir`,
+    /// is a one-link spur into one surface: on one side of it the other three
+    /// links of the square close. What lies across it is then no background;
+    /// seeded from it, the context would spread over the foreground and pull
+    /// the fill's depth onto it.
+    fn spur_between(&self, ldi: &Ldi, node: usize, across: usize, dir: usize) -> bool {
+        let sides = if dir == LEFT || dir == RIGHT {
+            [UP, DOWN]
+        } else {
+            [LEFT, RIGHT]
+        };
+        sides.iter().any(|&side| {
+            let (a, b) = (ldi.links[node][side], ldi.links[across][side]);
+            a != NONE
+                && b != NONE
+                && (a as usize) < self.limit
+                && (b as usize) < self.limit
+                && ldi.links[a as usize][dir] == b
+        })
     }
 
     /// One breadth-first ring of `kind` along links. No front enters the
