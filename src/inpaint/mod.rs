@@ -67,10 +67,13 @@ pub fn inpaint_layers(ldi: &mut Ldi, edges: &EdgeMap, params: &InpaintParams) ->
         origin::INPAINTED,
         params,
     );
-    let inner: Vec<Vec<u32>> = layer_edges(ldi, first_new, params.threshold)
-        .into_iter()
-        .filter(|c| c.len() > params.min_curve)
-        .collect();
+    let (inner, short): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
+        layer_edges(ldi, first_new, params.threshold)
+            .into_iter()
+            .partition(|c| c.len() > params.min_curve);
+    for &node in short.iter().flatten() {
+        close_seam(ldi, node as usize, params.threshold);
+    }
     let (_, second_nodes) = inpaint_pass(
         ldi,
         &mut fills,
@@ -256,6 +259,42 @@ fn layer_edges(ldi: &Ldi, first: usize, threshold: f32) -> Vec<Vec<u32>> {
     curves
 }
 
+/// Largest jump, in thresholds, that [`close_seam`] links across. Chelsea's
+/// seam beside the right eye is 3.7. Unbounded, the closing also bridged
+/// true steps of measured maps: the real-scene benchmark's disoccluded PSNR
+/// fell 0.1 dB on the tuning scenes and 0.3 dB on the held-out ones.
+const SEAM_JUMPS: f32 = 4.0;
+
+/// Links `node` on each open side to the nearest farther node across a jump
+/// of at most `SEAM_JUMPS` thresholds that is open towards it. A short curve
+/// inside the new layers is the fill's depth noise, like a short edge in the
+/// photo, and gets no second-pass region; left open, it shows as a crack
+/// wherever the view reveals it.
+fn close_seam(ldi: &mut Ldi, node: usize, threshold: f32) {
+    let pixel = ldi.pixel[node] as usize;
+    for dir in 0..4 {
+        if ldi.links[node][dir] != NONE {
+            continue;
+        }
+        let Some(q) = neighbour_pixel(pixel, dir, ldi.width, ldi.height) else {
+            continue;
+        };
+        let across = ldi
+            .layers(q)
+            .filter(|&m| {
+                let m = m as usize;
+                ldi.links[m][opposite(dir)] == NONE
+                    && ldi.depth[m] > ldi.depth[node]
+                    && !continuous(ldi.depth[m], ldi.depth[node], threshold)
+                    && continuous(ldi.depth[m], ldi.depth[node], SEAM_JUMPS * threshold)
+            })
+            .min_by(|&a, &b| ldi.depth[a as usize].total_cmp(&ldi.depth[b as usize]));
+        if let Some(m) = across {
+            ldi.try_link(node as u32, m, dir);
+        }
+    }
+}
+
 /// Whether `node` has an unlinked side whose neighbouring pixel holds a
 /// farther node across a jump, itself unlinked towards `node`.
 fn faces_farther_node(ldi: &Ldi, node: usize, threshold: f32) -> bool {
@@ -276,6 +315,7 @@ fn faces_farther_node(ldi: &Ldi, node: usize, threshold: f32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ldi::{LEFT, RIGHT};
     use region::{step_edge, step_scene};
 
     const THICK: Thickness = Thickness {
@@ -374,5 +414,25 @@ mod tests {
         assert_eq!(added_a, a.hole_count());
         assert_eq!(added_b, b.hole_count());
         assert!((0..w * h).any(|p| synthesized(&ldi, first, p).len() == 2));
+    }
+
+    #[test]
+    fn a_seam_of_a_few_thresholds_is_closed_and_a_step_is_not() {
+        // Row 0 jumps 0.09 in disparity between columns 1 and 2 (2.3
+        // thresholds), row 1 jumps 0.5; pixel 2 also holds a farther layer.
+        let (w, h) = (4, 2);
+        let depth = [1.0, 1.0, 1.1, 1.1, 1.0, 1.0, 2.0, 2.0];
+        let cuts = crate::edges::find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        let mut ldi = Ldi::from_grid(&depth, &[[0; 3]; 8], &[origin::ORIGINAL; 8], &cuts, 0);
+        let farther = ldi.push_node(2, 1.15, [0; 3], origin::INPAINTED);
+        assert_eq!((ldi.links[1][RIGHT], ldi.links[5][RIGHT]), (NONE, NONE));
+        close_seam(&mut ldi, 1, 0.04);
+        close_seam(&mut ldi, 5, 0.04);
+        assert_eq!(ldi.links[1][RIGHT], 2, "the nearest node across");
+        assert_eq!(ldi.links[farther as usize][LEFT], NONE);
+        assert_eq!(
+            ldi.links[5][RIGHT], NONE,
+            "a step of 12 thresholds stays open"
+        );
     }
 }
