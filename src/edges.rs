@@ -395,7 +395,8 @@ pub fn surface_labels(cuts: &Cuts) -> Vec<u32> {
 /// Merges surfaces smaller than `min_size` pixels into the neighbouring surface
 /// they touch most: their links to it are restored and their depth is rebuilt
 /// from it, ring by ring inward. Removes specks that would become floating layers.
-/// Cuts that no longer part two depths (see [`relink_strips`]) are restored too.
+/// Cuts left one pixel apart where the rebuilt depth no longer jumps are
+/// restored too (`relink_strips`).
 pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize, threshold: f32) {
     let (w, h) = (cuts.width, cuts.height);
     let labels = surface_labels(cuts);

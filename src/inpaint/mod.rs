@@ -271,45 +271,45 @@ const SEAM_JUMPS: f32 = 4.0;
 /// photo, and gets no second-pass region; left open, it shows as a crack
 /// wherever the view reveals it.
 fn close_seam(ldi: &mut Ldi, node: usize, threshold: f32) {
-    let pixel = ldi.pixel[node] as usize;
     for dir in 0..4 {
         if ldi.links[node][dir] != NONE {
             continue;
         }
-        let Some(q) = neighbour_pixel(pixel, dir, ldi.width, ldi.height) else {
-            continue;
-        };
-        let across = ldi
-            .layers(q)
-            .filter(|&m| {
-                let m = m as usize;
-                ldi.links[m][opposite(dir)] == NONE
-                    && ldi.depth[m] > ldi.depth[node]
-                    && !continuous(ldi.depth[m], ldi.depth[node], threshold)
-                    && continuous(ldi.depth[m], ldi.depth[node], SEAM_JUMPS * threshold)
-            })
-            .min_by(|&a, &b| ldi.depth[a as usize].total_cmp(&ldi.depth[b as usize]));
-        if let Some(m) = across {
+        let depth = |m: u32| ldi.depth[m as usize];
+        let nearest = farther_across(ldi, node, dir, threshold)
+            .filter(|&m| continuous(depth(m), ldi.depth[node], SEAM_JUMPS * threshold))
+            .min_by(|&a, &b| depth(a).total_cmp(&depth(b)));
+        if let Some(m) = nearest {
             ldi.try_link(node as u32, m, dir);
         }
     }
 }
 
-/// Whether `node` has an unlinked side whose neighbouring pixel holds a
-/// farther node across a jump, itself unlinked towards `node`.
+/// Whether `node` has an unlinked side facing a [`farther_across`] node.
 fn faces_farther_node(ldi: &Ldi, node: usize, threshold: f32) -> bool {
-    let pixel = ldi.pixel[node] as usize;
     (0..4).any(|dir| {
-        ldi.links[node][dir] == NONE
-            && neighbour_pixel(pixel, dir, ldi.width, ldi.height).is_some_and(|q| {
-                ldi.layers(q).any(|m| {
-                    let m = m as usize;
-                    ldi.links[m][opposite(dir)] == NONE
-                        && ldi.depth[m] > ldi.depth[node]
-                        && !continuous(ldi.depth[m], ldi.depth[node], threshold)
-                })
-            })
+        ldi.links[node][dir] == NONE && farther_across(ldi, node, dir, threshold).next().is_some()
     })
+}
+
+/// The nodes at the pixel beside `node` in direction `dir` that lie farther
+/// across a jump and are unlinked towards it.
+fn farther_across(
+    ldi: &Ldi,
+    node: usize,
+    dir: usize,
+    threshold: f32,
+) -> impl Iterator<Item = u32> + '_ {
+    let pixel = ldi.pixel[node] as usize;
+    neighbour_pixel(pixel, dir, ldi.width, ldi.height)
+        .into_iter()
+        .flat_map(|q| ldi.layers(q))
+        .filter(move |&m| {
+            let m = m as usize;
+            ldi.links[m][opposite(dir)] == NONE
+                && ldi.depth[m] > ldi.depth[node]
+                && !continuous(ldi.depth[m], ldi.depth[node], threshold)
+        })
 }
 
 #[cfg(test)]
