@@ -433,6 +433,11 @@ pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize,
     relink_strips(depth, cuts, rebuilt, &mut merged, threshold);
 }
 
+/// Whether two depths are close enough in disparity to be one surface.
+pub(crate) fn continuous(a: f32, b: f32, threshold: f32) -> bool {
+    (1.0 / a - 1.0 / b).abs() <= threshold
+}
+
 /// Restores the cuts beside a `rebuilt` pixel that lie inside one merged
 /// surface (`merged`, by pixel), where the depths no longer jump by more
 /// than `threshold` in disparity and a parallel cut runs one pixel away: the
@@ -449,13 +454,12 @@ fn relink_strips(
     threshold: f32,
 ) {
     let (w, h) = (cuts.width, cuts.height);
-    let continuous = |a: usize, b: usize| (1.0 / depth[a] - 1.0 / depth[b]).abs() <= threshold;
     let mut restored = Vec::new();
     for i in rebuilt {
         for n in grid_neighbours(i, w, h) {
             let (lo, hi) = (i.min(n), i.max(n));
             if !cuts.linked(lo, hi)
-                && continuous(lo, hi)
+                && continuous(depth[lo], depth[hi], threshold)
                 && beside_parallel_cut(cuts, lo, hi)
                 && merged.find(lo) == merged.find(hi)
             {

@@ -8,7 +8,7 @@ pub mod colour;
 pub mod fill;
 pub mod region;
 
-use crate::edges::{CutRule, DisjointSets, EdgeMap};
+use crate::edges::{continuous, CutRule, DisjointSets, EdgeMap};
 use crate::ldi::{neighbour_pixel, opposite, origin, Ldi, NONE};
 use rayon::prelude::*;
 use region::{Region, RegionGrower, Thickness};
@@ -123,11 +123,6 @@ fn inpaint_pass(
         added += merge_region(ldi, votes, region, depth, colour, label, threshold);
     }
     (regions.len(), added)
-}
-
-/// Whether two depths are close enough in disparity to be one surface.
-fn continuous(a: f32, b: f32, threshold: f32) -> bool {
-    (1.0 / a - 1.0 / b).abs() <= threshold
 }
 
 /// Colours that the fills of overlapping regions gave each synthesized node.
