@@ -1430,7 +1430,7 @@ impl<'a> Texels<'a> {
 
     /// `bilinear_levels` at four texels, as four pixels of three bytes, two
     /// texels to an AVX2 register whose 128-bit halves do `bilinear_sse2`'s
-    /// arithmetic, so the levels are the same: about 4 % less CPU per frame
+    /// arithmetic, so the levels are the same: about 3 % less CPU per frame
     /// than blending one at a time. None where a read would pass the
     /// texture's end (the caller blends those one at a time).
     #[cfg(target_arch = "x86_64")]
