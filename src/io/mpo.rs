@@ -113,7 +113,7 @@ fn mp_entries(header: &[u8]) -> Result<Vec<(u32, usize, usize)>, String> {
         }
         let bytes = long(at + 4)? as usize;
         let offset = long(at + 8)? as usize;
-        if bytes % 16 != 0 || bytes == 0 {
+        if !bytes.is_multiple_of(16) || bytes == 0 {
             return Err(format!(
                 "MP Entry holds {bytes} bytes, not a multiple of 16"
             ));

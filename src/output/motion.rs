@@ -136,7 +136,7 @@ impl VideoSinks {
             mp4.push(frame)?;
         }
         if let Some(gif) = &mut self.gif {
-            if self.frames % gif.step == 0 {
+            if self.frames.is_multiple_of(gif.step) {
                 let (w, h) = gif.size;
                 let small = if frame.dimensions() == (w, h) {
                     frame.clone()

@@ -29,7 +29,7 @@ fn far_texture(x: u32, y: u32) -> [u8; 3] {
 }
 
 fn mid_texture(x: u32, y: u32) -> [u8; 3] {
-    if (x / 5 + y / 11) % 2 == 0 {
+    if (x / 5 + y / 11).is_multiple_of(2) {
         [30, 150, 70]
     } else {
         [60, 190, 110]
@@ -37,7 +37,7 @@ fn mid_texture(x: u32, y: u32) -> [u8; 3] {
 }
 
 fn near_texture(x: u32, y: u32) -> [u8; 3] {
-    if (x / 6 + y / 6) % 2 == 0 {
+    if (x / 6 + y / 6).is_multiple_of(2) {
         [235, 40, 30]
     } else {
         [245, 210, 40]

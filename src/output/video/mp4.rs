@@ -66,7 +66,7 @@ impl Mp4Writer {
             path: shown.clone(),
             message,
         };
-        if width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0 {
+        if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
             return Err(bad(format!(
                 "h264 needs a non-empty even frame size, got {width}x{height}"
             )));
