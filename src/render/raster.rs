@@ -1653,13 +1653,7 @@ fn summarise_row<const S: usize>(
     let done = if S == 2 && std::is_x86_feature_detected!("avx2") {
         let (ids, two_rows) = (rows.split_at(sw), depths.split_at(sw));
         // SAFETY: the processor has AVX2.
-        let done = unsafe { summarise_quads_avx2(ids, two_rows, hits, inv_z, single) };
-        for (x, single) in single[..done].iter_mut().enumerate() {
-            if *single == NO_TRIANGLE && one_surface::<S>(blocks, (rows, depths), x) {
-                *single = rows[x * S];
-            }
-        }
-        done
+        unsafe { summarise_quads_avx2(ids, two_rows, blocks, hits, inv_z, single) }
     } else {
         0
     };
@@ -1716,14 +1710,16 @@ fn summarise_pixels<const S: usize>(
 
 /// `summarise_row` for two samples per pixel side, four pixels at a time in
 /// AVX2 registers, up to the row's last whole four; returns how many pixels
-/// it summarised. `single` is left `NO_TRIANGLE` where no one triangle holds
-/// every sample (the merged blocks are left to the caller). The sums run in
-/// the same order as `summarise_pixels`'s, so the mean depths are identical.
+/// it summarised. Pixels that no one triangle holds whole go through
+/// [`one_surface_quads`] (gathering the blocks of their faces), four at a
+/// time. The sums run in the same order as `summarise_pixels`'s, so the mean
+/// depths are identical.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn summarise_quads_avx2(
     ids: (&[u32], &[u32]),
     depths: (&[f32], &[f32]),
+    blocks: Blocks,
     hits: &mut [u16],
     inv_z: &mut [f32],
     single: &mut [u32],
@@ -1774,8 +1770,14 @@ fn summarise_quads_avx2(
             _mm256_set1_epi32(-1),
         );
         let mean = _mm256_and_si256(_mm256_castps_si256(mean), hit);
+        let all = _mm256_set1_epi32(-1);
+        let same = if _mm256_movemask_epi8(same) == -1 {
+            same
+        } else {
+            _mm256_or_si256(same, one_surface_quads(blocks, (upper, lower), (d0, d1)))
+        };
         // NO_TRIANGLE has every bit set.
-        let one = _mm256_or_si256(first, _mm256_xor_si256(same, _mm256_set1_epi32(-1)));
+        let one = _mm256_or_si256(first, _mm256_xor_si256(same, all));
         let (count, mean, one) = (low_half(count), low_half(mean), low_half(one));
         // SAFETY: each slice holds four elements from x.
         unsafe {
@@ -1788,6 +1790,71 @@ fn summarise_quads_avx2(
         }
     }
     pixels
+}
+
+/// [`one_surface`] for four pixels of two samples per side, in lanes 2p and 2p + 1 of
+/// the two rows' ids and inverse depths: all set in the lanes of a pixel that is one surface.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn one_surface_quads(
+    blocks: Blocks,
+    (upper, lower): (__m256i, __m256i),
+    (d0, d1): (__m256, __m256),
+) -> __m256i {
+    let swap = |v: __m256i| _mm256_shuffle_epi32::<0b10_11_00_01>(v);
+    let swap_ps = |v: __m256| _mm256_permute_ps::<0b10_11_00_01>(v);
+    let all = _mm256_set1_epi32(-1);
+    let no_block = _mm256_set1_epi32(NO_BLOCK as i32);
+    let faces = _mm256_set1_epi32(blocks.of_face.len() as i32);
+    let block_of = |ids: __m256i| {
+        let known = _mm256_andnot_si256(
+            _mm256_cmpgt_epi32(_mm256_setzero_si256(), ids),
+            _mm256_cmpgt_epi32(faces, ids),
+        );
+        // SAFETY: only lanes in `known` are read, and they index `of_face`.
+        unsafe {
+            _mm256_mask_i32gather_epi32::<4>(no_block, blocks.of_face.as_ptr().cast(), ids, known)
+        }
+    };
+    let (bu, bl) = (block_of(upper), block_of(lower));
+    let first = _mm256_shuffle_epi32::<0b10_10_00_00>(bu);
+    let in_first = _mm256_and_si256(_mm256_cmpeq_epi32(bu, first), _mm256_cmpeq_epi32(bl, first));
+    let one_block = _mm256_andnot_si256(
+        _mm256_cmpeq_epi32(first, no_block),
+        _mm256_and_si256(in_first, swap(in_first)),
+    );
+    // A sample without a block fails one kind whatever it is.
+    let occluders = _mm256_set1_epi32(blocks.occluders as i32);
+    let (ou, ol) = (
+        _mm256_cmpgt_epi32(occluders, upper),
+        _mm256_cmpgt_epi32(occluders, lower),
+    );
+    let front = _mm256_shuffle_epi32::<0b10_10_00_00>(ou);
+    let blocked = _mm256_xor_si256(
+        _mm256_or_si256(
+            _mm256_cmpeq_epi32(bu, no_block),
+            _mm256_cmpeq_epi32(bl, no_block),
+        ),
+        all,
+    );
+    let kind = _mm256_and_si256(
+        blocked,
+        _mm256_and_si256(_mm256_cmpeq_epi32(ou, front), _mm256_cmpeq_epi32(ol, front)),
+    );
+    let one_kind = _mm256_and_si256(kind, swap(kind));
+    let (near, far) = (_mm256_max_ps(d0, d1), _mm256_min_ps(d0, d1));
+    let (near, far) = (
+        _mm256_max_ps(_mm256_max_ps(near, swap_ps(near)), _mm256_setzero_ps()),
+        _mm256_min_ps(far, swap_ps(far)),
+    );
+    let close = _mm256_cmp_ps::<_CMP_LE_OQ>(
+        _mm256_sub_ps(near, far),
+        _mm256_mul_ps(_mm256_set1_ps(SAME_SURFACE), near),
+    );
+    _mm256_or_si256(
+        one_block,
+        _mm256_and_si256(one_kind, _mm256_castps_si256(close)),
+    )
 }
 
 /// Per face of a render mesh, its merged block (or `NO_BLOCK`), and how many
@@ -2532,17 +2599,38 @@ mod tests {
             .collect();
         let sw = 2 * pixels;
         // Runs of pixels that one triangle holds whole, and pixels undrawn.
+        // Runs of pixels that one triangle holds whole, pixels undrawn, and
+        // pixels split between faces of one block (1 and 2) or of two
+        // blocks of hidden layers (3 and 4) at nearly one depth.
+        let pixel = |k: usize| (k % sw) / 2;
         let ids: Vec<u32> = (ids.iter().enumerate())
-            .map(|(k, &id)| match (k % sw) / 2 {
+            .map(|(k, &id)| match pixel(k) {
                 x if x % 13 == 5 => NO_TRIANGLE,
-                x if x % 8 < 4 => 7,
+                x if x % 8 < 3 => 7,
+                x if x % 8 == 3 => 1 + id % 2,
+                x if x % 8 == 4 => 3 + id % 2,
                 _ => id,
             })
             .collect();
-        let depths: Vec<f32> = (depths.iter().zip(&ids))
-            .map(|(&d, &id)| if id == NO_TRIANGLE { 0.0 } else { d.max(0.1) })
+        let depths: Vec<f32> = (depths.iter().zip(&ids).enumerate())
+            .map(|(k, (&d, &id))| match pixel(k) {
+                _ if id == NO_TRIANGLE => 0.0,
+                x if x % 8 == 4 => 1.0 + d / 100.0,
+                _ => d.max(0.1),
+            })
             .collect();
-        let summarise = |quads: bool| {
+        // Faces 1 and 2 are the photo's own surface, in one block; 3 and 7
+        // share a block of hidden layers, 4 is another; 5 and 6 are in none.
+        let of_face = [NO_BLOCK, 0, 0, 1, 2, NO_BLOCK, NO_BLOCK, 1];
+        let merged = Blocks {
+            of_face: &of_face,
+            occluders: 3,
+        };
+        let unmerged = Blocks {
+            of_face: &[],
+            occluders: 0,
+        };
+        let summarise = |quads: bool, blocks: Blocks| {
             let (mut hits, mut inv_z, mut single) =
                 (vec![0u16; pixels], vec![0f32; pixels], vec![0u32; pixels]);
             let done = if quads {
@@ -2551,6 +2639,7 @@ mod tests {
                     summarise_quads_avx2(
                         ids.split_at(sw),
                         depths.split_at(sw),
+                        blocks,
                         &mut hits,
                         &mut inv_z,
                         &mut single,
@@ -2559,13 +2648,9 @@ mod tests {
             } else {
                 0
             };
-            let no_blocks = Blocks {
-                of_face: &[],
-                occluders: 0,
-            };
             summarise_pixels::<2>(
                 (&ids, &depths),
-                no_blocks,
+                blocks,
                 done,
                 &mut hits,
                 &mut inv_z,
@@ -2578,16 +2663,22 @@ mod tests {
                 single,
             )
         };
-        let (quads, one_by_one) = (summarise(true), summarise(false));
-        assert_eq!(quads.0, 200);
-        assert_eq!(quads.1, one_by_one.1);
-        assert_eq!(quads.2, one_by_one.2);
-        assert_eq!(quads.3, one_by_one.3);
-        for count in 0..=4 {
-            assert!(quads.1.contains(&count), "no pixel with {count} hits");
+        let whole = |single: &[u32]| single.iter().filter(|&&id| id != NO_TRIANGLE).count();
+        let mut held = [0; 2];
+        for (blocks, held) in [unmerged, merged].into_iter().zip(&mut held) {
+            let (quads, one_by_one) = (summarise(true, blocks), summarise(false, blocks));
+            assert_eq!(quads.0, 200);
+            assert_eq!(quads.1, one_by_one.1);
+            assert_eq!(quads.2, one_by_one.2);
+            assert_eq!(quads.3, one_by_one.3);
+            for count in 0..=4 {
+                assert!(quads.1.contains(&count), "no pixel with {count} hits");
+            }
+            *held = whole(&quads.3);
+            assert!(*held > 20 && *held < pixels - 20, "{held}");
         }
-        let whole = quads.3.iter().filter(|&&id| id != NO_TRIANGLE).count();
-        assert!(whole > 20 && whole < pixels - 20, "{whole}");
+        // Merged blocks make more pixels one surface.
+        assert!(held[1] > held[0] + 10, "{held:?}");
     }
 
     #[test]
