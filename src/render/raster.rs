@@ -505,6 +505,12 @@ struct Band<'a> {
 }
 
 impl Band<'_> {
+    /// Where row `y`'s inverse depths and ids start.
+    fn row_starts(&mut self, y: usize) -> (*mut f32, *mut u32) {
+        let at = y * self.w;
+        (self.depth[at..].as_mut_ptr(), self.ids[at..].as_mut_ptr())
+    }
+
     fn reborrow(&mut self) -> Band<'_> {
         Band {
             ids: self.ids,
@@ -866,9 +872,20 @@ struct PairGroup {
 
 #[cfg(target_arch = "x86_64")]
 impl RowPairs {
-    /// Set up from the triangle's first sample on, over rows `columns` samples long.
+    /// Set up from the triangle's first sample on, over the band's samples
+    /// from column x0 to x1 and down to row y1. Panics unless the band's
+    /// buffers hold what the kernels reach: four samples from the last
+    /// group of the row after the last.
     #[target_feature(enable = "avx2")]
-    fn new(edges: &SteppedEdges, depth: &DepthPlane, columns: usize) -> RowPairs {
+    fn new(
+        edges: &SteppedEdges,
+        depth: &DepthPlane,
+        [x0, x1, y1]: [usize; 3],
+        band: &Band,
+    ) -> RowPairs {
+        let end = (y1 + 1) * band.w + x1 + 4;
+        assert!(end <= band.depth.len() && end <= band.ids.len());
+        let columns = x1 - x0 + 1;
         let lanes = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3);
         let dz = depth.dx;
         // `fit_i32` keeps every value within the bounds in an i32.
@@ -939,22 +956,13 @@ fn draw_pairs_avx2(
     depth: &DepthPlane,
     id: u32,
     [x0, x1, y0, y1]: [usize; 4],
-    band: Band,
+    mut band: Band,
 ) {
     let ids = _mm256_set1_epi32(id as i32);
-    let mut pairs = RowPairs::new(edges, depth, x1 - x0 + 1);
-    // Reached: four samples from the last group of the row after the last.
-    let end = (y1 + 1) * band.w + x1 + 4;
-    assert!(end <= band.depth.len() && end <= band.ids.len());
+    let mut pairs = RowPairs::new(edges, depth, [x0, x1, y1], &band);
     for y in (y0..=y1).step_by(2) {
         let mut g = pairs.next_rows(y < y1);
-        // SAFETY: rows y and y + 1 start within the buffers.
-        let (depths, drawn) = unsafe {
-            (
-                band.depth.as_mut_ptr().add(y * band.w),
-                band.ids.as_mut_ptr().add(y * band.w),
-            )
-        };
+        let (depths, drawn) = band.row_starts(y);
         // A `while` rather than a `step_by`, whose bounds checks cost a few per cent here.
         let mut x = x0;
         while x <= x1 {
@@ -963,7 +971,7 @@ fn draw_pairs_avx2(
             let outside =
                 _mm256_srai_epi32::<31>(_mm256_or_si256(_mm256_or_si256(g.e[0], g.e[1]), g.e[2]));
             let inside = _mm256_andnot_si256(outside, within);
-            // SAFETY: checked above that the four samples from x of both
+            // SAFETY: `RowPairs::new` checked that the four samples from x of both
             // rows lie in the band's buffers.
             unsafe {
                 let (depth_at, ids_at) = (depths.add(x), drawn.add(x));
@@ -997,27 +1005,19 @@ fn draw_pairs_avx512(
     depth: &DepthPlane,
     id: u32,
     [x0, x1, y0, y1]: [usize; 4],
-    band: Band,
+    mut band: Band,
 ) {
     let ids = _mm_set1_epi32(id as i32);
-    let mut pairs = RowPairs::new(edges, depth, x1 - x0 + 1);
-    let end = (y1 + 1) * band.w + x1 + 4;
-    assert!(end <= band.depth.len() && end <= band.ids.len());
+    let mut pairs = RowPairs::new(edges, depth, [x0, x1, y1], &band);
     for y in (y0..=y1).step_by(2) {
         let mut g = pairs.next_rows(y < y1);
-        // SAFETY: rows y and y + 1 start within the buffers.
-        let (depths, drawn) = unsafe {
-            (
-                band.depth.as_mut_ptr().add(y * band.w),
-                band.ids.as_mut_ptr().add(y * band.w),
-            )
-        };
+        let (depths, drawn) = band.row_starts(y);
         let mut x = x0;
         while x <= x1 {
             let within = _mm256_cmpgt_epi32_mask(g.left, _mm256_setzero_si256());
             let signs = _mm256_or_si256(_mm256_or_si256(g.e[0], g.e[1]), g.e[2]);
             let inside = _mm256_mask_cmpgt_epi32_mask(within, signs, _mm256_set1_epi32(-1));
-            // SAFETY: checked above that the four samples from x of both
+            // SAFETY: `RowPairs::new` checked that the four samples from x of both
             // rows lie in the band's buffers.
             unsafe {
                 let (depth_at, ids_at) = (depths.add(x), drawn.add(x));
