@@ -71,6 +71,11 @@ impl View<'_> {
 /// missed ones (as the rasterizer resolves them); pixels with no miss are kept.
 pub fn fill_uncovered(image: &mut RgbImage, coverage: &Coverage, background: [u8; 3]) {
     let (width, height) = (image.width() as usize, image.height() as usize);
+    // Most frames miss nothing: a scan the compiler vectorises says so
+    // sooner than the parallel search below (about 1 % of a frame's CPU).
+    if coverage.hits.iter().fold(u16::MAX, |m, &h| m.min(h)) >= coverage.full {
+        return;
+    }
     // In parallel: on most frames this scan is all there is to do, and it
     // would leave a core idle at every frame's end.
     let missed: Vec<usize> = (0..width * height)
