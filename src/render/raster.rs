@@ -354,15 +354,131 @@ fn samples_per_side(samples: u32) -> u32 {
 fn project(positions: &[[f32; 3]], camera: &Camera, s: f32, screen: &mut Vec<ScreenVertex>) {
     let identity = camera.rotation == super::camera::IDENTITY;
     screen.resize(positions.len(), ScreenVertex::default());
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::is_x86_feature_detected!("avx2");
     screen
-        .par_iter_mut()
-        .zip(positions.par_iter())
-        .for_each(|(v, p)| {
-            *v = match on_screen(p, camera, identity, s) {
-                Some([x, y, inv_z]) => ScreenVertex::at(x, y, inv_z),
-                None => ScreenVertex::default(),
+        .par_chunks_mut(PROJECT_CHUNK)
+        .zip(positions.par_chunks(PROJECT_CHUNK))
+        .for_each(|(out, positions)| {
+            #[cfg(target_arch = "x86_64")]
+            let done = if avx2 {
+                // SAFETY: the processor has AVX2.
+                unsafe { project_eights_avx2(positions, camera, identity, s, out) }
+            } else {
+                0
             };
+            #[cfg(not(target_arch = "x86_64"))]
+            let done = 0;
+            for (v, p) in out[done..].iter_mut().zip(&positions[done..]) {
+                *v = project_one(p, camera, identity, s);
+            }
         });
+}
+
+/// Vertices per parallel task of `project`.
+const PROJECT_CHUNK: usize = 1 << 12;
+
+/// `project` for one vertex.
+fn project_one(p: &[f32; 3], camera: &Camera, identity: bool, s: f32) -> ScreenVertex {
+    match on_screen(p, camera, identity, s) {
+        Some([x, y, inv_z]) => ScreenVertex::at(x, y, inv_z),
+        None => ScreenVertex::default(),
+    }
+}
+
+/// `project`'s work eight vertices at a time in AVX2 registers, up to the
+/// last whole eight; returns how many it placed. Every lane does
+/// `on_screen`'s and `ScreenVertex::at`'s arithmetic in their order, so the
+/// vertices are identical to the bit (about 2 % of a frame's CPU less).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn project_eights_avx2(
+    positions: &[[f32; 3]],
+    camera: &Camera,
+    identity: bool,
+    s: f32,
+    out: &mut [ScreenVertex],
+) -> usize {
+    let (t, r) = (camera.translation, camera.rotation);
+    let splat = _mm256_set1_ps;
+    let eights = positions.len().min(out.len()) / 8 * 8;
+    for (out, p) in out[..eights]
+        .chunks_exact_mut(8)
+        .zip(positions.chunks_exact(8))
+    {
+        let p = p.as_flattened();
+        // SAFETY: each load reads four of `p`'s 24 f32.
+        let load = |at: usize| unsafe { _mm_loadu_ps(p[at..at + 4].as_ptr()) };
+        // Vertices 0-3 in the low halves, 4-7 in the high ones.
+        let m03 = _mm256_setr_m128(load(0), load(12));
+        let m14 = _mm256_setr_m128(load(4), load(16));
+        let m25 = _mm256_setr_m128(load(8), load(20));
+        let xy = _mm256_shuffle_ps::<0b10_01_11_10>(m14, m25);
+        let yz = _mm256_shuffle_ps::<0b01_00_10_01>(m03, m14);
+        let c = [
+            _mm256_add_ps(_mm256_shuffle_ps::<0b10_00_11_00>(m03, xy), splat(t[0])),
+            _mm256_add_ps(_mm256_shuffle_ps::<0b11_01_10_00>(yz, xy), splat(t[1])),
+            _mm256_add_ps(_mm256_shuffle_ps::<0b11_00_11_01>(yz, m25), splat(t[2])),
+        ];
+        let [x, y, z] = if identity {
+            c
+        } else {
+            r.map(|row| {
+                let xy = _mm256_add_ps(
+                    _mm256_mul_ps(splat(row[0]), c[0]),
+                    _mm256_mul_ps(splat(row[1]), c[1]),
+                );
+                _mm256_add_ps(xy, _mm256_mul_ps(splat(row[2]), c[2]))
+            })
+        };
+        let inv_z = _mm256_div_ps(splat(1.0), z);
+        let on_screen = |v: __m256, f: f32, centre: f32| {
+            let seen = _mm256_mul_ps(_mm256_mul_ps(splat(f), v), inv_z);
+            _mm256_mul_ps(_mm256_add_ps(seen, splat(centre)), splat(s))
+        };
+        let (x, y) = (
+            on_screen(x, camera.fx, camera.cx),
+            on_screen(y, camera.fy, camera.cy),
+        );
+        // Both compares are false for NaN, as `on_screen`'s.
+        let on_grid = |v: __m256| {
+            let size = _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(i32::MAX)));
+            _mm256_cmp_ps::<_CMP_LT_OQ>(size, splat(MAX_SAMPLE_COORD))
+        };
+        let placed = _mm256_and_ps(
+            _mm256_cmp_ps::<_CMP_GT_OQ>(z, splat(NEAR_PLANE)),
+            _mm256_and_ps(on_grid(x), on_grid(y)),
+        );
+        // Exact: placed coordinates times SUBSAMPLE stay far inside an i32.
+        let fixed = |v: __m256| {
+            let snapped = _mm256_add_ps(_mm256_mul_ps(v, splat(SUBSAMPLE)), splat(0.5));
+            let fixed = _mm256_cvttps_epi32(_mm256_floor_ps(snapped));
+            let mut lanes = [0i32; 8];
+            // SAFETY: `lanes` holds eight i32.
+            unsafe {
+                let placed = _mm256_and_si256(fixed, _mm256_castps_si256(placed));
+                _mm256_storeu_si256(lanes.as_mut_ptr().cast(), placed);
+            }
+            lanes
+        };
+        // Unplaced vertices are all zeros, as `ScreenVertex::default`.
+        let lanes = |v: __m256| {
+            let mut lanes = [0f32; 8];
+            // SAFETY: `lanes` holds eight f32.
+            unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_and_ps(v, placed)) };
+            lanes
+        };
+        let (xs, ys, ws, fx, fy) = (lanes(x), lanes(y), lanes(inv_z), fixed(x), fixed(y));
+        for (k, v) in out.iter_mut().enumerate() {
+            *v = ScreenVertex {
+                x: xs[k],
+                y: ys[k],
+                inv_z: ws[k],
+                fixed: [fx[k], fy[k]],
+            };
+        }
+    }
+    eights
 }
 
 /// Supersampled screen position and inverse depth of point `p`, or None
@@ -2297,6 +2413,49 @@ mod tests {
         }
         assert!(trials > 150 && inside == 12 * trials, "{trials}");
         assert!(unrotated > 60 && trials - unrotated > 60, "{unrotated}");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn eight_vertices_project_to_the_bits_of_one_at_a_time() {
+        if !has_avx2("the eight-vertex projection") {
+            return;
+        }
+        let mut next = uniform(93);
+        // Some behind the camera, some off the sample grid, one NaN.
+        let mut positions: Vec<[f32; 3]> = (0..203)
+            .map(|_| [next(4.0) - 2.0, next(3.0) - 1.5, next(6.0) - 1.0])
+            .collect();
+        positions[17] = [1e12, 0.0, 1.0];
+        positions[40] = [f32::NAN, 0.0, 1.0];
+        let (c, s) = (0.1f32.cos(), 0.1f32.sin());
+        let turned = camera().posed([0.1, -0.2, 0.3], 1.0).rotated([
+            [c, 0.0, s],
+            [0.0, 1.0, 0.0],
+            [-s, 0.0, c],
+        ]);
+        let bits = |v: &ScreenVertex| {
+            [
+                v.x.to_bits(),
+                v.y.to_bits(),
+                v.inv_z.to_bits(),
+                v.fixed[0] as u32,
+                v.fixed[1] as u32,
+            ]
+        };
+        for (camera, identity) in [(camera(), true), (turned, false)] {
+            let mut out = vec![ScreenVertex::default(); positions.len()];
+            // SAFETY: the processor has AVX2.
+            let done = unsafe { project_eights_avx2(&positions, &camera, identity, 2.0, &mut out) };
+            assert_eq!(done, 200);
+            let mut placed = 0;
+            for (p, v) in positions.iter().zip(&out[..done]) {
+                let one = project_one(p, &camera, identity, 2.0);
+                assert_eq!(bits(v), bits(&one), "{p:?}");
+                placed += usize::from(one.inv_z != 0.0);
+            }
+            assert!(placed > 50 && placed < 190, "{placed}");
+        }
     }
 
     #[test]
