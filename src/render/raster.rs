@@ -1124,7 +1124,7 @@ fn draw_pairs_avx2(
 
 /// `draw_pairs_avx2` with AVX-512's masks: the nearer samples are stored
 /// under a mask, so the drawn ids are not read back and nothing is blended
-/// (8–10 % less CPU per frame on coffee than `draw_pairs_avx2`).
+/// (3–6 % less CPU per frame on coffee than `draw_pairs_avx2`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512vl")]
 fn draw_pairs_avx512(
