@@ -1835,6 +1835,29 @@ fn summarise_pixels<const S: usize>(
     }
 }
 
+/// In the summaries of two samples per pixel side, a pixel's two samples of
+/// a row sit in lanes 2p and 2p + 1: each lane's value swapped with its
+/// pixel's other lane.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn swap(v: __m256i) -> __m256i {
+    _mm256_shuffle_epi32::<0b10_11_00_01>(v)
+}
+
+/// [`swap`] for floats.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn swap_ps(v: __m256) -> __m256 {
+    _mm256_permute_ps::<0b10_11_00_01>(v)
+}
+
+/// The value of each pixel's first lane (2p) in both of its lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn pixel_first(v: __m256i) -> __m256i {
+    _mm256_shuffle_epi32::<0b10_10_00_00>(v)
+}
+
 /// `summarise_row` for two samples per pixel side, four pixels at a time in
 /// AVX2 registers, up to the row's last whole four; returns how many pixels
 /// it summarised. Pixels that no one triangle holds whole go through
@@ -1852,9 +1875,6 @@ fn summarise_quads_avx2(
     single: &mut [u32],
 ) -> usize {
     let pixels = hits.len().min(inv_z.len()).min(single.len()) / 4 * 4;
-    // A pixel's two samples of a row sit in lanes 2p and 2p + 1.
-    let swap = |v: __m256i| _mm256_shuffle_epi32::<0b10_11_00_01>(v);
-    let swap_ps = |v: __m256| _mm256_permute_ps::<0b10_11_00_01>(v);
     let even_lanes = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
     let low_half = |v: __m256i| _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, even_lanes));
     for x in (0..pixels).step_by(4) {
@@ -1869,7 +1889,7 @@ fn summarise_quads_avx2(
             unsafe { _mm256_loadu_ps(eight.as_ptr()) }
         };
         let (upper, lower) = (load(ids.0), load(ids.1));
-        let first = _mm256_shuffle_epi32::<0b10_10_00_00>(upper);
+        let first = pixel_first(upper);
         let equal = _mm256_and_si256(
             _mm256_cmpeq_epi32(upper, first),
             _mm256_cmpeq_epi32(lower, first),
@@ -1928,9 +1948,6 @@ fn one_surface_quads(
     (upper, lower): (__m256i, __m256i),
     (d0, d1): (__m256, __m256),
 ) -> __m256i {
-    let swap = |v: __m256i| _mm256_shuffle_epi32::<0b10_11_00_01>(v);
-    let swap_ps = |v: __m256| _mm256_permute_ps::<0b10_11_00_01>(v);
-    let all = _mm256_set1_epi32(-1);
     let no_block = _mm256_set1_epi32(NO_BLOCK as i32);
     // Looked up one lane at a time: a gather instruction was 1.4-3 % of a
     // frame's CPU slower on this session's Xeon.
@@ -1943,7 +1960,7 @@ fn one_surface_quads(
         unsafe { _mm256_loadu_si256(found.as_ptr().cast()) }
     };
     let (bu, bl) = (block_of(upper), block_of(lower));
-    let first = _mm256_shuffle_epi32::<0b10_10_00_00>(bu);
+    let first = pixel_first(bu);
     let in_first = _mm256_and_si256(_mm256_cmpeq_epi32(bu, first), _mm256_cmpeq_epi32(bl, first));
     let one_block = _mm256_andnot_si256(
         _mm256_cmpeq_epi32(first, no_block),
@@ -1955,16 +1972,13 @@ fn one_surface_quads(
         _mm256_cmpgt_epi32(occluders, upper),
         _mm256_cmpgt_epi32(occluders, lower),
     );
-    let front = _mm256_shuffle_epi32::<0b10_10_00_00>(ou);
-    let blocked = _mm256_xor_si256(
-        _mm256_or_si256(
-            _mm256_cmpeq_epi32(bu, no_block),
-            _mm256_cmpeq_epi32(bl, no_block),
-        ),
-        all,
+    let front = pixel_first(ou);
+    let unblocked = _mm256_or_si256(
+        _mm256_cmpeq_epi32(bu, no_block),
+        _mm256_cmpeq_epi32(bl, no_block),
     );
-    let kind = _mm256_and_si256(
-        blocked,
+    let kind = _mm256_andnot_si256(
+        unblocked,
         _mm256_and_si256(_mm256_cmpeq_epi32(ou, front), _mm256_cmpeq_epi32(ol, front)),
     );
     let one_kind = _mm256_and_si256(kind, swap(kind));
