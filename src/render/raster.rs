@@ -1318,20 +1318,25 @@ impl TexelMap<'_> {
     }
 
     /// Writes the colours of a run of pixels whose centres lie at (x, y),
-    /// (x + step, y), … with inverse depths `inv_z` into `out` (three bytes
-    /// per pixel).
+    /// (x + step, y), … with inverse depths `inv_z` into pixels `first`… of
+    /// `row` (three bytes per pixel). It may also write up to three pixels
+    /// past the run, as if the run went on: the caller shades those after.
     #[inline(always)]
     fn shade_run(
         &self,
         to_photo: &Reprojection,
-        x: f32,
-        y: f32,
-        step: f32,
+        [x, y, step]: [f32; 3],
         inv_z: &[f32],
-        out: &mut [u8],
+        row: &mut [u8],
+        first: usize,
     ) {
         #[cfg(target_arch = "x86_64")]
-        let avx2 = std::is_x86_feature_detected!("avx2");
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2.
+            unsafe { self.shade_run_avx2(to_photo, [x, y, step], inv_z, row, first) };
+            return;
+        }
+        let out = &mut row[3 * first..][..3 * inv_z.len()];
         // Texel coordinates a few pixels at a time, in a loop the compiler
         // can unroll and partly vectorise, then the reads.
         for (chunk, (pixels, depths)) in out
@@ -1339,31 +1344,63 @@ impl TexelMap<'_> {
             .zip(inv_z.chunks(RUN_LANES))
             .enumerate()
         {
-            let first = x + (chunk * RUN_LANES) as f32 * step;
-            // Lanes past the run's end repeat its last depth.
-            let w: [f32; RUN_LANES] = std::array::from_fn(|k| depths[k.min(depths.len() - 1)]);
             let points = RunPoints {
-                x: first,
+                x: x + (chunk * RUN_LANES) as f32 * step,
                 y,
                 step,
-                w,
+                w: run_depths(depths),
             };
             let [us, vs] = self.texels_along(to_photo, points);
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the processor has AVX2.
-                if let Some(levels) = unsafe { self.texels.bilinear4_avx2(us, vs) } {
-                    // Whole groups as one fixed-size copy (a copy of the
-                    // run's length is a call to memcpy).
-                    match <&mut [u8; 12]>::try_from(&mut *pixels) {
-                        Ok(four) => *four = levels,
-                        Err(_) => pixels.copy_from_slice(&levels[..pixels.len()]),
-                    }
-                    continue;
-                }
-            }
             for (pixel, texel) in pixels.chunks_exact_mut(3).zip(us.into_iter().zip(vs)) {
                 pixel.copy_from_slice(&self.texels.bilinear_levels(texel.into()));
+            }
+        }
+    }
+
+    /// `shade_run` four pixels at a time with texel coordinates, reads and
+    /// blends kept in registers: storing the coordinates and reloading
+    /// them lane by lane cost more than the blend.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn shade_run_avx2(
+        &self,
+        to_photo: &Reprojection,
+        [x, y, step]: [f32; 3],
+        inv_z: &[f32],
+        row: &mut [u8],
+        first: usize,
+    ) {
+        for (chunk, depths) in inv_z.chunks(RUN_LANES).enumerate() {
+            let points = RunPoints {
+                x: x + (chunk * RUN_LANES) as f32 * step,
+                y,
+                step,
+                w: run_depths(depths),
+            };
+            let [us, vs] = self.texel_lanes_sse2(to_photo, points);
+            let out = &mut row[3 * (first + chunk * RUN_LANES)..];
+            let Some(levels) = self.texels.bilinear4_avx2(us, vs) else {
+                let (mut u, mut v) = ([0u32; RUN_LANES], [0u32; RUN_LANES]);
+                // SAFETY: `u` and `v` hold four u32 each.
+                unsafe {
+                    _mm_storeu_si128(u.as_mut_ptr().cast(), us);
+                    _mm_storeu_si128(v.as_mut_ptr().cast(), vs);
+                }
+                for (k, pixel) in out.chunks_exact_mut(3).take(depths.len()).enumerate() {
+                    pixel.copy_from_slice(&self.texels.bilinear_levels([u[k], v[k]]));
+                }
+                continue;
+            };
+            match out.get_mut(..16) {
+                // SAFETY: `sixteen` holds sixteen bytes.
+                Some(sixteen) => unsafe { _mm_storeu_si128(sixteen.as_mut_ptr().cast(), levels) },
+                None => {
+                    let mut bytes = [0u8; 16];
+                    // SAFETY: as above.
+                    unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), levels) };
+                    let n = 3 * depths.len();
+                    out[..n].copy_from_slice(&bytes[..n]);
+                }
             }
         }
     }
@@ -1384,9 +1421,7 @@ impl TexelMap<'_> {
         }
     }
 
-    /// `texels_along` in SSE2 registers, equal to `texel` at each point to
-    /// the bit. The compiler turned a scalar loop's holds into a branch per
-    /// lane, which cost 2 % of a frame's CPU.
+    /// `texels_along` in SSE2 registers.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
     #[inline]
@@ -1395,6 +1430,21 @@ impl TexelMap<'_> {
         to_photo: &Reprojection,
         points: RunPoints,
     ) -> [[u32; RUN_LANES]; 2] {
+        self.texel_lanes_sse2(to_photo, points).map(|lanes| {
+            let mut out = [0u32; RUN_LANES];
+            // SAFETY: `out` holds four u32.
+            unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), lanes) };
+            out
+        })
+    }
+
+    /// The u and the v of `texel` at each of `points`, one point per lane,
+    /// equal to `texel` to the bit. The compiler turned a scalar loop's
+    /// holds into a branch per lane, which cost 2 % of a frame's CPU.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn texel_lanes_sse2(&self, to_photo: &Reprojection, points: RunPoints) -> [__m128i; 2] {
         let RunPoints { x, y, step, w } = points;
         let xs = _mm_add_ps(
             _mm_set1_ps(x),
@@ -1425,11 +1475,7 @@ impl TexelMap<'_> {
                 _mm_mul_ps(c, _mm_set1_ps(256.0)),
                 _mm_set1_ps(ROUNDING_BIAS),
             );
-            let bits = _mm_and_si128(_mm_castps_si128(biased), _mm_set1_epi32((1 << 22) - 1));
-            let mut lanes = [0u32; RUN_LANES];
-            // SAFETY: `lanes` holds four u32.
-            unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast(), bits) };
-            lanes
+            _mm_and_si128(_mm_castps_si128(biased), _mm_set1_epi32((1 << 22) - 1))
         };
         [held(0), held(1)]
     }
@@ -1465,6 +1511,13 @@ struct RunPoints {
     y: f32,
     step: f32,
     w: [f32; RUN_LANES],
+}
+
+/// The inverse depths of up to `RUN_LANES` pixels of a run, as lanes: those
+/// past the run's end repeat its last depth.
+#[inline(always)]
+fn run_depths(depths: &[f32]) -> [f32; RUN_LANES] {
+    std::array::from_fn(|k| depths[k.min(depths.len() - 1)])
 }
 
 /// A vertex-coloured triangle's colour anywhere on screen: each channel is
@@ -1671,24 +1724,39 @@ impl<'a> Texels<'a> {
         Some([r, g, b])
     }
 
-    /// `bilinear_levels` at four texels, as four pixels of three bytes, two
-    /// texels to an AVX2 register whose 128-bit halves do `bilinear_sse2`'s
-    /// arithmetic, so the levels are the same: about 3 % less CPU per frame
-    /// than blending one at a time. None where a read would pass the
-    /// texture's end (the caller blends those one at a time).
+    /// `bilinear_levels` at four texels (u and v one per lane), as four
+    /// pixels of three bytes in the low twelve bytes, two texels to an AVX2
+    /// register whose 128-bit halves do `bilinear_sse2`'s arithmetic, so the
+    /// levels are the same: about 3 % less CPU per frame than blending one
+    /// at a time. None where a read would pass the texture's end (the
+    /// caller blends those one at a time).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn bilinear4_avx2(&self, us: [u32; 4], vs: [u32; 4]) -> Option<[u8; 12]> {
-        if self.right != 3 {
+    fn bilinear4_avx2(&self, us: __m128i, vs: __m128i) -> Option<__m128i> {
+        // Below 2^16 texels wide the offsets fit 32 bits: coordinates stay below 2^14.
+        if self.right != 3 || self.width >= 1 << 16 {
             return None;
         }
-        let at: [usize; 4] = std::array::from_fn(|k| {
-            3 * ((vs[k] >> 8) as usize * self.width + (us[k] >> 8) as usize)
-        });
-        let last = at.iter().max().copied().unwrap_or(0);
+        let at = _mm_mullo_epi32(
+            _mm_add_epi32(
+                _mm_mullo_epi32(_mm_srli_epi32::<8>(vs), _mm_set1_epi32(self.width as i32)),
+                _mm_srli_epi32::<8>(us),
+            ),
+            _mm_set1_epi32(3),
+        );
+        let highest = _mm_max_epu32(at, _mm_shuffle_epi32::<0b01_00_11_10>(at));
+        let highest = _mm_max_epu32(highest, _mm_shuffle_epi32::<0b10_11_00_01>(highest));
+        let last = _mm_cvtsi128_si32(highest) as u32 as usize;
         if last.checked_add(self.down + 8)? > self.raw.len() {
             return None;
         }
+        let at = [
+            _mm_cvtsi128_si32(at),
+            _mm_extract_epi32::<1>(at),
+            _mm_extract_epi32::<2>(at),
+            _mm_extract_epi32::<3>(at),
+        ]
+        .map(|offset| offset as u32 as usize);
         // Eight bytes from the upper left texel of pixel k, then eight from its lower left.
         let texels = |k: usize| {
             // SAFETY: both reads end within `raw` (checked above).
@@ -1698,10 +1766,20 @@ impl<'a> Texels<'a> {
                 _mm_unpacklo_epi64(top, bottom)
             }
         };
-        // Per half of a register, pixel k's `value` in every 16-bit lane.
-        let halves = |value: fn(u32, u32) -> i32, k: usize| {
-            let one = |k: usize| _mm_set1_epi32(value(us[k] & 255, vs[k] & 255));
-            _mm256_set_m128i(one(k + 1), one(k))
+        let (fx, fy) = (
+            _mm_and_si128(us, _mm_set1_epi32(255)),
+            _mm_and_si128(vs, _mm_set1_epi32(255)),
+        );
+        // Per pixel, its weights as 16-bit pairs: fy twice, and 256 - fx below fx.
+        let fy = _mm_or_si128(fy, _mm_slli_epi32::<16>(fy));
+        let fx = _mm_or_si128(
+            _mm_slli_epi32::<16>(fx),
+            _mm_sub_epi32(_mm_set1_epi32(256), fx),
+        );
+        // Pixel k's `weights` in every lane of the lower half, pixel k + 1's in the upper.
+        let halves = |weights: __m128i, k: i32| {
+            let lanes = _mm256_setr_epi32(k, k, k, k, k + 1, k + 1, k + 1, k + 1);
+            _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(weights), lanes)
         };
         let zero = _mm256_setzero_si256();
         let pair = |k: usize| {
@@ -1710,15 +1788,14 @@ impl<'a> Texels<'a> {
                 _mm256_unpacklo_epi8(both, zero),
                 _mm256_unpackhi_epi8(both, zero),
             );
-            let fy = halves(|_, fy| (fy as i32) << 16 | fy as i32, k);
+            let fy = halves(fy, k as i32);
             let rows = _mm256_add_epi16(
                 _mm256_mullo_epi16(top, _mm256_sub_epi16(_mm256_set1_epi16(256), fy)),
                 _mm256_mullo_epi16(bottom, fy),
             );
             let rows = _mm256_srli_epi16::<1>(rows);
             let pairs = _mm256_unpacklo_epi16(rows, _mm256_srli_si256::<6>(rows));
-            let weights = halves(|fx, _| (fx as i32) << 16 | (256 - fx as i32), k);
-            let blended = _mm256_madd_epi16(pairs, weights);
+            let blended = _mm256_madd_epi16(pairs, halves(fx, k as i32));
             _mm256_srli_epi32::<15>(_mm256_add_epi32(blended, _mm256_set1_epi32(1 << 14)))
         };
         // Lane halves hold pixels 0 and 2, then 1 and 3.
@@ -1728,16 +1805,10 @@ impl<'a> Texels<'a> {
             _mm256_extracti128_si256::<1>(bytes),
         );
         let rgbx = _mm_unpacklo_epi32(low, high);
-        let rgb = _mm_shuffle_epi8(
+        Some(_mm_shuffle_epi8(
             rgbx,
             _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1),
-        );
-        let mut out = [0u8; 16];
-        // SAFETY: `out` holds sixteen bytes.
-        unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), rgb) };
-        let mut pixels = [0u8; 12];
-        pixels.copy_from_slice(&out[..12]);
-        Some(pixels)
+        ))
     }
 }
 
@@ -2078,15 +2149,15 @@ fn resolve<const S: usize>(
             // The common case: one triangle holds every sample of a run of pixels.
             let end = x + single[x..].iter().take_while(|&&i| i == id).count();
             let centre_x = (x * S) as f32 + half;
-            let (step, out) = (S as f32, &mut row[3 * x..3 * end]);
+            let step = S as f32;
             match shading.texel_map(id) {
                 Some(map) => {
-                    let to_photo = &shading.reprojection;
-                    map.shade_run(to_photo, centre_x, centre_y, step, &inv_z[x..end], out);
+                    let (to_photo, points) = (&shading.reprojection, [centre_x, centre_y, step]);
+                    map.shade_run(to_photo, points, &inv_z[x..end], row, x);
                 }
                 None => {
                     let plane = recent.plane(shading, id, centre_x, centre_y);
-                    plane.shade_run(centre_x, centre_y, step, out);
+                    plane.shade_run(centre_x, centre_y, step, &mut row[3 * x..3 * end]);
                 }
             }
             x = end;
@@ -2619,10 +2690,18 @@ mod tests {
             let one_at_a_time: Vec<u8> = (0..4)
                 .flat_map(|k| texels.bilinear_levels([us[k], vs[k]]))
                 .collect();
-            // SAFETY: the processor has AVX2.
-            match unsafe { texels.bilinear4_avx2(us, vs) } {
-                Some(four) => {
-                    assert_eq!(four.as_slice(), one_at_a_time, "{us:?} {vs:?}");
+            let mut four = [0u8; 16];
+            // SAFETY: the processor has AVX2; `four` holds sixteen bytes,
+            // `us` and `vs` four u32 each.
+            let levels = unsafe {
+                let lanes = |t: &[u32; 4]| _mm_loadu_si128(t.as_ptr().cast());
+                texels.bilinear4_avx2(lanes(&us), lanes(&vs))
+            };
+            match levels {
+                Some(levels) => {
+                    // SAFETY: as above.
+                    unsafe { _mm_storeu_si128(four.as_mut_ptr().cast(), levels) };
+                    assert_eq!(four[..12], one_at_a_time, "{us:?} {vs:?}");
                     blended += 1;
                 }
                 None => {
@@ -2922,6 +3001,45 @@ mod tests {
                 assert_eq!([us[lane], vs[lane]], point, "{x} {y} {lane}");
             }
         }
+    }
+
+    #[test]
+    fn a_run_shades_each_pixel_as_its_own_texel_blend() {
+        let mut next = uniform(4242);
+        let texture = RgbImage::from_fn(9, 7, |_, _| image::Rgb([0; 3].map(|_| next(256.0) as u8)));
+        // Held up to the last texels, whose lower neighbours' reads pass the
+        // texture's end and are blended one at a time.
+        let last = [8.0 - 1.0 / 256.0, 6.0 - 1.0 / 256.0];
+        let map = TexelMap {
+            texels: Texels::of(&texture),
+            scale: [0.7, 0.6],
+            offset: [-0.5, -0.5],
+            bounds: [[0.0, last[0]], [0.0, last[1]]],
+        };
+        let photo = photo_camera([30.0, 30.0, 15.0, 12.0]);
+        let moved = Camera::original(&photo.intrinsics, 30, 24).posed([0.05, 0.02, 0.1], 1.0);
+        let to_photo = Reprojection::new(&moved, 2.0, &photo);
+        let (width, mut last_texels) = (13, 0);
+        for (first, len, y) in [
+            (0, 13, 3.0),
+            (2, 1, 47.0),
+            (5, 6, 20.0),
+            (9, 4, 47.0),
+            (1, 7, 12.5),
+        ] {
+            let inv_z: Vec<f32> = (0..len).map(|_| 0.5 + next(0.2)).collect();
+            let mut row = vec![7u8; 3 * width];
+            let x = (2 * first) as f32 + 1.0;
+            map.shade_run(&to_photo, [x, y, 2.0], &inv_z, &mut row, first);
+            assert!(row[..3 * first].iter().all(|&b| b == 7), "{first} {len}");
+            for (k, &w) in inv_z.iter().enumerate() {
+                let texel = map.texel(to_photo.at(x + 2.0 * k as f32, y, w));
+                let one = map.texels.bilinear_levels(texel);
+                assert_eq!(row[3 * (first + k)..][..3], one, "{first} {len} {k}");
+                last_texels += usize::from(texel[0] >> 8 == 7 && texel[1] >> 8 == 5);
+            }
+        }
+        assert!(last_texels > 0);
     }
 
     /// The photo's camera with focal lengths and centre `[fx, fy, cx, cy]`.
