@@ -1319,8 +1319,8 @@ impl TexelMap<'_> {
 
     /// Writes the colours of a run of pixels whose centres lie at (x, y),
     /// (x + step, y), … with inverse depths `inv_z` into pixels `first`… of
-    /// `row` (three bytes per pixel). It may also write up to three pixels
-    /// past the run, as if the run went on: the caller shades those after.
+    /// `row` (three bytes per pixel). It may also write bytes of up to five
+    /// pixels past the run, as if the run went on: the caller shades those after.
     #[inline(always)]
     fn shade_run(
         &self,
@@ -1337,29 +1337,16 @@ impl TexelMap<'_> {
             return;
         }
         let out = &mut row[3 * first..][..3 * inv_z.len()];
-        // Texel coordinates a few pixels at a time, in a loop the compiler
-        // can unroll and partly vectorise, then the reads.
-        for (chunk, (pixels, depths)) in out
-            .chunks_mut(3 * RUN_LANES)
-            .zip(inv_z.chunks(RUN_LANES))
-            .enumerate()
-        {
-            let points = RunPoints {
-                x: x + (chunk * RUN_LANES) as f32 * step,
-                y,
-                step,
-                w: run_depths(depths),
-            };
-            let [us, vs] = self.texels_along(to_photo, points);
-            for (pixel, texel) in pixels.chunks_exact_mut(3).zip(us.into_iter().zip(vs)) {
-                pixel.copy_from_slice(&self.texels.bilinear_levels(texel.into()));
-            }
+        for (k, (pixel, &w)) in out.chunks_exact_mut(3).zip(inv_z).enumerate() {
+            let texel = self.texel(to_photo.at(x + k as f32 * step, y, w));
+            pixel.copy_from_slice(&self.texels.bilinear_levels(texel));
         }
     }
 
-    /// `shade_run` four pixels at a time with texel coordinates, reads and
-    /// blends kept in registers: storing the coordinates and reloading
-    /// them lane by lane cost more than the blend.
+    /// `shade_run` with texel coordinates, reads and blends kept in
+    /// registers: coordinates eight pixels at a time, blends four at a time.
+    /// Storing the coordinates and reloading them lane by lane cost more
+    /// than the blend.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn shade_run_avx2(
@@ -1377,105 +1364,99 @@ impl TexelMap<'_> {
                 step,
                 w: run_depths(depths),
             };
-            let [us, vs] = self.texel_lanes_sse2(to_photo, points);
-            let out = &mut row[3 * (first + chunk * RUN_LANES)..];
-            let Some(levels) = self.texels.bilinear4_avx2(us, vs) else {
-                let (mut u, mut v) = ([0u32; RUN_LANES], [0u32; RUN_LANES]);
-                // SAFETY: `u` and `v` hold four u32 each.
-                unsafe {
-                    _mm_storeu_si128(u.as_mut_ptr().cast(), us);
-                    _mm_storeu_si128(v.as_mut_ptr().cast(), vs);
-                }
-                for (k, pixel) in out.chunks_exact_mut(3).take(depths.len()).enumerate() {
-                    pixel.copy_from_slice(&self.texels.bilinear_levels([u[k], v[k]]));
-                }
-                continue;
-            };
-            match out.get_mut(..16) {
-                // SAFETY: `sixteen` holds sixteen bytes.
-                Some(sixteen) => unsafe { _mm_storeu_si128(sixteen.as_mut_ptr().cast(), levels) },
-                None => {
-                    let mut bytes = [0u8; 16];
-                    // SAFETY: as above.
-                    unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), levels) };
-                    let n = 3 * depths.len();
-                    out[..n].copy_from_slice(&bytes[..n]);
-                }
+            let [us, vs] = self.texel_lanes_avx2(to_photo, points);
+            let halves = [
+                (_mm256_castsi256_si128(us), _mm256_castsi256_si128(vs)),
+                (
+                    _mm256_extracti128_si256::<1>(us),
+                    _mm256_extracti128_si256::<1>(vs),
+                ),
+            ];
+            let start = first + chunk * RUN_LANES;
+            for (half, (us, vs)) in halves.into_iter().enumerate() {
+                let Some(pixels) = depths.len().checked_sub(4 * half).filter(|&n| n > 0) else {
+                    break;
+                };
+                self.shade_four(us, vs, &mut row[3 * (start + 4 * half)..], pixels.min(4));
             }
         }
     }
 
-    /// `texel` at each of `points`, as the u and the v of each.
-    #[inline(always)]
-    fn texels_along(&self, to_photo: &Reprojection, points: RunPoints) -> [[u32; RUN_LANES]; 2] {
-        // SAFETY: SSE2 is part of every x86-64 processor.
-        #[cfg(target_arch = "x86_64")]
-        return unsafe { self.texels_along_sse2(to_photo, points) };
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let texels: [[u32; 2]; RUN_LANES] = std::array::from_fn(|lane| {
-                let RunPoints { x, y, step, w } = points;
-                self.texel(to_photo.at(x + lane as f32 * step, y, w[lane]))
-            });
-            [texels.map(|t| t[0]), texels.map(|t| t[1])]
-        }
-    }
-
-    /// `texels_along` in SSE2 registers.
+    /// Writes the blends at four texels (u and v one per lane) as the first
+    /// `pixels` pixels of `out`; with room, as sixteen bytes.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "sse2")]
+    #[target_feature(enable = "avx2")]
     #[inline]
-    fn texels_along_sse2(
-        &self,
-        to_photo: &Reprojection,
-        points: RunPoints,
-    ) -> [[u32; RUN_LANES]; 2] {
-        self.texel_lanes_sse2(to_photo, points).map(|lanes| {
-            let mut out = [0u32; RUN_LANES];
-            // SAFETY: `out` holds four u32.
-            unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), lanes) };
-            out
-        })
+    fn shade_four(&self, us: __m128i, vs: __m128i, out: &mut [u8], pixels: usize) {
+        let Some(levels) = self.texels.bilinear4_avx2(us, vs) else {
+            let (mut u, mut v) = ([0u32; 4], [0u32; 4]);
+            // SAFETY: `u` and `v` hold four u32 each.
+            unsafe {
+                _mm_storeu_si128(u.as_mut_ptr().cast(), us);
+                _mm_storeu_si128(v.as_mut_ptr().cast(), vs);
+            }
+            for (k, pixel) in out.chunks_exact_mut(3).take(pixels).enumerate() {
+                pixel.copy_from_slice(&self.texels.bilinear_levels([u[k], v[k]]));
+            }
+            return;
+        };
+        match out.get_mut(..16) {
+            // SAFETY: `sixteen` holds sixteen bytes.
+            Some(sixteen) => unsafe { _mm_storeu_si128(sixteen.as_mut_ptr().cast(), levels) },
+            None => {
+                let mut bytes = [0u8; 16];
+                // SAFETY: as above.
+                unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), levels) };
+                out[..3 * pixels].copy_from_slice(&bytes[..3 * pixels]);
+            }
+        }
     }
 
     /// The u and the v of `texel` at each of `points`, one point per lane,
     /// equal to `texel` to the bit. The compiler turned a scalar loop's
     /// holds into a branch per lane, which cost 2 % of a frame's CPU.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "sse2")]
+    #[target_feature(enable = "avx2")]
     #[inline]
-    fn texel_lanes_sse2(&self, to_photo: &Reprojection, points: RunPoints) -> [__m128i; 2] {
+    fn texel_lanes_avx2(&self, to_photo: &Reprojection, points: RunPoints) -> [__m256i; 2] {
         let RunPoints { x, y, step, w } = points;
-        let xs = _mm_add_ps(
-            _mm_set1_ps(x),
-            _mm_mul_ps(_mm_setr_ps(0.0, 1.0, 2.0, 3.0), _mm_set1_ps(step)),
+        let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+        let xs = _mm256_add_ps(
+            _mm256_set1_ps(x),
+            _mm256_mul_ps(lanes, _mm256_set1_ps(step)),
         );
-        // SAFETY: `w` holds four f32.
-        let ws = unsafe { _mm_loadu_ps(w.as_ptr()) };
+        // SAFETY: `w` holds eight f32.
+        let ws = unsafe { _mm256_loadu_ps(w.as_ptr()) };
         // Summed in `Reprojection::at`'s order, so that each lane equals `texel`.
         let affine = |r: &[f32; 4]| {
-            let along = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(r[0]), xs), _mm_set1_ps(r[1] * y));
-            _mm_add_ps(
-                _mm_add_ps(along, _mm_set1_ps(r[2])),
-                _mm_mul_ps(_mm_set1_ps(r[3]), ws),
+            let along = _mm256_add_ps(
+                _mm256_mul_ps(_mm256_set1_ps(r[0]), xs),
+                _mm256_set1_ps(r[1] * y),
+            );
+            _mm256_add_ps(
+                _mm256_add_ps(along, _mm256_set1_ps(r[2])),
+                _mm256_mul_ps(_mm256_set1_ps(r[3]), ws),
             )
         };
         let rows = &to_photo.rows;
-        let d = _mm_div_ps(_mm_set1_ps(1.0), affine(&rows[2]));
+        let d = _mm256_div_ps(_mm256_set1_ps(1.0), affine(&rows[2]));
         let held = |k: usize| {
-            let point = _mm_mul_ps(affine(&rows[k]), d);
-            let c = _mm_add_ps(
-                _mm_mul_ps(point, _mm_set1_ps(self.scale[k])),
-                _mm_set1_ps(self.offset[k]),
+            let point = _mm256_mul_ps(affine(&rows[k]), d);
+            let c = _mm256_add_ps(
+                _mm256_mul_ps(point, _mm256_set1_ps(self.scale[k])),
+                _mm256_set1_ps(self.offset[k]),
             );
             // max and min pass their second operand where the first is NaN.
             let [lo, hi] = self.bounds[k];
-            let c = _mm_min_ps(_mm_max_ps(c, _mm_set1_ps(lo)), _mm_set1_ps(hi));
-            let biased = _mm_add_ps(
-                _mm_mul_ps(c, _mm_set1_ps(256.0)),
-                _mm_set1_ps(ROUNDING_BIAS),
+            let c = _mm256_min_ps(_mm256_max_ps(c, _mm256_set1_ps(lo)), _mm256_set1_ps(hi));
+            let biased = _mm256_add_ps(
+                _mm256_mul_ps(c, _mm256_set1_ps(256.0)),
+                _mm256_set1_ps(ROUNDING_BIAS),
             );
-            _mm_and_si128(_mm_castps_si128(biased), _mm_set1_epi32((1 << 22) - 1))
+            _mm256_and_si256(
+                _mm256_castps_si256(biased),
+                _mm256_set1_epi32((1 << 22) - 1),
+            )
         };
         [held(0), held(1)]
     }
@@ -1604,10 +1585,9 @@ impl RecentPlanes {
     }
 }
 
-/// Pixels of a run whose texel coordinates are computed together (one SSE
-/// register; runs average about 8 pixels, so wider groups mostly compute
-/// lanes past a run's end: 8 was 2 % slower per frame).
-const RUN_LANES: usize = 4;
+/// Pixels of a run whose texel coordinates are computed together (one AVX2
+/// register; runs average about 8 pixels).
+const RUN_LANES: usize = 8;
 
 /// Added to a float below 2^22 to round it to an integer in its mantissa.
 const ROUNDING_BIAS: f32 = 12_582_912.0;
@@ -2974,7 +2954,11 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn texel_coordinates_along_a_run_are_those_of_each_point() {
+        if !has_avx2("eight-lane texel coordinates") {
+            return;
+        }
         let texture = RgbImage::new(40, 30);
         let map = TexelMap {
             texels: Texels::of(&texture),
@@ -2985,7 +2969,7 @@ mod tests {
         let photo = photo_camera([30.0, 28.0, 20.0, 15.0]);
         let moved = Camera::original(&photo.intrinsics, 40, 30).posed([0.1, -0.05, 0.2], 1.0);
         let to_photo = Reprojection::new(&moved, 2.0, &photo);
-        let w = [0.5, 0.52, 0.49, 2.0];
+        let w = [0.5, 0.52, 0.49, 2.0, 0.3, 0.51, 0.47, 1.5];
         // Within the bounds, held at either end, and NaN (held low).
         for (x, y) in [
             (0.5, 0.5),
@@ -2995,7 +2979,13 @@ mod tests {
             (f32::NAN, 1.0),
         ] {
             let points = RunPoints { x, y, step: 2.0, w };
-            let [us, vs] = map.texels_along(&to_photo, points);
+            let (mut us, mut vs) = ([0u32; RUN_LANES], [0u32; RUN_LANES]);
+            // SAFETY: the processor has AVX2; `us` and `vs` hold eight u32 each.
+            unsafe {
+                let [u, v] = map.texel_lanes_avx2(&to_photo, points);
+                _mm256_storeu_si256(us.as_mut_ptr().cast(), u);
+                _mm256_storeu_si256(vs.as_mut_ptr().cast(), v);
+            }
             for lane in 0..RUN_LANES {
                 let point = map.texel(to_photo.at(x + lane as f32 * 2.0, y, w[lane]));
                 assert_eq!([us[lane], vs[lane]], point, "{x} {y} {lane}");
