@@ -1713,21 +1713,25 @@ impl<'a> Texels<'a> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn bilinear4_avx2(&self, us: __m128i, vs: __m128i) -> Option<__m128i> {
-        // Below 2^16 texels wide the offsets fit 32 bits: coordinates stay below 2^14.
-        if self.right != 3 || self.width >= 1 << 16 {
+        // Below 2^15 texels wide the offsets fit an i32: coordinates stay below 2^14.
+        if self.right != 3 || self.width >= 1 << 15 {
             return None;
         }
-        let at = _mm_mullo_epi32(
-            _mm_add_epi32(
-                _mm_mullo_epi32(_mm_srli_epi32::<8>(vs), _mm_set1_epi32(self.width as i32)),
-                _mm_srli_epi32::<8>(us),
+        let x0 = _mm_srli_epi32::<8>(us);
+        let at = _mm_add_epi32(
+            _mm_mullo_epi32(
+                _mm_srli_epi32::<8>(vs),
+                _mm_set1_epi32(3 * self.width as i32),
             ),
-            _mm_set1_epi32(3),
+            _mm_add_epi32(x0, _mm_add_epi32(x0, x0)),
         );
-        let highest = _mm_max_epu32(at, _mm_shuffle_epi32::<0b01_00_11_10>(at));
-        let highest = _mm_max_epu32(highest, _mm_shuffle_epi32::<0b10_11_00_01>(highest));
-        let last = _mm_cvtsi128_si32(highest) as u32 as usize;
-        if last.checked_add(self.down + 8)? > self.raw.len() {
+        // The last offset whose reads end within `raw`.
+        let limit = self
+            .raw
+            .len()
+            .checked_sub(self.down + 8)?
+            .min(i32::MAX as usize);
+        if _mm_movemask_epi8(_mm_cmpgt_epi32(at, _mm_set1_epi32(limit as i32))) != 0 {
             return None;
         }
         let at = [
