@@ -1098,23 +1098,26 @@ fn draw_pairs_avx2(
             let outside =
                 _mm256_srai_epi32::<31>(_mm256_or_si256(_mm256_or_si256(g.e[0], g.e[1]), g.e[2]));
             let inside = _mm256_andnot_si256(outside, within);
-            // SAFETY: `RowPairs::new` checked that the four samples from x of both
-            // rows lie in the band's buffers.
-            unsafe {
-                let (depth_at, ids_at) = (depths.add(x), drawn.add(x));
-                let d = _mm256_loadu2_m128(depth_at.add(band.w), depth_at);
-                let i = _mm256_loadu2_m128i(ids_at.add(band.w).cast(), ids_at.cast());
-                let nearer = _mm256_and_ps(
-                    _mm256_castsi256_ps(inside),
-                    _mm256_cmp_ps::<_CMP_GT_OQ>(g.z, d),
-                );
-                _mm256_storeu2_m128(
-                    depth_at.add(band.w),
-                    depth_at,
-                    _mm256_blendv_ps(d, g.z, nearer),
-                );
-                let i = _mm256_blendv_epi8(i, ids, _mm256_castps_si256(nearer));
-                _mm256_storeu2_m128i(ids_at.add(band.w).cast(), ids_at.cast(), i);
+            // Groups that draw nothing (nearly half of them) skip the reads and writes.
+            if _mm256_testz_si256(inside, inside) == 0 {
+                // SAFETY: `RowPairs::new` checked that the four samples from x of both
+                // rows lie in the band's buffers.
+                unsafe {
+                    let (depth_at, ids_at) = (depths.add(x), drawn.add(x));
+                    let d = _mm256_loadu2_m128(depth_at.add(band.w), depth_at);
+                    let i = _mm256_loadu2_m128i(ids_at.add(band.w).cast(), ids_at.cast());
+                    let nearer = _mm256_and_ps(
+                        _mm256_castsi256_ps(inside),
+                        _mm256_cmp_ps::<_CMP_GT_OQ>(g.z, d),
+                    );
+                    _mm256_storeu2_m128(
+                        depth_at.add(band.w),
+                        depth_at,
+                        _mm256_blendv_ps(d, g.z, nearer),
+                    );
+                    let i = _mm256_blendv_epi8(i, ids, _mm256_castps_si256(nearer));
+                    _mm256_storeu2_m128i(ids_at.add(band.w).cast(), ids_at.cast(), i);
+                }
             }
             g = pairs.step(g);
             x += 4;
@@ -1144,17 +1147,24 @@ fn draw_pairs_avx512(
             let within = _mm256_cmpgt_epi32_mask(g.left, _mm256_setzero_si256());
             let signs = _mm256_or_si256(_mm256_or_si256(g.e[0], g.e[1]), g.e[2]);
             let inside = _mm256_mask_cmpgt_epi32_mask(within, signs, _mm256_set1_epi32(-1));
-            // SAFETY: `RowPairs::new` checked that the four samples from x of both
-            // rows lie in the band's buffers.
-            unsafe {
-                let (depth_at, ids_at) = (depths.add(x), drawn.add(x));
-                let d = _mm256_loadu2_m128(depth_at.add(band.w), depth_at);
-                let nearer = _mm256_mask_cmp_ps_mask::<_CMP_GT_OQ>(inside, g.z, d);
-                let (upper, lower) = (nearer & 0xf, nearer >> 4);
-                _mm_mask_storeu_ps(depth_at, upper, _mm256_castps256_ps128(g.z));
-                _mm_mask_storeu_ps(depth_at.add(band.w), lower, _mm256_extractf128_ps::<1>(g.z));
-                _mm_mask_storeu_epi32(ids_at.cast(), upper, ids);
-                _mm_mask_storeu_epi32(ids_at.add(band.w).cast(), lower, ids);
+            // Groups that draw nothing (nearly half of them) skip the reads and writes.
+            if inside != 0 {
+                // SAFETY: `RowPairs::new` checked that the four samples from x of both
+                // rows lie in the band's buffers.
+                unsafe {
+                    let (depth_at, ids_at) = (depths.add(x), drawn.add(x));
+                    let d = _mm256_loadu2_m128(depth_at.add(band.w), depth_at);
+                    let nearer = _mm256_mask_cmp_ps_mask::<_CMP_GT_OQ>(inside, g.z, d);
+                    let (upper, lower) = (nearer & 0xf, nearer >> 4);
+                    _mm_mask_storeu_ps(depth_at, upper, _mm256_castps256_ps128(g.z));
+                    _mm_mask_storeu_ps(
+                        depth_at.add(band.w),
+                        lower,
+                        _mm256_extractf128_ps::<1>(g.z),
+                    );
+                    _mm_mask_storeu_epi32(ids_at.cast(), upper, ids);
+                    _mm_mask_storeu_epi32(ids_at.add(band.w).cast(), lower, ids);
+                }
             }
             g = pairs.step(g);
             x += 4;
