@@ -1384,10 +1384,11 @@ impl TexelMap<'_> {
             ];
             let start = first + chunk * RUN_LANES;
             for (half, (us, vs)) in halves.into_iter().enumerate() {
-                let Some(pixels) = depths.len().checked_sub(4 * half).filter(|&n| n > 0) else {
+                let pixels = depths.len().saturating_sub(4 * half).min(4);
+                if pixels == 0 {
                     break;
-                };
-                self.shade_four(us, vs, &mut row[3 * (start + 4 * half)..], pixels.min(4));
+                }
+                self.shade_four(us, vs, &mut row[3 * (start + 4 * half)..], pixels);
             }
         }
     }
