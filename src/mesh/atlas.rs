@@ -251,21 +251,21 @@ impl Atlas {
         let slots = layout.tiles.len();
         let columns = (slots as f64).sqrt().ceil().max(1.0) as usize;
         let rows = slots.div_ceil(columns);
-        let painted: Vec<Vec<[u8; 3]>> = layout
-            .tiles
-            .par_iter()
-            .map(|tile| paint_slot(ldi, &layout, tile))
-            .collect();
         let mut image = RgbImage::new((columns * SLOT) as u32, (rows * SLOT) as u32);
         let stride = columns * SLOT * 3;
-        let raw: &mut [u8] = &mut image;
-        for (slot, texels) in painted.iter().enumerate() {
-            let (sx, sy) = (slot % columns * SLOT, slot / columns * SLOT);
-            for (y, row) in texels.chunks(SLOT).enumerate() {
-                let start = (sy + y) * stride + sx * 3;
-                raw[start..start + SLOT * 3].copy_from_slice(row.as_flattened());
-            }
-        }
+        // Each task paints one row of slots straight into the image.
+        let slot_rows = image.par_chunks_mut(stride * SLOT);
+        slot_rows
+            .zip(layout.tiles.par_chunks(columns))
+            .for_each(|(band, tiles)| {
+                for (column, tile) in tiles.iter().enumerate() {
+                    let texels = paint_slot(ldi, &layout, tile);
+                    for (y, row) in texels.chunks(SLOT).enumerate() {
+                        let start = y * stride + column * SLOT * 3;
+                        band[start..start + SLOT * 3].copy_from_slice(row.as_flattened());
+                    }
+                }
+            });
         Some(Atlas {
             layout,
             columns,

@@ -211,12 +211,16 @@ impl RenderMesh {
     /// blocks whose every node is the working photo's own pixel are drawn
     /// from `photo.image` instead.
     pub fn decimated(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics, photo: Option<Photo>) -> RenderMesh {
-        let Some(atlas) = Atlas::new(ldi, mesh) else {
+        // The atlas's layout is placed serially: the per-node work that needs
+        // only the LDI runs beside it.
+        let (atlas, (vertex_of_node, (node_needs, reach))) = rayon::join(
+            || Atlas::new(ldi, mesh),
+            || (vertex_of_node(ldi), node_needs(ldi, k, finest_tolerance(k))),
+        );
+        let Some(atlas) = atlas else {
             return RenderMesh::coloured(mesh);
         };
-        let vertex_of_node = vertex_of_node(ldi);
         let position = |node: u32| mesh.positions[vertex_of_node[node as usize] as usize];
-        let (node_needs, reach) = node_needs(ldi, k, finest_tolerance(k));
         let needs = Needs {
             layout: &atlas.layout,
             of_node: &node_needs,
