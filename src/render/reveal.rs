@@ -295,29 +295,24 @@ fn for_each_square(
     let (mut near, mut far) = (canvas(), canvas());
     let mut two = (canvas(), canvas());
     let mut spare = (canvas(), canvas());
-    let mut grown = |from: (&[f32], &[f32]), to: (&mut [f32], &mut [f32]), shifts: &[isize]| {
-        grow(from.0, to.0, &mut scratch, w, shifts, f32::max);
-        grow(from.1, to.1, &mut scratch, w, shifts, f32::min);
+    let mut grown = |from: (&[f32], &[f32]), to: (&mut [f32], &mut [f32]), shift: usize| {
+        grow(from.0, to.0, &mut scratch, w, shift, f32::max);
+        grow(from.1, to.1, &mut scratch, w, shift, f32::min);
     };
-    grown((values, values), (&mut near, &mut far), &[-1, 0, 1]);
+    grown((values, values), (&mut near, &mut far), 1);
     visit(1, &near, &far);
     // Two chains, 2, 4, 8, … and 3, 6, 12, …: a square of radius a + b is
     // the union of the four of radius a shifted by (±b, ±b), for b ≤ a.
-    grown((&near, &far), (&mut two.0, &mut two.1), &[-1, 1]);
+    grown((&near, &far), (&mut two.0, &mut two.1), 1);
     let mut three = (near, far);
-    grown((&two.0, &two.1), (&mut three.0, &mut three.1), &[-1, 1]);
+    grown((&two.0, &two.1), (&mut three.0, &mut three.1), 1);
     let mut chains = [(2, two), (3, three)];
     while chains.iter().any(|c| c.0 <= max_r) {
         for (r, square) in &mut chains {
             if *r <= max_r {
                 visit(*r, &square.0, &square.1);
                 if 2 * *r <= max_r {
-                    let shift = *r as isize;
-                    grown(
-                        (&square.0, &square.1),
-                        (&mut spare.0, &mut spare.1),
-                        &[-shift, shift],
-                    );
+                    grown((&square.0, &square.1), (&mut spare.0, &mut spare.1), *r);
                     std::mem::swap(square, &mut spare);
                 }
                 *r *= 2;
@@ -328,61 +323,65 @@ fn for_each_square(
     canvases.extend([scratch, two.0, two.1, three.0, three.1, spare.0, spare.1]);
 }
 
-/// `pick` over `square` at each pixel shifted by every (dx, dy) of `shifts`
-/// (clamped to the canvas) into `out`: a pass along the rows into `across`,
-/// then one down the columns.
+/// `pick` over `square` at each pixel and at it shifted by ±`shift` across,
+/// down and both (clamped to the canvas) into `out`: a pass along the rows
+/// into `across`, then one down the columns; each reads its three inputs at once.
 fn grow(
     square: &[f32],
     out: &mut [f32],
     across: &mut [f32],
     w: usize,
-    shifts: &[isize],
+    shift: usize,
     pick: impl Fn(f32, f32) -> f32 + Copy + Sync,
 ) {
     let h = square.len() / w;
     across
         .par_chunks_mut(w)
         .zip(square.par_chunks(w))
-        .for_each(|(out, row)| {
-            out.copy_from_slice(row);
-            for &s in shifts {
-                pick_shifted(out, row, s, pick);
-            }
-        });
+        .for_each(|(out, row)| pick_across(out, row, shift, pick));
     let across = &*across;
+    let row = |y: usize| &across[y * w..y * w + w];
     out.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-        out.copy_from_slice(&across[y * w..y * w + w]);
-        for &s in shifts {
-            let from = (y as isize + s).clamp(0, h as isize - 1) as usize;
-            let row = &across[from * w..from * w + w];
-            for (value, &v) in out.iter_mut().zip(row) {
-                *value = pick(*value, v);
-            }
-        }
+        let (up, down) = (y.saturating_sub(shift), (y + shift).min(h - 1));
+        pick_three(out, [row(y), row(up), row(down)], pick);
     });
 }
 
-/// `out[x] = pick(out[x], row[x + s])`, with `row` clamped at its ends.
-fn pick_shifted(out: &mut [f32], row: &[f32], s: isize, pick: impl Fn(f32, f32) -> f32) {
+/// `out[x] = pick(pick(row[x], row[x - shift]), row[x + shift])`, with `row`
+/// clamped at its ends.
+fn pick_across(out: &mut [f32], row: &[f32], shift: usize, pick: impl Fn(f32, f32) -> f32 + Copy) {
     let w = row.len();
-    let s_abs = s.unsigned_abs().min(w);
-    let (first, last) = (row[0], row[w - 1]);
-    if s >= 0 {
-        let (inside, beyond) = out.split_at_mut(w - s_abs);
-        for (value, &v) in inside.iter_mut().zip(&row[s_abs..]) {
-            *value = pick(*value, v);
-        }
-        beyond
-            .iter_mut()
-            .for_each(|value| *value = pick(*value, last));
-    } else {
-        let (beyond, inside) = out.split_at_mut(s_abs);
-        beyond
-            .iter_mut()
-            .for_each(|value| *value = pick(*value, first));
-        for (value, &v) in inside.iter_mut().zip(row) {
-            *value = pick(*value, v);
-        }
+    let clamped = |x: usize| {
+        pick(
+            pick(row[x], row[x.saturating_sub(shift)]),
+            row[(x + shift).min(w - 1)],
+        )
+    };
+    if w <= 2 * shift {
+        out.iter_mut()
+            .enumerate()
+            .for_each(|(x, value)| *value = clamped(x));
+        return;
+    }
+    let inside = &mut out[shift..w - shift];
+    pick_three(
+        inside,
+        [
+            &row[shift..w - shift],
+            &row[..w - 2 * shift],
+            &row[2 * shift..],
+        ],
+        pick,
+    );
+    for x in (0..shift).chain(w - shift..w) {
+        out[x] = clamped(x);
+    }
+}
+
+/// `out[x] = pick(pick(a[x], b[x]), c[x])`.
+fn pick_three(out: &mut [f32], [a, b, c]: [&[f32]; 3], pick: impl Fn(f32, f32) -> f32) {
+    for (value, ((&a, &b), &c)) in out.iter_mut().zip(a.iter().zip(b).zip(c)) {
+        *value = pick(pick(a, b), c);
     }
 }
 
@@ -431,29 +430,31 @@ mod tests {
 
     #[test]
     fn squares_hold_the_largest_and_smallest_value_within_their_radius() {
-        let (w, h) = (23, 17);
-        // Scattered values, so that every square has its own extremes.
-        let values: Vec<f32> = (0..w * h).map(|i| ((i * 7919) % 97) as f32).collect();
-        let values = &values[..];
-        let mut radii = Vec::new();
-        for_each_square(values, w, 13, &mut Vec::new(), |r, near, far| {
-            radii.push(r);
-            for (i, (&n, &f)) in near.iter().zip(far).enumerate() {
-                let (x, y) = ((i % w) as isize, (i / w) as isize);
-                let r = r as isize;
-                let square = (y - r..=y + r).flat_map(|sy| {
-                    (x - r..=x + r).map(move |sx| {
-                        let sx = sx.clamp(0, w as isize - 1) as usize;
-                        let sy = sy.clamp(0, h as isize - 1) as usize;
-                        values[sy * w + sx]
-                    })
-                });
-                let (max, min) =
-                    square.fold((f32::MIN, f32::MAX), |(a, b), v| (a.max(v), b.min(v)));
-                assert_eq!((n, f), (max, min), "radius {r} at ({x}, {y})");
-            }
-        });
-        assert_eq!(radii, [1, 2, 3, 4, 6, 8, 12]);
+        // The narrow canvas has rows shorter than twice the larger shifts.
+        for (w, h) in [(23, 17), (5, 31)] {
+            // Scattered values, so that every square has its own extremes.
+            let values: Vec<f32> = (0..w * h).map(|i| ((i * 7919) % 97) as f32).collect();
+            let values = &values[..];
+            let mut radii = Vec::new();
+            for_each_square(values, w, 13, &mut Vec::new(), |r, near, far| {
+                radii.push(r);
+                for (i, (&n, &f)) in near.iter().zip(far).enumerate() {
+                    let (x, y) = ((i % w) as isize, (i / w) as isize);
+                    let r = r as isize;
+                    let square = (y - r..=y + r).flat_map(|sy| {
+                        (x - r..=x + r).map(move |sx| {
+                            let sx = sx.clamp(0, w as isize - 1) as usize;
+                            let sy = sy.clamp(0, h as isize - 1) as usize;
+                            values[sy * w + sx]
+                        })
+                    });
+                    let (max, min) =
+                        square.fold((f32::MIN, f32::MAX), |(a, b), v| (a.max(v), b.min(v)));
+                    assert_eq!((n, f), (max, min), "{w}x{h}: radius {r} at ({x}, {y})");
+                }
+            });
+            assert_eq!(radii, [1, 2, 3, 4, 6, 8, 12]);
+        }
     }
 
     #[test]
