@@ -10,8 +10,8 @@ pub mod region;
 
 use crate::edges::{continuous, CutRule, DisjointSets, EdgeMap};
 use crate::ldi::{neighbour_pixel, opposite, origin, Ldi, NONE};
-use rayon::prelude::*;
 use region::{Region, RegionGrower, Thickness};
+use std::sync::mpsc;
 
 /// Settings of both inpainting passes.
 #[derive(Debug, Clone, Copy)]
@@ -104,25 +104,34 @@ fn inpaint_pass(
     params: &InpaintParams,
 ) -> (usize, usize) {
     let threshold = params.threshold;
-    let mut grower = RegionGrower::new(ldi, mask_origin, params.cut_rule);
-    let regions: Vec<Region> = curves
-        .iter()
-        .filter_map(|nodes| grower.grow(ldi, nodes, thickness))
-        .collect();
     let shared: &Ldi = ldi;
-    let fills: Vec<(Vec<f32>, Vec<[u8; 3]>)> = regions
-        .par_iter()
-        .map(|region| {
-            let depth = fill::fill_depth(region, shared, threshold);
-            let colour = colour::fill_colour(region, shared, &depth);
-            (depth, colour)
-        })
-        .collect();
+    let mut grower = RegionGrower::new(shared, mask_origin, params.cut_rule);
+    // Regions grow one after another (the grower carries state from one to
+    // the next), and each is filled as a task of its own once grown: the
+    // other cores fill while this one grows.
+    let (sender, receiver) = mpsc::channel();
+    rayon::scope(|scope| {
+        let regions = curves
+            .iter()
+            .filter_map(|nodes| grower.grow(shared, nodes, thickness));
+        for (index, region) in regions.enumerate() {
+            let sender = sender.clone();
+            scope.spawn(move |_| {
+                let depth = fill::fill_depth(&region, shared, threshold);
+                let colour = colour::fill_colour(&region, shared, &depth);
+                // The receiver outlives the scope, so the send cannot fail.
+                let _ = sender.send((index, region, depth, colour));
+            });
+        }
+    });
+    drop(sender);
+    let mut filled: Vec<_> = receiver.into_iter().collect();
+    filled.sort_unstable_by_key(|fill| fill.0);
     let mut added = 0;
-    for (region, (depth, colour)) in regions.iter().zip(&fills) {
+    for (_, region, depth, colour) in &filled {
         added += merge_region(ldi, votes, region, depth, colour, label, threshold);
     }
-    (regions.len(), added)
+    (filled.len(), added)
 }
 
 /// Colours that the fills of overlapping regions gave each synthesized node.
