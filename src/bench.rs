@@ -263,7 +263,7 @@ fn render_4k(
         image: imageops::resize(&rgb, w, h, FilterType::Triangle),
     };
     let k = &scene.prepared.intrinsics;
-    let mesh = RenderMesh::decimated(&scene.ldi, &scene.mesh, k, Some(photo));
+    let mesh = RenderMesh::decimated(&scene.ldi, k, Some(photo));
     let mut renderer = Renderer::default();
     let start = Instant::now();
     for camera in poses.iter().take(frames) {

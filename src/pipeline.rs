@@ -167,7 +167,7 @@ pub fn build_scene(
     let video_size = video_frame_size(config, rgb.dimensions());
     let render_mesh = timings.stage("decimate", observer, |_| {
         let photo = photo_for_video(rgb, &prepared.rgb, video_size);
-        RenderMesh::decimated(&ldi, &mesh, &prepared.intrinsics, photo)
+        RenderMesh::decimated(&ldi, &prepared.intrinsics, photo)
     });
     let stats = SceneStats {
         cut_links: cuts.count(),

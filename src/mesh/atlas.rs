@@ -6,7 +6,7 @@
 
 use crate::grid::{grid_neighbours, propagate_mean};
 use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
-use crate::mesh::{vertex_nodes, Mesh};
+use crate::mesh::node_triangles;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
 use rayon::prelude::*;
@@ -61,10 +61,10 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// Places every fully linked cell and every other face of `mesh` (made by
-    /// `build_mesh` from `ldi`, vertices in `order`) on the first page where
-    /// its nodes' pixels are free or already theirs.
-    fn new(ldi: &Ldi, mesh: &Mesh, order: &[u32]) -> Layout {
+    /// Places every fully linked cell and every other face that `build_mesh`
+    /// makes of `ldi` on the first page where its nodes' pixels are free or
+    /// already theirs.
+    fn new(ldi: &Ldi) -> Layout {
         let tiles_across = ldi.width.div_ceil(TILE);
         let mut layout = Layout {
             width: ldi.width,
@@ -74,22 +74,18 @@ impl Layout {
             tiles: Vec::new(),
             triangles: Vec::new(),
         };
-        for v in 0..ldi.node_count() {
-            if let Some(corners) = full_cell(ldi, v) {
-                let pixel = ldi.pixel[v] as usize;
-                let (x, y) = (pixel % ldi.width, pixel / ldi.width);
-                // Links join 4-adjacent pixels: the corners' pixels follow from v's.
-                let spots = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)];
-                let page = layout.place(&corners, &spots);
-                let tile = layout.tile_or_new(page, x, y);
-                let (x0, y0) = layout.tiles[tile].origin;
-                layout.tiles[tile].cells[y - y0] |= 1 << (x - x0);
-            }
-        }
-        let lone: Vec<[u32; 3]> = (mesh.faces.par_iter())
-            .map(|face| face.map(|v| order[v as usize]))
-            .filter(|&nodes| !in_full_cell(ldi, nodes))
-            .collect();
+        // The other faces need only the LDI: they are found beside the
+        // serial placing of the cells.
+        let ((), lone) = rayon::join(
+            || layout.place_cells(ldi),
+            || {
+                (0..ldi.node_count())
+                    .into_par_iter()
+                    .flat_map_iter(|v| node_triangles(ldi, v))
+                    .filter(|&nodes| !in_full_cell(ldi, nodes))
+                    .collect::<Vec<[u32; 3]>>()
+            },
+        );
         for nodes in lone {
             let spots = nodes.map(|n| {
                 let pixel = ldi.pixel[n as usize] as usize;
@@ -103,6 +99,22 @@ impl Layout {
             layout.triangles.push(corners);
         }
         layout
+    }
+
+    /// Places every fully linked cell of `ldi`, in node order.
+    fn place_cells(&mut self, ldi: &Ldi) {
+        for v in 0..ldi.node_count() {
+            if let Some(corners) = full_cell(ldi, v) {
+                let pixel = ldi.pixel[v] as usize;
+                let (x, y) = (pixel % ldi.width, pixel / ldi.width);
+                // Links join 4-adjacent pixels: the corners' pixels follow from v's.
+                let spots = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)];
+                let page = self.place(&corners, &spots);
+                let tile = self.tile_or_new(page, x, y);
+                let (x0, y0) = self.tiles[tile].origin;
+                self.tiles[tile].cells[y - y0] |= 1 << (x - x0);
+            }
+        }
     }
 
     /// Canvas width in pixels.
@@ -240,14 +252,9 @@ pub struct Atlas {
 }
 
 impl Atlas {
-    /// The atlas of `mesh`, made by `build_mesh` from `ldi`; None when the
-    /// mesh's vertices are not `ldi`'s nodes.
-    pub fn new(ldi: &Ldi, mesh: &Mesh) -> Option<Atlas> {
-        let order = vertex_nodes(ldi);
-        if order.len() != mesh.positions.len() {
-            return None;
-        }
-        let layout = Layout::new(ldi, mesh, &order);
+    /// The atlas of the mesh that `build_mesh` makes of `ldi`.
+    pub fn new(ldi: &Ldi) -> Atlas {
+        let layout = Layout::new(ldi);
         let slots = layout.tiles.len();
         let columns = (slots as f64).sqrt().ceil().max(1.0) as usize;
         let rows = slots.div_ceil(columns);
@@ -266,11 +273,11 @@ impl Atlas {
                     }
                 }
             });
-        Some(Atlas {
+        Atlas {
             layout,
             columns,
             image,
-        })
+        }
     }
 
     /// Texture size in texels.
@@ -356,8 +363,6 @@ mod tests {
     use super::*;
     use crate::edges::{find_cuts, CutRule};
     use crate::ldi::origin;
-    use crate::mesh::build_mesh;
-    use crate::prepare::Intrinsics;
 
     #[test]
     fn only_tiles_with_content_are_packed_and_each_texel_is_its_nodes_colour() {
@@ -385,9 +390,7 @@ mod tests {
             }
             above = strip;
         }
-        let k = Intrinsics::reference((80, 50), (80, 50));
-        let mesh = build_mesh(&ldi, &k, (80, 50));
-        let atlas = Atlas::new(&ldi, &mesh).unwrap();
+        let atlas = Atlas::new(&ldi);
         let layout = &atlas.layout;
         assert_eq!(layout.page_count(), 2);
         // Page 0 has all six tiles; the strip lies in the tiles of column 32..64.

@@ -29,17 +29,8 @@ pub struct Mesh {
 pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
     let order = vertex_nodes(ldi);
     let vertex_of = vertex_of_node(ldi);
-    let frame = ldi.frame as f32;
     let positions = (order.par_iter())
-        .map(|&node| {
-            let node = node as usize;
-            let (x, y) = ldi.position(node);
-            let z = ldi.depth[node];
-            let [dx, dy] = edge_offset(&ldi.links[node]);
-            let c = x as f32 - frame + 0.5 + dx;
-            let r = y as f32 - frame + 0.5 + dy;
-            [z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]
-        })
+        .map(|&node| node_position(ldi, k, node as usize))
         .collect();
     Mesh {
         positions,
@@ -51,6 +42,18 @@ pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
         hfov: k.hfov,
         vfov: k.vfov,
     }
+}
+
+/// Where `node` lies in the camera frame: its pixel's centre, moved by
+/// [`edge_offset`], back-projected with its depth (the mesh's vertex of it).
+pub(crate) fn node_position(ldi: &Ldi, k: &Intrinsics, node: usize) -> [f32; 3] {
+    let frame = ldi.frame as f32;
+    let (x, y) = ldi.position(node);
+    let z = ldi.depth[node];
+    let [dx, dy] = edge_offset(&ldi.links[node]);
+    let c = x as f32 - frame + 0.5 + dx;
+    let r = y as f32 - frame + 0.5 + dy;
+    [z * (c - k.cx) / k.fx, z * (r - k.cy) / k.fy, z]
 }
 
 /// The triangles of every node's quads in node order, as vertex indices;
@@ -123,7 +126,7 @@ pub(crate) fn vertex_count(ldi: &Ldi) -> usize {
 
 /// Per LDI node, the index of its mesh vertex in [`vertex_nodes`] order;
 /// NONE for a node with no vertex.
-pub(crate) fn vertex_of_node(ldi: &Ldi) -> Vec<u32> {
+fn vertex_of_node(ldi: &Ldi) -> Vec<u32> {
     // Where each pixel's vertices start: after the layers of the pixels before it.
     let mut start: Vec<u32> = (0..ldi.width * ldi.height)
         .into_par_iter()
@@ -179,6 +182,11 @@ fn quad_triangles(ldi: &Ldi, node: usize, mask: u8) -> impl Iterator<Item = [u32
     (QUAD_CORNERS.iter().enumerate())
         .filter(move |&(k, _)| mask & (1 << k) != 0)
         .map(move |(_, &(a, b, _))| [node as u32, l[a], l[b]])
+}
+
+/// The triangles `build_mesh` makes of `node`'s quads, as node triples.
+pub(crate) fn node_triangles(ldi: &Ldi, node: usize) -> impl Iterator<Item = [u32; 3]> + '_ {
+    quad_triangles(ldi, node, quad_mask(ldi, node))
 }
 
 /// Whether following links in the four directions leads back to `node`.

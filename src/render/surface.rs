@@ -9,7 +9,7 @@ use super::reveal::{node_needs, Reach};
 use crate::ldi::{origin, Ldi, NONE};
 use crate::mesh::atlas::{Atlas, Corner, Layout, TILE};
 use crate::mesh::decimate::{decimate, finest_tolerance, SPOT};
-use crate::mesh::{edge_offset, vertex_of_node, Mesh};
+use crate::mesh::{edge_offset, node_position, Mesh};
 use crate::prepare::Intrinsics;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -204,23 +204,18 @@ impl RenderMesh {
         (faces, vertices as usize)
     }
 
-    /// The decimated mesh of `mesh` (made by `build_mesh` from `ldi`): merged
-    /// blocks textured from the layers' atlas (of any size: the WebGL limit on
-    /// the GLB's atlas does not apply), faces along cuts coloured as in `mesh`.
-    /// A mesh that `ldi` did not make is drawn undecimated. With `photo`,
-    /// blocks whose every node is the working photo's own pixel are drawn
-    /// from `photo.image` instead.
-    pub fn decimated(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics, photo: Option<Photo>) -> RenderMesh {
-        // The atlas's layout is placed serially: the per-node work that needs
-        // only the LDI runs beside it.
-        let (atlas, (vertex_of_node, (node_needs, reach))) = rayon::join(
-            || Atlas::new(ldi, mesh),
-            || (vertex_of_node(ldi), node_needs(ldi, k, finest_tolerance(k))),
+    /// The decimated mesh of the mesh that `build_mesh` makes of `ldi`:
+    /// merged blocks textured from the layers' atlas (of any size: the WebGL
+    /// limit on the GLB's atlas does not apply), faces along cuts coloured as
+    /// in that mesh. With `photo`, blocks whose every node is the working
+    /// photo's own pixel are drawn from `photo.image` instead.
+    pub fn decimated(ldi: &Ldi, k: &Intrinsics, photo: Option<Photo>) -> RenderMesh {
+        // The atlas's layout is placed serially: the per-node needs run beside it.
+        let (atlas, (node_needs, reach)) = rayon::join(
+            || Atlas::new(ldi),
+            || node_needs(ldi, k, finest_tolerance(k)),
         );
-        let Some(atlas) = atlas else {
-            return RenderMesh::coloured(mesh);
-        };
-        let position = |node: u32| mesh.positions[vertex_of_node[node as usize] as usize];
+        let position = |node: u32| node_position(ldi, k, node as usize);
         let needs = Needs {
             layout: &atlas.layout,
             of_node: &node_needs,
@@ -640,8 +635,8 @@ mod tests {
 
     #[test]
     fn faces_of_a_merged_block_share_its_number_and_faces_along_cuts_have_none() {
-        let (ldi, mesh, k) = scene();
-        let decimated = RenderMesh::decimated(&ldi, &mesh, &k, None);
+        let (ldi, _, k) = scene();
+        let decimated = RenderMesh::decimated(&ldi, &k, None);
         assert_eq!(decimated.block.len(), decimated.faces.len());
         let mut faces_of: HashMap<u32, Vec<usize>> = HashMap::new();
         for (f, (&block, paint)) in decimated.block.iter().zip(&decimated.paint).enumerate() {
@@ -684,7 +679,7 @@ mod tests {
         let (ldi, mesh, k) = scene();
         for (render_mesh, decimated) in [
             (RenderMesh::coloured(&mesh), false),
-            (RenderMesh::decimated(&ldi, &mesh, &k, None), true),
+            (RenderMesh::decimated(&ldi, &k, None), true),
         ] {
             let clusters = &render_mesh.clusters;
             assert!(clusters.len() > 2, "{}", clusters.len());
@@ -723,7 +718,7 @@ mod tests {
     fn decimated_mesh_draws_the_picture_of_the_full_one_with_fewer_triangles() {
         let (ldi, mesh, k) = scene();
         let full = RenderMesh::coloured(&mesh);
-        let decimated = RenderMesh::decimated(&ldi, &mesh, &k, None);
+        let decimated = RenderMesh::decimated(&ldi, &k, None);
         assert!(
             decimated.faces.len() * 4 < full.faces.len(),
             "{} of {} faces",
@@ -753,8 +748,8 @@ mod tests {
 
     #[test]
     fn unmoved_camera_reproduces_the_photo() {
-        let (ldi, mesh, k) = scene();
-        let decimated = RenderMesh::decimated(&ldi, &mesh, &k, None);
+        let (ldi, _, k) = scene();
+        let decimated = RenderMesh::decimated(&ldi, &k, None);
         let img = render_over(&decimated, &Camera::original(&k, 48, 40), 2, [0; 3]);
         // Pixels beside a cut or the frame end on a vertex moved to their
         // border (`edge_offset`), as in the full mesh; all others are the photo's.
@@ -772,7 +767,7 @@ mod tests {
 
     #[test]
     fn surfaces_that_are_the_photo_are_drawn_at_its_own_detail() {
-        let (ldi, mesh, k) = scene();
+        let (ldi, _, k) = scene();
         // A photo at twice the working size whose every 2x2 block averages
         // to the working photo's pixel, with a checker inside each.
         let large = RgbImage::from_fn(96, 80, |x, y| {
@@ -786,12 +781,12 @@ mod tests {
             working: &working,
             image: large.clone(),
         };
-        let with_photo = RenderMesh::decimated(&ldi, &mesh, &k, Some(photo));
+        let with_photo = RenderMesh::decimated(&ldi, &k, Some(photo));
         assert!(with_photo
             .paint
             .iter()
             .any(|p| matches!(p, Paint::Photo { .. })));
-        let without = RenderMesh::decimated(&ldi, &mesh, &k, None);
+        let without = RenderMesh::decimated(&ldi, &k, None);
         let camera = Camera::original(&k, 48, 40).resized(96, 80);
         let error = |mesh: &RenderMesh| {
             let img = render_over(mesh, &camera, 1, [0; 3]);

@@ -1,8 +1,9 @@
 //! glTF 2.0 assembly: vertex, UV and index buffers and the JSON that ties them into one GLB.
 
+use crate::ldi::Ldi;
 use crate::mesh::atlas::Atlas;
 use crate::mesh::decimate::Triangles;
-use crate::mesh::Mesh;
+use crate::mesh::{node_position, Mesh};
 use crate::prepare::Intrinsics;
 use serde_json::json;
 use std::collections::HashMap;
@@ -17,12 +18,7 @@ pub(super) struct Geometry {
 impl Geometry {
     /// One vertex per used corner of each atlas tile, so a node on two
     /// pages or on a tile's border gets two UVs.
-    pub(super) fn new(
-        mesh: &Mesh,
-        vertex_of_node: &[u32],
-        atlas: &Atlas,
-        triangles: &Triangles,
-    ) -> Geometry {
+    pub(super) fn new(ldi: &Ldi, k: &Intrinsics, atlas: &Atlas, triangles: &Triangles) -> Geometry {
         let layout = &atlas.layout;
         let mut index_of: HashMap<(usize, u32), u32> = HashMap::new();
         let mut g = Geometry {
@@ -36,8 +32,7 @@ impl Geometry {
         for (unit, t) in lone.chain(blocks) {
             for &corner in t {
                 let index = *index_of.entry((unit, corner.1)).or_insert_with(|| {
-                    let node = layout.node_of(corner) as usize;
-                    let p = mesh.positions[vertex_of_node[node] as usize];
+                    let p = node_position(ldi, k, layout.node_of(corner) as usize);
                     g.positions.push([p[0], -p[1], -p[2]]);
                     g.uvs.push(atlas.uv(corner, unit));
                     g.positions.len() as u32 - 1

@@ -10,7 +10,7 @@ mod gltf;
 use crate::ldi::Ldi;
 use crate::mesh::atlas::Atlas;
 use crate::mesh::decimate::decimate;
-use crate::mesh::{vertex_count, vertex_of_node, Mesh};
+use crate::mesh::{vertex_count, Mesh};
 use crate::prepare::Intrinsics;
 pub use error::GlbError;
 use error::MAX_ATLAS_SIDE;
@@ -56,8 +56,7 @@ pub fn encode_glb(
     if triangles.len() == 0 {
         return Err(GlbError::Empty);
     }
-    let vertex_of_node = vertex_of_node(ldi);
-    let geometry = Geometry::new(mesh, &vertex_of_node, atlas, &triangles);
+    let geometry = Geometry::new(ldi, k, atlas, &triangles);
     let png = atlas.png()?;
     let bytes = assemble(&geometry, &png, mesh, k, atlas.size());
     Ok(Glb {
@@ -89,7 +88,7 @@ mod tests {
 
     /// The GLB of `mesh` (made from `ldi`) with its own atlas.
     fn encode(ldi: &Ldi, mesh: &Mesh, k: &Intrinsics, budget: usize) -> Glb {
-        let atlas = Atlas::new(ldi, mesh).expect("the mesh is the LDI's");
+        let atlas = Atlas::new(ldi);
         encode_glb(ldi, mesh, &atlas, k, budget).unwrap()
     }
 
