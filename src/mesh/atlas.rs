@@ -107,14 +107,43 @@ impl Layout {
             if let Some(corners) = full_cell(ldi, v) {
                 let pixel = ldi.pixel[v] as usize;
                 let (x, y) = (pixel % ldi.width, pixel / ldi.width);
-                // Links join 4-adjacent pixels: the corners' pixels follow from v's.
-                let spots = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)];
-                let page = self.place(&corners, &spots);
-                let tile = self.tile_or_new(page, x, y);
+                let tile = if x % TILE + 1 < TILE && y % TILE + 1 < TILE {
+                    self.place_inside_tile(&corners, x, y)
+                } else {
+                    // Links join 4-adjacent pixels: the corners' pixels follow from v's.
+                    let spots = [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)];
+                    let page = self.place(&corners, &spots);
+                    self.tile_or_new(page, x, y)
+                };
                 let (x0, y0) = self.tiles[tile].origin;
                 self.tiles[tile].cells[y - y0] |= 1 << (x - x0);
             }
         }
+    }
+
+    /// [`Layout::place`] for a cell whose top-left corner is at (x, y) and
+    /// whose four pixels lie in one tile (most cells): that tile is looked up
+    /// once per page instead of once per corner. Returns the tile.
+    fn place_inside_tile(&mut self, corners: &[u32; 4], x: usize, y: usize) -> usize {
+        let position = self.tile_position(x, y);
+        let first = (y % TILE) * TILE + x % TILE;
+        let at = [first, first + 1, first + TILE, first + TILE + 1];
+        let fits = |tile: u32| {
+            tile == NONE
+                || at.iter().zip(corners).all(|(&i, &n)| {
+                    let held = self.tiles[tile as usize].nodes[i];
+                    held == NONE || held == n
+                })
+        };
+        let page = match self.pages.iter().position(|page| fits(page[position])) {
+            Some(p) => p as u32,
+            None => self.new_page(),
+        };
+        let tile = self.tile_or_new(page, x, y);
+        for (i, &n) in at.iter().zip(corners) {
+            self.tiles[tile].nodes[*i] = n;
+        }
+        tile
     }
 
     /// Canvas width in pixels.
@@ -191,6 +220,13 @@ impl Layout {
         *index as usize
     }
 
+    /// Adds an empty page; returns its index.
+    fn new_page(&mut self) -> u32 {
+        let tiles_down = self.height.div_ceil(TILE);
+        self.pages.push(vec![NONE; self.tiles_across * tiles_down]);
+        self.pages.len() as u32 - 1
+    }
+
     /// Claims the nodes' pixels (canvas pixel (x, y) of each node in `spots`)
     /// on the first page that can hold them all; returns its index.
     fn place<const N: usize>(&mut self, nodes: &[u32; N], spots: &[(usize, usize); N]) -> u32 {
@@ -202,11 +238,7 @@ impl Layout {
         };
         let page = match (0..self.pages.len() as u32).find(|&p| fits(p)) {
             Some(p) => p,
-            None => {
-                let tiles_down = self.height.div_ceil(TILE);
-                self.pages.push(vec![NONE; self.tiles_across * tiles_down]);
-                self.pages.len() as u32 - 1
-            }
+            None => self.new_page(),
         };
         for (&n, &(x, y)) in nodes.iter().zip(spots) {
             let tile = self.tile_or_new(page, x, y);
