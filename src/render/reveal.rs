@@ -302,7 +302,8 @@ fn for_each_square(
     grown((values, values), (&mut near, &mut far), 1);
     visit(1, &near, &far);
     // Two chains, 2, 4, 8, … and 3, 6, 12, …: a square of radius a + b is
-    // the union of the four of radius a shifted by (±b, ±b), for b ≤ a.
+    // the union of the nine of radius a shifted by 0 or ±b across and down
+    // (what `grow` takes), for b ≤ a.
     grown((&near, &far), (&mut two.0, &mut two.1), 1);
     let mut three = (near, far);
     grown((&two.0, &two.1), (&mut three.0, &mut three.1), 1);
