@@ -358,23 +358,18 @@ fn pick_across(out: &mut [f32], row: &[f32], shift: usize, pick: impl Fn(f32, f3
             row[(x + shift).min(w - 1)],
         )
     };
-    if w <= 2 * shift {
-        out.iter_mut()
-            .enumerate()
-            .for_each(|(x, value)| *value = clamped(x));
-        return;
+    // Pixels lo..hi have both shifted neighbours on the row (none when the
+    // row is no longer than twice the shift).
+    let lo = shift.min(w);
+    let hi = w.saturating_sub(shift).max(lo);
+    if lo < hi {
+        pick_three(
+            &mut out[lo..hi],
+            [&row[lo..hi], &row[..hi - lo], &row[2 * shift..]],
+            pick,
+        );
     }
-    let inside = &mut out[shift..w - shift];
-    pick_three(
-        inside,
-        [
-            &row[shift..w - shift],
-            &row[..w - 2 * shift],
-            &row[2 * shift..],
-        ],
-        pick,
-    );
-    for x in (0..shift).chain(w - shift..w) {
+    for x in (0..lo).chain(hi..w) {
         out[x] = clamped(x);
     }
 }
