@@ -70,25 +70,30 @@ pub fn sharpen_depth(
     let effective = rounds.saturating_sub(1).min(sizes.len());
     let mut marked = vec![false; w * h];
     let mut near_mark = vec![false; w * h];
+    let mut across = vec![false; w * h];
     for &size in &sizes[..effective] {
         mark_jumps(depth, w, h, threshold, &mut marked);
-        dilate_marks(&marked, w, h, size / 2, &mut near_mark);
-        let source = padded_source(depth, w, h);
-        let radius = (size / 2) as i64;
-        // Rows are independent: each reads only `source` and `marked`.
-        depth.par_chunks_mut(w).enumerate().for_each_init(
-            || Vec::with_capacity(64),
-            |window, (y, row)| {
-                for (x, value) in row.iter_mut().enumerate() {
-                    if !near_mark[y * w + x] {
-                        continue;
-                    }
-                    if let Some(m) = window_median(&source, &marked, w, h, x, y, radius, window) {
-                        *value = m;
-                    }
-                }
-            },
-        );
+        dilate_marks(&marked, w, size / 2, &mut across, &mut near_mark);
+        // Few pixels lie near a mark: their medians are gathered first, so
+        // every window reads the round's input without a copy of the map.
+        let medians: Vec<Vec<(usize, f32)>> = near_mark
+            .par_chunks(w)
+            .enumerate()
+            .map_init(
+                || Vec::with_capacity(64),
+                |window, (y, near_row)| {
+                    let near = near_row.iter().enumerate().filter(|(_, &n)| n);
+                    near.filter_map(|(x, _)| {
+                        let m = window_median(depth, &marked, w, h, [x, y], size / 2, window)?;
+                        Some((y * w + x, m))
+                    })
+                    .collect()
+                },
+            )
+            .collect();
+        for (i, m) in medians.into_iter().flatten() {
+            depth[i] = m;
+        }
     }
 }
 
@@ -97,73 +102,64 @@ pub fn sharpen_depth(
 fn mark_jumps(depth: &[f32], w: usize, h: usize, threshold: f32, marked: &mut [bool]) {
     marked.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
         row.fill(false);
-        if y == 0 || y + 1 >= h {
+        if y == 0 || y + 1 >= h || w < 3 {
             return;
         }
-        let inner = w.saturating_sub(1);
-        for (x, mark) in row.iter_mut().enumerate().take(inner).skip(1) {
-            let i = y * w + x;
-            let q = 1.0 / depth[i];
-            *mark = grid_neighbours(i, w, h).any(|n| (q - 1.0 / depth[n]).abs() > threshold);
+        let [up, here, down] = [y - 1, y, y + 1].map(|r| &depth[r * w..(r + 1) * w]);
+        for x in 1..w - 1 {
+            let q = 1.0 / here[x];
+            let jump = |d: f32| (q - 1.0 / d).abs() > threshold;
+            // Not short-circuited, so the row vectorises.
+            row[x] = jump(here[x - 1]) | jump(here[x + 1]) | jump(up[x]) | jump(down[x]);
         }
     });
 }
 
-/// `out[i]` is true when a marked pixel lies within the (2r+1)² window around i.
-fn dilate_marks(marked: &[bool], w: usize, h: usize, r: usize, out: &mut [bool]) {
-    let mut rows = vec![false; w * h];
-    rows.par_chunks_mut(w).enumerate().for_each(|(y, out_row)| {
-        let row = &marked[y * w..(y + 1) * w];
-        for (x, value) in out_row.iter_mut().enumerate() {
-            let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
-            *value = row[a..=b].iter().any(|&m| m);
+/// `out[i]` is true when a marked pixel lies within the (2r+1)² window around
+/// i; `across` holds the marks dilated along rows on the way.
+fn dilate_marks(marked: &[bool], w: usize, r: usize, across: &mut [bool], out: &mut [bool]) {
+    let or_into = |out: &mut [bool], from: &[bool]| {
+        out.iter_mut().zip(from).for_each(|(o, &m)| *o |= m);
+    };
+    (across.par_chunks_mut(w).zip(marked.par_chunks(w))).for_each(|(out_row, row)| {
+        out_row.fill(false);
+        // Pixel x takes row[x + d] for every shift d in -r..=r.
+        for d in 1..=r.min(w - 1) {
+            or_into(&mut out_row[d..], &row[..w - d]);
+            or_into(&mut out_row[..w - d], &row[d..]);
         }
+        or_into(out_row, row);
     });
+    let h = marked.len() / w;
     out.par_chunks_mut(w).enumerate().for_each(|(y, out_row)| {
-        let (a, b) = (y.saturating_sub(r), (y + r).min(h - 1));
-        for (x, value) in out_row.iter_mut().enumerate() {
-            *value = (a..=b).any(|yy| rows[yy * w + x]);
+        out_row.fill(false);
+        for yy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            or_into(out_row, &across[yy * w..(yy + 1) * w]);
         }
     });
 }
 
-/// The reference overwrites the outermost ring with its inward neighbour before filtering.
-fn padded_source(depth: &[f32], w: usize, h: usize) -> Vec<f32> {
-    let mut src = depth.to_vec();
-    if w < 3 || h < 3 {
-        return src;
-    }
-    for x in 0..w {
-        src[x] = depth[w + x];
-        src[(h - 1) * w + x] = depth[(h - 2) * w + x];
-    }
-    for y in 0..h {
-        src[y * w] = src[y * w + 1];
-        src[y * w + w - 1] = src[y * w + w - 2];
-    }
-    src
-}
-
-/// Median of the unmarked values in the window (edge-replicated), or None if all are marked.
-#[allow(clippy::too_many_arguments)]
+/// Median of the unmarked values in the (2r+1)² window about `x, y`
+/// (edge-replicated), or None if all are marked. As the reference does, the
+/// values of the outermost ring are read from its inward neighbours.
 fn window_median(
-    src: &[f32],
+    depth: &[f32],
     marked: &[bool],
     w: usize,
     h: usize,
-    x: usize,
-    y: usize,
-    r: i64,
+    [x, y]: [usize; 2],
+    r: usize,
     window: &mut Vec<f32>,
 ) -> Option<f32> {
+    let ring = usize::from(w >= 3 && h >= 3);
     window.clear();
-    for dy in -r..=r {
-        let yy = (y as i64 + dy).clamp(0, h as i64 - 1) as usize;
-        for dx in -r..=r {
-            let xx = (x as i64 + dx).clamp(0, w as i64 - 1) as usize;
-            let j = yy * w + xx;
-            if !marked[j] {
-                window.push(src[j]);
+    for yy in y as i64 - r as i64..=(y + r) as i64 {
+        let yy = yy.clamp(0, h as i64 - 1) as usize;
+        let value_row = yy.clamp(ring, h - 1 - ring) * w;
+        for xx in x as i64 - r as i64..=(x + r) as i64 {
+            let xx = xx.clamp(0, w as i64 - 1) as usize;
+            if !marked[yy * w + xx] {
+                window.push(depth[value_row + xx.clamp(ring, w - 1 - ring)]);
             }
         }
     }
@@ -864,6 +860,43 @@ mod tests {
         let edges = link_near_edges(&depth, &cuts);
         drop_short_edges(&depth, &mut cuts, &edges, 12);
         assert_eq!(cuts.count(), 4 * 25);
+    }
+
+    #[test]
+    fn dilated_marks_are_the_marks_within_each_window() {
+        let (w, h, r) = (23, 17, 3);
+        let marked: Vec<bool> = (0..w * h).map(|i| (i * 7919) % 97 < 3).collect();
+        let (mut across, mut near) = (vec![false; w * h], vec![false; w * h]);
+        dilate_marks(&marked, w, r, &mut across, &mut near);
+        for (i, &n) in near.iter().enumerate() {
+            let (x, y) = (i % w, i / w);
+            let window = (y.saturating_sub(r)..=(y + r).min(h - 1))
+                .any(|yy| (x.saturating_sub(r)..=(x + r).min(w - 1)).any(|xx| marked[yy * w + xx]));
+            assert_eq!(n, window, "pixel ({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn a_window_reads_the_outer_ring_from_its_inward_neighbours() {
+        let (w, h) = (5, 4);
+        let depth: Vec<f32> = (0..w * h).map(|i| i as f32).collect();
+        let mut marked = vec![false; w * h];
+        let mut window = Vec::new();
+        // The corner's 5 x 5 window, edge-replicated, reads rows 1, 1, 1, 1, 2
+        // and columns 1, 1, 1, 1, 2: the ring itself is never read.
+        let m = window_median(&depth, &marked, w, h, [0, 0], 2, &mut window);
+        assert_eq!(m, Some(6.0));
+        window.sort_by(f32::total_cmp);
+        let expected: Vec<f32> = [(6.0, 16), (7.0, 4), (11.0, 4), (12.0, 1)]
+            .iter()
+            .flat_map(|&(v, n)| std::iter::repeat_n(v, n))
+            .collect();
+        assert_eq!(window, expected);
+        marked.fill(true);
+        assert_eq!(
+            window_median(&depth, &marked, w, h, [2, 2], 1, &mut window),
+            None
+        );
     }
 
     #[test]
