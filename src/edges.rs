@@ -576,45 +576,63 @@ impl EdgeMap {
     }
 }
 
-/// Whether pixel `i` lies in front of one of its cut links.
-pub fn is_near_side(depth: &[f32], cuts: &Cuts, i: usize) -> bool {
-    grid_neighbours(i, cuts.width, cuts.height).any(|n| !cuts.linked(i, n) && depth[i] < depth[n])
+/// The pixels off the frame ring that lie in front of one of their cut
+/// links (nearer than the pixel across it), in raster order. Cuts are
+/// sparse, so each row is judged whole, without branches, and then scanned.
+fn near_side_pixels(depth: &[f32], cuts: &Cuts) -> Vec<usize> {
+    let (w, h) = (cuts.width, cuts.height);
+    (1..h.saturating_sub(1))
+        .into_par_iter()
+        .map_init(Vec::new, |near, y| {
+            let row = y * w;
+            let at = |i: usize| {
+                let d = depth[i];
+                (cuts.right[i] & (d < depth[i + 1]))
+                    | (cuts.right[i - 1] & (d < depth[i - 1]))
+                    | (cuts.down[i] & (d < depth[i + w]))
+                    | (cuts.down[i - w] & (d < depth[i - w]))
+            };
+            near.clear();
+            near.extend((row + 1..row + w.saturating_sub(1)).map(at));
+            let first = row + 1;
+            let found = near.iter().enumerate().filter(|(_, &n)| n);
+            found.map(|(x, _)| first + x).collect::<Vec<usize>>()
+        })
+        .flatten_iter()
+        .collect()
 }
 
 /// Joins near-side pixels into curves: 4-neighbours that are linked, and
-/// diagonal neighbours joined through a common pixel linked to both.
+/// diagonal neighbours joined through a common pixel linked to both. Curves
+/// are numbered in the raster order of their first pixels.
 pub fn link_near_edges(depth: &[f32], cuts: &Cuts) -> EdgeMap {
-    let (w, h) = (cuts.width, cuts.height);
-    let near: Vec<bool> = (0..w * h)
-        .into_par_iter()
-        .map(|i| {
-            let (x, y) = (i % w, i / w);
-            x > 0 && y > 0 && x + 1 < w && y + 1 < h && is_near_side(depth, cuts, i)
-        })
-        .collect();
-    let mut sets = DisjointSets::new(w * h);
-    for i in (0..w * h).filter(|&i| near[i]) {
-        let x = i % w;
+    let w = cuts.width;
+    let near = near_side_pixels(depth, cuts);
+    // Until the curves are known, `label` holds each near pixel's place in
+    // `near` plus one, and the union-find runs over those places alone.
+    let mut label = vec![0u32; w * cuts.height];
+    for (k, &i) in near.iter().enumerate() {
+        label[i] = k as u32 + 1;
+    }
+    let mut sets = DisjointSets::new(near.len());
+    for (k, &i) in near.iter().enumerate() {
+        // Near pixels lie off the frame ring: every neighbour exists.
         for n in [i + 1, i + w] {
-            if n < w * h && near[n] && (n == i + w || x + 1 < w) && cuts.linked(i, n) {
-                sets.union(i, n);
+            if label[n] != 0 && cuts.linked(i, n) {
+                sets.union(k, label[n] as usize - 1);
             }
         }
         for (d, corner_a, corner_b) in [(i + w + 1, i + 1, i + w), (i + w - 1, i - 1, i + w)] {
-            let diagonal_ok = if d == i + w + 1 { x + 1 < w } else { x > 0 };
-            if d < w * h && diagonal_ok && near[d] {
-                let through = |c: usize| cuts.linked(i, c) && cuts.linked(c, d);
-                if through(corner_a) || through(corner_b) {
-                    sets.union(i, d);
-                }
+            let through = |c: usize| cuts.linked(i, c) && cuts.linked(c, d);
+            if label[d] != 0 && (through(corner_a) || through(corner_b)) {
+                sets.union(k, label[d] as usize - 1);
             }
         }
     }
-    let mut id_of_root = vec![0u32; w * h];
-    let mut label = vec![0u32; w * h];
+    let mut id_of_root = vec![0u32; near.len()];
     let mut count = 0;
-    for i in (0..w * h).filter(|&i| near[i]) {
-        let root = sets.find(i);
+    for (k, &i) in near.iter().enumerate() {
+        let root = sets.find(k);
         if id_of_root[root] == 0 {
             count += 1;
             id_of_root[root] = count as u32;
@@ -897,6 +915,21 @@ mod tests {
             window_median(&depth, &marked, w, h, [2, 2], 1, &mut window),
             None
         );
+    }
+
+    #[test]
+    fn near_side_pixels_are_those_in_front_of_a_cut_link() {
+        let (w, h) = (31, 19);
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| 1.0 + ((i * 7919) % 13) as f32 * 0.5)
+            .collect();
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        let inner = |i: usize| (1..w - 1).contains(&(i % w)) && (1..h - 1).contains(&(i / w));
+        let in_front =
+            |i: usize| grid_neighbours(i, w, h).any(|n| !cuts.linked(i, n) && depth[i] < depth[n]);
+        let expected: Vec<usize> = (0..w * h).filter(|&i| inner(i) && in_front(i)).collect();
+        assert!(expected.len() > 50, "{}", expected.len());
+        assert_eq!(near_side_pixels(&depth, &cuts), expected);
     }
 
     #[test]
