@@ -5,6 +5,7 @@ mod bench;
 mod depth;
 mod eval;
 mod exit;
+mod heap;
 mod models;
 mod progress;
 mod run;
@@ -53,6 +54,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    heap::reuse_freed_memory();
     let cli = Cli::parse();
     match cli.command {
         Command::Config { paths } => {
