@@ -28,7 +28,7 @@ pub struct Mesh {
 /// then layer, as the reference writes them; faces by node.
 pub fn build_mesh(ldi: &Ldi, k: &Intrinsics, image_size: (u32, u32)) -> Mesh {
     let order = vertex_nodes(ldi);
-    let vertex_of = vertex_of_node(ldi);
+    let vertex_of = vertex_of_node(ldi, &order);
     let positions = (order.par_iter())
         .map(|&node| node_position(ldi, k, node as usize))
         .collect();
@@ -124,26 +124,15 @@ pub(crate) fn vertex_count(ldi: &Ldi) -> usize {
         .sum()
 }
 
-/// Per LDI node, the index of its mesh vertex in [`vertex_nodes`] order;
-/// NONE for a node with no vertex.
-fn vertex_of_node(ldi: &Ldi) -> Vec<u32> {
-    // Where each pixel's vertices start: after the layers of the pixels before it.
-    let mut start: Vec<u32> = (0..ldi.width * ldi.height)
-        .into_par_iter()
-        .map(|pixel| ldi.layers(pixel).count() as u32)
-        .collect();
-    let mut total = 0;
-    for s in &mut start {
-        (*s, total) = (total, total + *s);
+/// Per LDI node, its index in `order` (see [`vertex_nodes`]); NONE for a
+/// node with no vertex. One pass in order: most writes land in turn, since
+/// the photo's own nodes come first and in pixel order.
+fn vertex_of_node(ldi: &Ldi, order: &[u32]) -> Vec<u32> {
+    let mut vertex_of = vec![NONE; ldi.node_count()];
+    for (vertex, &node) in order.iter().enumerate() {
+        vertex_of[node as usize] = vertex as u32;
     }
-    (0..ldi.node_count())
-        .into_par_iter()
-        .map(|n| {
-            let pixel = ldi.pixel[n] as usize;
-            (ldi.layers(pixel).position(|m| m as usize == n))
-                .map_or(NONE, |k| start[pixel] + k as u32)
-        })
-        .collect()
+    vertex_of
 }
 
 /// Corner triangles of the quads around `node` (the four corners of
@@ -256,7 +245,7 @@ mod tests {
         assert_eq!(&order[2..4], [2, 14]);
         assert_eq!(&order[6..9], [5, 13, 15]);
         assert_eq!(&order[12..14], [9, 12]);
-        let vertex_of = vertex_of_node(&ldi);
+        let vertex_of = vertex_of_node(&ldi, &order);
         for (v, &n) in order.iter().enumerate() {
             assert_eq!(vertex_of[n as usize], v as u32);
         }
