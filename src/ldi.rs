@@ -66,30 +66,28 @@ impl Ldi {
         let links = (0..w * h)
             .into_par_iter()
             .map(|i| {
+                let (x, y) = (i % w, i / w);
+                // A link to each 4-neighbour on the canvas that no cut parts.
+                let to = |linked: bool, n: usize| if linked { n as u32 } else { NONE };
                 let mut l = [NONE; 4];
-                for (dir, n) in [
-                    (LEFT, i.wrapping_sub(1)),
-                    (RIGHT, i + 1),
-                    (UP, i.wrapping_sub(w)),
-                    (DOWN, i + w),
-                ] {
-                    if neighbour_pixel(i, dir, w, h) == Some(n) && cuts.linked(i, n) {
-                        l[dir] = n as u32;
-                    }
-                }
+                l[LEFT] = to(x > 0 && !cuts.right[i - 1], i.wrapping_sub(1));
+                l[RIGHT] = to(x + 1 < w && !cuts.right[i], i + 1);
+                l[UP] = to(y > 0 && !cuts.down[i - w], i.wrapping_sub(w));
+                l[DOWN] = to(y + 1 < h && !cuts.down[i], i + w);
                 l
             })
             .collect();
+        // Canvases of large photos are hundreds of megabytes: copied in parallel.
         Ldi {
             width: w,
             height: h,
             frame,
             pixel: (0..(w * h) as u32).into_par_iter().collect(),
-            depth: depth.to_vec(),
-            colour: colour.to_vec(),
+            depth: depth.par_iter().copied().collect(),
+            colour: colour.par_iter().copied().collect(),
             links,
-            origin: origin.to_vec(),
-            next_layer: vec![NONE; w * h],
+            origin: origin.par_iter().copied().collect(),
+            next_layer: rayon::iter::repeat_n(NONE, w * h).collect(),
             first_layer: (0..(w * h) as u32).into_par_iter().collect(),
         }
     }
