@@ -3,8 +3,9 @@
 /// Keeps freed memory in the heap for the next allocation instead of
 /// unmapping it. A large photo's stages allocate and free arrays of hundreds
 /// of megabytes one after another; glibc maps each such array afresh, and
-/// faulting in its zeroed pages cost about a tenth of a 24 MP build
-/// (BENCHMARKS.md, thirty-first session). Peak memory grows by about a tenth.
+/// faulting in its zeroed pages is dear. Keeping them cut a 12 or 24 MP
+/// scene build by 1–16 % in alternated runs, for 12–16 % more peak memory
+/// (BENCHMARKS.md, thirty-first session).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub(crate) fn reuse_freed_memory() {
     // SAFETY: mallopt only sets allocator parameters; it runs before any
