@@ -71,9 +71,9 @@ pub fn sharpen_depth(
     let mut marked = vec![false; w * h];
     let mut near_mark = vec![false; w * h];
     let mut across = vec![false; w * h];
-    for &size in &sizes[..effective] {
+    for radius in sizes[..effective].iter().map(|size| size / 2) {
         mark_jumps(depth, w, h, threshold, &mut marked);
-        dilate_marks(&marked, w, size / 2, &mut across, &mut near_mark);
+        dilate_marks(&marked, w, radius, &mut across, &mut near_mark);
         // Few pixels lie near a mark: their medians are gathered first, so
         // every window reads the round's input without a copy of the map.
         let medians: Vec<Vec<(usize, f32)>> = near_mark
@@ -84,7 +84,7 @@ pub fn sharpen_depth(
                 |window, (y, near_row)| {
                     let near = near_row.iter().enumerate().filter(|(_, &n)| n);
                     near.filter_map(|(x, _)| {
-                        let m = window_median(depth, &marked, w, h, [x, y], size / 2, window)?;
+                        let m = window_median(depth, &marked, w, h, [x, y], radius, window)?;
                         Some((y * w + x, m))
                     })
                     .collect()
