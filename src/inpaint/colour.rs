@@ -3,6 +3,7 @@
 //! voted so that the fill continues the context texture across the seam.
 
 use super::region::Region;
+use crate::filter::colour::to_channel;
 use crate::grid::propagate_mean;
 use crate::ldi::{Ldi, NONE};
 
@@ -57,7 +58,7 @@ pub fn fill_colour(region: &Region, ldi: &Ldi, depth: &[f32]) -> Vec<[u8; 3]> {
         .map(|(t, s)| {
             std::array::from_fn(|k| {
                 let v = TEXTURE_SHARE * t[k] + (1.0 - TEXTURE_SHARE) * s[k];
-                v.round().clamp(0.0, 255.0) as u8
+                to_channel(v)
             })
         })
         .collect()

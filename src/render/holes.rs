@@ -6,6 +6,7 @@
 //! cluster's surroundings, weighted towards far surfaces because what a view
 //! newly uncovers lies behind.
 
+use crate::filter::colour::to_channel;
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -113,7 +114,7 @@ pub fn fill_uncovered(image: &mut RgbImage, coverage: &Coverage, background: [u8
         for k in 0..3 {
             let value = f32::from(pixels[3 * i + k])
                 + missed / full * (colour[k] - f32::from(background[k]));
-            pixels[3 * i + k] = value.round().clamp(0.0, 255.0) as u8;
+            pixels[3 * i + k] = to_channel(value);
         }
     }
 }

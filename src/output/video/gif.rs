@@ -1,6 +1,7 @@
 //! Looping animated GIF writing.
 
 use super::error::VideoError;
+use crate::filter::colour::to_channel;
 use image::RgbImage;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -42,7 +43,7 @@ fn quantise_dithered(frame: &RgbImage, spread: f32) -> (Vec<u8>, Vec<u8>) {
             let threshold =
                 (f32::from(BAYER8[(y % 8) as usize][(x % 8) as usize]) + 0.5) / 64.0 - 0.5;
             let offset = threshold * spread;
-            let c = |v: u8| (f32::from(v) + offset).round().clamp(0.0, 255.0) as u8;
+            let c = |v: u8| to_channel(f32::from(v) + offset);
             quantiser.index_of(&[c(p[0]), c(p[1]), c(p[2]), 255]) as u8
         })
         .collect();
