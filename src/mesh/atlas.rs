@@ -4,6 +4,7 @@
 //! GLB both draw their colour from it. A merged block never spans two tiles,
 //! so its texture is one contiguous picture of its surface.
 
+use crate::filter::colour::to_channel;
 use crate::grid::{grid_neighbours, propagate_mean};
 use crate::ldi::{Ldi, DOWN, LEFT, NONE, RIGHT, UP};
 use crate::mesh::node_triangles;
@@ -76,16 +77,7 @@ impl Layout {
         };
         // The other faces need only the LDI: they are found beside the
         // serial placing of the cells.
-        let ((), lone) = rayon::join(
-            || layout.place_cells(ldi),
-            || {
-                (0..ldi.node_count())
-                    .into_par_iter()
-                    .flat_map_iter(|v| node_triangles(ldi, v))
-                    .filter(|&nodes| !in_full_cell(ldi, nodes))
-                    .collect::<Vec<[u32; 3]>>()
-            },
-        );
+        let ((), lone) = rayon::join(|| layout.place_cells(ldi), || lone_triangles(ldi));
         for nodes in lone {
             let spots = nodes.map(|n| {
                 let pixel = ldi.pixel[n as usize] as usize;
@@ -259,6 +251,51 @@ fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
     (q != NONE && ldi.links[d as usize][RIGHT] == q).then_some([v as u32, r, d, q])
 }
 
+/// The faces `build_mesh` makes of `ldi` outside fully linked cells, in node
+/// order. Most nodes lie inside a surface that continues on the grid all
+/// around them ([`on_plain_grid`]): they make no such face, and that is
+/// decided from a byte per pixel instead of their neighbours' links.
+fn lone_triangles(ldi: &Ldi) -> Vec<[u32; 3]> {
+    let (w, h) = (ldi.width, ldi.height);
+    let plain = &on_plain_grid(ldi);
+    // The quads around grid node v close, and its two full-cell triangles
+    // have their cells' far corners, when v, its four neighbours and the
+    // up-right and down-left pixels are all plain.
+    let surrounded = |v: usize| {
+        [v, v - 1, v + 1, v - w, v + w, v - w + 1, v + w - 1]
+            .iter()
+            .all(|&p| plain[p])
+    };
+    let of_node = |v| node_triangles(ldi, v).filter(move |&nodes| !in_full_cell(ldi, nodes));
+    let grid = (0..h).into_par_iter().flat_map_iter(|y| {
+        let inner_row = y > 0 && y + 1 < h;
+        let inner = y * w + 1..(y * w + w).saturating_sub(1);
+        (y * w..y * w + w)
+            .filter(move |&v| !(inner_row && inner.contains(&v) && surrounded(v)))
+            .flat_map(of_node)
+    });
+    let pushed = (w * h..ldi.node_count())
+        .into_par_iter()
+        .flat_map_iter(of_node);
+    grid.chain(pushed).collect()
+}
+
+/// Per pixel, whether its grid node (node i at pixel i, as
+/// [`Ldi::from_grid`] numbers them) links to the grid nodes of its four
+/// neighbours and to nothing else.
+fn on_plain_grid(ldi: &Ldi) -> Vec<bool> {
+    let w = ldi.width as u64;
+    (0..ldi.width * ldi.height)
+        .into_par_iter()
+        .map(|v| {
+            let l = ldi.links[v].map(u64::from);
+            let v = v as u64;
+            // NONE never equals these: no wrap-around in u64.
+            l[LEFT] + 1 == v && l[RIGHT] == v + 1 && l[UP] + w == v && l[DOWN] == v + w
+        })
+        .collect()
+}
+
 /// Whether a mesh face is one of the two triangles `build_mesh` makes of a
 /// fully linked cell (top-left [v, down, right] or bottom-right [q, up, left]).
 fn in_full_cell(ldi: &Ldi, [a, b, c]: [u32; 3]) -> bool {
@@ -380,13 +417,7 @@ fn paint_slot(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Vec<[u8; 3]> {
     values
         .iter()
         .zip(&known)
-        .map(|(v, &k)| {
-            if k {
-                v.map(|c| c.round().clamp(0.0, 255.0) as u8)
-            } else {
-                [128; 3]
-            }
-        })
+        .map(|(v, &k)| if k { v.map(to_channel) } else { [128; 3] })
         .collect()
 }
 
@@ -396,10 +427,9 @@ mod tests {
     use crate::edges::{find_cuts, CutRule};
     use crate::ldi::origin;
 
-    #[test]
-    fn only_tiles_with_content_are_packed_and_each_texel_is_its_nodes_colour() {
-        // Three tiles across, two down; a cut down column 40 with a hidden
-        // strip of four columns behind it in the middle tile only.
+    /// Three tiles across, two down; a cut down column 40 with a hidden
+    /// strip of four columns behind it (columns 36..40), in the middle tile only.
+    fn cut_with_hidden_strip() -> (Ldi, usize) {
         let (w, h) = (80, 50);
         let depth: Vec<f32> = (0..w * h)
             .map(|i| if i % w < 40 { 1.0 } else { 6.0 })
@@ -422,6 +452,12 @@ mod tests {
             }
             above = strip;
         }
+        (ldi, w)
+    }
+
+    #[test]
+    fn only_tiles_with_content_are_packed_and_each_texel_is_its_nodes_colour() {
+        let (ldi, w) = cut_with_hidden_strip();
         let atlas = Atlas::new(&ldi);
         let layout = &atlas.layout;
         assert_eq!(layout.page_count(), 2);
@@ -457,5 +493,33 @@ mod tests {
             }
         }
         assert!(checked > 4 * 3000, "{checked} corners");
+    }
+
+    #[test]
+    fn lone_triangles_are_the_faces_outside_full_cells() {
+        let (mut ldi, w) = cut_with_hidden_strip();
+        // The strip's last column joins the far side across the cut, as an
+        // extended layer does, so grid nodes there link to pushed nodes.
+        let pushed = ldi.width * ldi.height;
+        let strip_end = |y: usize| (pushed + y * 4 + 3) as u32;
+        for y in 10..30 {
+            assert!(ldi.try_link(strip_end(y), (y * w + 40) as u32, RIGHT));
+        }
+        // A cut between rows 45 and 46 that ends inside the surface.
+        for x in 5..20 {
+            ldi.links[45 * w + x][DOWN] = NONE;
+            ldi.links[46 * w + x][UP] = NONE;
+        }
+        // One link taken away on one side only, and a node linked to a
+        // pixel that is not its neighbour: neither is a plain grid node.
+        ldi.links[20 * w + 60][UP] = NONE;
+        ldi.links[30 * w + 70][DOWN] = NONE;
+        ldi.links[40 * w + 10][RIGHT] = (40 * w + 12) as u32;
+        let expected: Vec<[u32; 3]> = (0..ldi.node_count())
+            .flat_map(|v| node_triangles(&ldi, v))
+            .filter(|&nodes| !in_full_cell(&ldi, nodes))
+            .collect();
+        assert!(expected.len() >= 12, "{} lone triangles", expected.len());
+        assert_eq!(lone_triangles(&ldi), expected);
     }
 }
