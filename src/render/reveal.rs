@@ -100,25 +100,25 @@ fn needs_by_strips(
     let whole = whole_distance(ldi);
     // Hidden nodes that some whole square surrounds, in pixel order so that
     // each level reads the canvases front to back.
-    let mut pending: Vec<Pending> = (0..ldi.node_count() as u32)
+    let pending: Vec<Pending> = (0..h)
         .into_par_iter()
-        .filter_map(|n| {
-            let pixel = ldi.pixel[n as usize];
-            let hidden = ldi.first_layer[pixel as usize] != n;
-            (hidden && whole[pixel as usize] > 1).then(|| {
-                // Inverse depths the node's surface spans around it, widened
-                // by the tolerance of both surfaces.
-                let [lo, hi] = surface_span(ldi, n as usize);
-                Pending {
-                    node: n,
-                    pixel,
-                    span: [lo - 2.0 * tolerance, hi + 2.0 * tolerance],
-                    need: 0.0,
-                }
+        .flat_map_iter(|y| {
+            let surrounded = (y * w..y * w + w).filter(|&pixel| whole[pixel] > 1);
+            surrounded.flat_map(|pixel| {
+                ldi.layers(pixel).skip(1).map(move |n| {
+                    // Inverse depths the node's surface spans around it,
+                    // widened by the tolerance of both surfaces.
+                    let [lo, hi] = surface_span(ldi, n as usize);
+                    Pending {
+                        node: n,
+                        pixel: pixel as u32,
+                        span: [lo - 2.0 * tolerance, hi + 2.0 * tolerance],
+                        need: 0.0,
+                    }
+                })
             })
         })
         .collect();
-    pending.par_sort_unstable_by_key(|p| p.pixel);
     // The largest square any hidden node's surroundings allow.
     let max_r = (pending.iter())
         .map(|p| whole[p.pixel as usize] as usize - 1)
@@ -133,6 +133,9 @@ fn needs_by_strips(
         let (top, bottom) = (y0.saturating_sub(max_r), (y1 + max_r).min(h));
         let first = pending.partition_point(|p| (p.pixel as usize) < y0 * w);
         let end = pending.partition_point(|p| (p.pixel as usize) < y1 * w);
+        if first == end {
+            continue;
+        }
         let mut part = pending[first..end].to_vec();
         let values = &front[top * w..bottom * w];
         for_each_square(values, w, max_r, &mut canvases, |r, near, far| {
@@ -203,31 +206,25 @@ fn surface_span(ldi: &Ldi, n: usize) -> [f32; 2] {
 /// node beside it (a cut, the canvas border, a link into a hidden layer).
 fn whole_distance(ldi: &Ldi) -> Vec<u32> {
     let (w, h) = (ldi.width, ldi.height);
-    let mut distance: Vec<u32> = (0..w * h)
-        .into_par_iter()
-        .map(|p| {
-            let n = ldi.first_layer[p];
-            let (x, y) = (p % w, p / w);
-            let neighbours = [
-                (x > 0).then(|| p - 1),
-                (x + 1 < w).then(|| p + 1),
-                (y > 0).then(|| p - w),
-                (y + 1 < h).then(|| p + w),
-            ];
-            let whole = n != NONE
-                && [LEFT, RIGHT, UP, DOWN]
-                    .iter()
-                    .zip(neighbours)
-                    .all(|(&dir, q)| {
-                        q.is_some_and(|q| ldi.links[n as usize][dir] == ldi.first_layer[q])
-                    });
+    let first = &ldi.first_layer;
+    let mut distance = vec![0u32; w * h];
+    distance.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+        let inner_row = y > 0 && y + 1 < h;
+        for (x, d) in row.iter_mut().enumerate() {
+            let p = y * w + x;
+            let n = first[p];
+            let whole = n != NONE && inner_row && x > 0 && x + 1 < w && {
+                let l = &ldi.links[n as usize];
+                l[LEFT] == first[p - 1]
+                    && l[RIGHT] == first[p + 1]
+                    && l[UP] == first[p - w]
+                    && l[DOWN] == first[p + w]
+            };
             if whole {
-                u32::MAX
-            } else {
-                0
+                *d = u32::MAX;
             }
-        })
-        .collect();
+        }
+    });
     // Two passes of the 8-neighbour chamfer with unit steps: down, then up.
     for y in 0..h {
         let (done, rest) = distance.split_at_mut(y * w);
