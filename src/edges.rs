@@ -5,6 +5,8 @@
 
 use crate::grid::grid_neighbours;
 use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 /// Depth grid plus which 4-neighbour links are cut by a discontinuity.
 #[derive(Debug, Clone)]
@@ -364,13 +366,15 @@ pub fn surface_labels(cuts: &Cuts) -> Vec<u32> {
         .par_chunks_mut(strip)
         .enumerate()
         .for_each(|(s, part)| {
-            let base = s * strip;
-            for i in base..base + part.len() {
-                if i % w + 1 < w && !cuts.right[i] {
-                    join(part, base, i, i + 1);
-                }
-                if i + w < base + part.len() && !cuts.down[i] {
-                    join(part, base, i, i + w);
+            let (base, end) = (s * strip, s * strip + part.len());
+            for row in (base..end).step_by(w) {
+                for i in row..row + w {
+                    if i + 1 < row + w && !cuts.right[i] {
+                        join(part, base, i, i + 1);
+                    }
+                    if i + w < end && !cuts.down[i] {
+                        join(part, base, i, i + w);
+                    }
                 }
             }
         });
@@ -396,20 +400,20 @@ pub fn surface_labels(cuts: &Cuts) -> Vec<u32> {
 pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize, threshold: f32) {
     let (w, h) = (cuts.width, cuts.height);
     let labels = surface_labels(cuts);
-    let mut size = vec![0u32; w * h];
-    for &l in &labels {
-        size[l as usize] += 1;
-    }
+    let size = surface_sizes(&labels);
+    let small: Vec<usize> = (0..w * h)
+        .into_par_iter()
+        .filter(|&i| (size[labels[i] as usize].load(Relaxed) as usize) < min_size)
+        .collect();
+    // Islands in order of their first pixel, each in pixel order.
     let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut slot = vec![u32::MAX; w * h];
-    for (i, &l) in labels.iter().enumerate() {
-        if (size[l as usize] as usize) < min_size {
-            if slot[l as usize] == u32::MAX {
-                slot[l as usize] = members.len() as u32;
-                members.push(Vec::new());
-            }
-            members[slot[l as usize] as usize].push(i);
-        }
+    let mut slot = HashMap::new();
+    for i in small {
+        let island = *slot.entry(labels[i]).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[island].push(i);
     }
     let mut in_island = vec![false; w * h];
     let mut joins = Vec::new();
@@ -427,6 +431,19 @@ pub fn merge_small_surfaces(depth: &mut [f32], cuts: &mut Cuts, min_size: usize,
     }
     let rebuilt = joins.iter().flat_map(|(island, _)| island.iter().copied());
     relink_strips(depth, cuts, rebuilt, &mut merged, threshold);
+}
+
+/// Pixels per surface, at each surface's label (see [`surface_labels`]).
+/// Chunks of pixels are counted in parallel, a run of one label at a time,
+/// so the few large surfaces that hold most pixels take one addition per run.
+fn surface_sizes(labels: &[u32]) -> Vec<AtomicU32> {
+    let size: Vec<AtomicU32> = (0..labels.len()).map(|_| AtomicU32::new(0)).collect();
+    labels.par_chunks(4096).for_each(|chunk| {
+        for run in chunk.chunk_by(|a, b| a == b) {
+            size[run[0] as usize].fetch_add(run.len() as u32, Relaxed);
+        }
+    });
+    size
 }
 
 /// Whether two depths are close enough in disparity to be one surface.
@@ -674,6 +691,19 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn surface_sizes_count_every_pixel_of_each_label() {
+        // Runs of every length, some across the parallel chunks' borders.
+        let labels: Vec<u32> = (0..20_000u32).map(|i| (i * i / 7919) % 13 * 3).collect();
+        let mut expected = vec![0; labels.len()];
+        labels.iter().for_each(|&l| expected[l as usize] += 1);
+        let sizes: Vec<u32> = surface_sizes(&labels)
+            .into_iter()
+            .map(|s| s.into_inner())
+            .collect();
+        assert_eq!(sizes, expected);
     }
 
     #[test]
