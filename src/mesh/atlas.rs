@@ -253,47 +253,61 @@ fn full_cell(ldi: &Ldi, v: usize) -> Option<[u32; 4]> {
 
 /// The faces `build_mesh` makes of `ldi` outside fully linked cells, in node
 /// order. Most nodes lie inside a surface that continues on the grid all
-/// around them ([`on_plain_grid`]): they make no such face, and that is
-/// decided from a byte per pixel instead of their neighbours' links.
+/// around them ([`PlainGrid::surrounds`]): they make no such face, and that
+/// is decided from a byte per pixel instead of their neighbours' links.
 fn lone_triangles(ldi: &Ldi) -> Vec<[u32; 3]> {
-    let (w, h) = (ldi.width, ldi.height);
-    let plain = &on_plain_grid(ldi);
-    // The quads around grid node v close, and its two full-cell triangles
-    // have their cells' far corners, when v, its four neighbours and the
-    // up-right and down-left pixels are all plain.
-    let surrounded = |v: usize| {
-        [v, v - 1, v + 1, v - w, v + w, v - w + 1, v + w - 1]
-            .iter()
-            .all(|&p| plain[p])
-    };
-    let of_node = |v| node_triangles(ldi, v).filter(move |&nodes| !in_full_cell(ldi, nodes));
-    let grid = (0..h).into_par_iter().flat_map_iter(|y| {
-        let inner_row = y > 0 && y + 1 < h;
-        let inner = y * w + 1..(y * w + w).saturating_sub(1);
-        (y * w..y * w + w)
-            .filter(move |&v| !(inner_row && inner.contains(&v) && surrounded(v)))
-            .flat_map(of_node)
-    });
-    let pushed = (w * h..ldi.node_count())
+    let grid = PlainGrid::of(ldi);
+    (0..ldi.node_count())
         .into_par_iter()
-        .flat_map_iter(of_node);
-    grid.chain(pushed).collect()
+        .filter(|&v| !grid.surrounds(v))
+        .flat_map_iter(|v| node_triangles(ldi, v))
+        .filter(|&nodes| !in_full_cell(ldi, nodes))
+        .collect()
 }
 
-/// Per pixel, whether its grid node (node i at pixel i, as
-/// [`Ldi::from_grid`] numbers them) links to the grid nodes of its four
+/// Which grid nodes (node i at pixel i, as [`Ldi::from_grid`] numbers them)
+/// lie off the canvas border and link to the grid nodes of their four
 /// neighbours and to nothing else.
-fn on_plain_grid(ldi: &Ldi) -> Vec<bool> {
-    let w = ldi.width as u64;
-    (0..ldi.width * ldi.height)
-        .into_par_iter()
-        .map(|v| {
-            let l = ldi.links[v].map(u64::from);
-            let v = v as u64;
-            // NONE never equals these: no wrap-around in u64.
-            l[LEFT] + 1 == v && l[RIGHT] == v + 1 && l[UP] + w == v && l[DOWN] == v + w
-        })
-        .collect()
+struct PlainGrid {
+    plain: Vec<bool>,
+    width: usize,
+}
+
+impl PlainGrid {
+    fn of(ldi: &Ldi) -> PlainGrid {
+        let (w, h) = (ldi.width, ldi.height);
+        let mut plain = vec![false; w * h];
+        plain
+            .par_chunks_mut(w.max(1))
+            .enumerate()
+            .for_each(|(y, row)| {
+                if y == 0 || y + 1 == h {
+                    return;
+                }
+                for (x, plain) in row.iter_mut().enumerate().take(w - 1).skip(1) {
+                    let v = y * w + x;
+                    let l = ldi.links[v].map(|n| n as usize);
+                    *plain =
+                        l[LEFT] == v - 1 && l[RIGHT] == v + 1 && l[UP] == v - w && l[DOWN] == v + w;
+                }
+            });
+        PlainGrid { plain, width: w }
+    }
+
+    /// Whether node `v`, its four neighbours and its up-right and down-left
+    /// neighbours are all plain. Then the quads around `v` close as grid
+    /// squares: its only corner triangles are the top-left and bottom-right
+    /// ones, and each lies in a fully linked cell. Decided from bytes, not
+    /// from links.
+    fn surrounds(&self, v: usize) -> bool {
+        let (plain, w) = (&self.plain, self.width);
+        // A plain node is off the border, so its neighbours are on the canvas.
+        v < plain.len()
+            && plain[v]
+            && [v - 1, v + 1, v - w, v + w, v - w + 1, v + w - 1]
+                .iter()
+                .all(|&p| plain[p])
+    }
 }
 
 /// Whether a mesh face is one of the two triangles `build_mesh` makes of a
@@ -426,6 +440,7 @@ mod tests {
     use super::*;
     use crate::edges::{find_cuts, CutRule};
     use crate::ldi::origin;
+    use crate::mesh::quad_mask;
 
     /// Three tiles across, two down; a cut down column 40 with a hidden
     /// strip of four columns behind it (columns 36..40), in the middle tile only.
@@ -521,5 +536,39 @@ mod tests {
             .collect();
         assert!(expected.len() >= 12, "{} lone triangles", expected.len());
         assert_eq!(lone_triangles(&ldi), expected);
+    }
+
+    #[test]
+    fn nodes_a_plain_grid_surrounds_have_the_grid_square_corners() {
+        // A near square with a notch, so that cuts end inside the surface.
+        let (w, h) = (24, 20);
+        let near = |i: usize| {
+            let (x, y) = (i % w, i / w);
+            (5..17).contains(&x) && (4..15).contains(&y) && (x, y) != (10, 8)
+        };
+        let depth: Vec<f32> = (0..w * h)
+            .map(|i| if near(i) { 1.0 } else { 5.0 })
+            .collect();
+        let cuts = find_cuts(&depth, w, h, 0.04, CutRule::Jump);
+        let origins = vec![origin::ORIGINAL; w * h];
+        let mut ldi = Ldi::from_grid(&depth, &vec![[0; 3]; w * h], &origins, &cuts, 0);
+        // A hidden node linked in, a link taken away on one side only, and a
+        // link to a pixel that is not a neighbour.
+        let hidden = ldi.push_node(3 * w + 20, 5.0, [0; 3], origin::INPAINTED);
+        ldi.links[3 * w + 19][RIGHT] = hidden;
+        ldi.links[12 * w + 20][UP] = NONE;
+        ldi.links[17 * w + 3][RIGHT] = (17 * w + 5) as u32;
+        let grid = PlainGrid::of(&ldi);
+        let surrounded = (0..ldi.node_count()).filter(|&v| grid.surrounds(v));
+        let count = surrounded.clone().count();
+        assert!(count > 80, "{count} surrounded");
+        for v in surrounded {
+            // Corners 0 and 1 only: the top-left and bottom-right triangles.
+            assert_eq!(quad_mask(&ldi, v), 0b0011, "node {v}");
+        }
+        // Every node next to an odd link is left to the links.
+        for v in [3 * w + 19, 3 * w + 20, 11 * w + 20, 12 * w + 20, 17 * w + 4] {
+            assert!(!grid.surrounds(v), "node {v}");
+        }
     }
 }
