@@ -208,23 +208,26 @@ fn whole_distance(ldi: &Ldi) -> Vec<u32> {
     let (w, h) = (ldi.width, ldi.height);
     let first = &ldi.first_layer;
     let mut distance = vec![0u32; w * h];
-    distance.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-        let inner_row = y > 0 && y + 1 < h;
-        for (x, d) in row.iter_mut().enumerate() {
-            let p = y * w + x;
-            let n = first[p];
-            let whole = n != NONE && inner_row && x > 0 && x + 1 < w && {
-                let l = &ldi.links[n as usize];
-                l[LEFT] == first[p - 1]
-                    && l[RIGHT] == first[p + 1]
-                    && l[UP] == first[p - w]
-                    && l[DOWN] == first[p + w]
-            };
-            if whole {
-                *d = u32::MAX;
+    distance
+        .par_chunks_mut(w.max(1))
+        .enumerate()
+        .for_each(|(y, row)| {
+            let inner_row = y > 0 && y + 1 < h;
+            for (x, d) in row.iter_mut().enumerate() {
+                let p = y * w + x;
+                let n = first[p];
+                let whole = n != NONE && inner_row && x > 0 && x + 1 < w && {
+                    let l = &ldi.links[n as usize];
+                    l[LEFT] == first[p - 1]
+                        && l[RIGHT] == first[p + 1]
+                        && l[UP] == first[p - w]
+                        && l[DOWN] == first[p + w]
+                };
+                if whole {
+                    *d = u32::MAX;
+                }
             }
-        }
-    });
+        });
     // Two passes of the 8-neighbour chamfer with unit steps: down, then up.
     for y in 0..h {
         let (done, rest) = distance.split_at_mut(y * w);
