@@ -41,6 +41,12 @@ pub(crate) struct Tile {
 }
 
 impl Tile {
+    /// The node at tile pixel (x, y), both below TILE, or NONE: what
+    /// [`Layout::node`] finds there, without looking up the page's tile.
+    pub(crate) fn node(&self, x: usize, y: usize) -> u32 {
+        self.nodes[y * TILE + x]
+    }
+
     /// Whether the fully linked cell at tile pixel (x, y) was placed here.
     pub(crate) fn has_cell(&self, x: usize, y: usize) -> bool {
         self.cells[y] >> x & 1 == 1

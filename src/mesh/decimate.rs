@@ -171,7 +171,12 @@ impl Surface {
         let mut slack_of = vec![f32::INFINITY; SPAN * SPAN];
         for y in 0..SPAN {
             for x in 0..SPAN {
-                let n = layout.node(tile.page, x0 + x, y0 + y);
+                // The tile's own pixels without the page lookup.
+                let n = if x < TILE && y < TILE {
+                    tile.node(x, y)
+                } else {
+                    layout.node(tile.page, x0 + x, y0 + y)
+                };
                 if n == NONE {
                     continue;
                 }
