@@ -41,12 +41,6 @@ pub(crate) struct Tile {
 }
 
 impl Tile {
-    /// The node at tile pixel (x, y), both below TILE, or NONE: what
-    /// [`Layout::node`] finds there, without looking up the page's tile.
-    pub(crate) fn node(&self, x: usize, y: usize) -> u32 {
-        self.nodes[y * TILE + x]
-    }
-
     /// Whether the fully linked cell at tile pixel (x, y) was placed here.
     pub(crate) fn has_cell(&self, x: usize, y: usize) -> bool {
         self.cells[y] >> x & 1 == 1
@@ -161,6 +155,17 @@ impl Layout {
         match self.pages[page as usize][self.tile_position(x, y)] {
             NONE => NONE,
             t => self.tiles[t as usize].nodes[(y % TILE) * TILE + x % TILE],
+        }
+    }
+
+    /// Node at pixel (x, y) of `tile`, up to TILE (the first row and column
+    /// of the tiles beside it): the tile's own pixels are read from it
+    /// without looking up the page's tile.
+    pub(crate) fn node_in_tile(&self, tile: &Tile, x: usize, y: usize) -> u32 {
+        if x < TILE && y < TILE {
+            tile.nodes[y * TILE + x]
+        } else {
+            self.node(tile.page, tile.origin.0 + x, tile.origin.1 + y)
         }
     }
 
@@ -415,10 +420,9 @@ impl Atlas {
 fn paint_slot(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Vec<[u8; 3]> {
     let mut values = vec![[0f32; 3]; SLOT * SLOT];
     let mut known = vec![false; SLOT * SLOT];
-    let (x0, y0) = tile.origin;
     for y in 0..=TILE {
         for x in 0..=TILE {
-            let n = layout.node(tile.page, x0 + x, y0 + y);
+            let n = layout.node_in_tile(tile, x, y);
             if n != NONE {
                 let i = (y + PADDING) * SLOT + x + PADDING;
                 values[i] = ldi.colour[n as usize].map(f32::from);

@@ -117,10 +117,9 @@ fn triangulate<'a>(ldi: &Ldi, layout: &'a Layout, tol: f32) -> Triangles<'a> {
     // must go through it too, or a crack opens at the T-junction.
     let mut corner = vec![false; ldi.node_count()];
     for (tile, leaves) in layout.tiles.iter().zip(&leaves) {
-        let (x0, y0) = tile.origin;
         for &(x, y, s) in leaves {
             for (dx, dy) in [(0, 0), (s, 0), (0, s), (s, s)] {
-                corner[layout.node(tile.page, x0 + x + dx, y0 + y + dy) as usize] = true;
+                corner[layout.node_in_tile(tile, x + dx, y + dy) as usize] = true;
             }
         }
     }
@@ -166,17 +165,11 @@ struct Surface {
 
 impl Surface {
     fn of(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Surface {
-        let (x0, y0) = tile.origin;
         let mut inverse = vec![f32::NAN; SPAN * SPAN];
         let mut slack_of = vec![f32::INFINITY; SPAN * SPAN];
         for y in 0..SPAN {
             for x in 0..SPAN {
-                // The tile's own pixels without the page lookup.
-                let n = if x < TILE && y < TILE {
-                    tile.node(x, y)
-                } else {
-                    layout.node(tile.page, x0 + x, y0 + y)
-                };
+                let n = layout.node_in_tile(tile, x, y);
                 if n == NONE {
                     continue;
                 }
@@ -287,7 +280,7 @@ fn block_triangles(
     let (x0, y0) = (tile.origin.0 + bx, tile.origin.1 + by);
     let at = |x: usize, y: usize| (tile.page, ((y0 + y) * layout.width() + x0 + x) as u32);
     let used = |&(x, y): &(usize, usize)| {
-        let n = layout.node(tile.page, x0 + x, y0 + y);
+        let n = layout.node_in_tile(tile, bx + x, by + y);
         n != NONE && corner[n as usize]
     };
     let mut ring = Vec::with_capacity(4 * s);
