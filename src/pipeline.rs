@@ -131,6 +131,10 @@ pub fn build_scene(
     let mut ldi = timings.stage("ldi", observer, |_| {
         Ldi::from_grid(&canvas.depth, &canvas.colour, &canvas.origin, &cuts, frame)
     });
+    // The LDI holds all the canvas and cuts say: freed now, their memory
+    // serves the later stages instead of fresh pages.
+    let cut_links = cuts.count();
+    drop((canvas, cuts));
     timings.stage("extrapolate", observer, |_| {
         synthesize_frame(&mut ldi, config.context_thickness)
     });
@@ -160,18 +164,20 @@ pub fn build_scene(
             InpaintStats::default()
         }
     });
+    let discontinuities = edges.count;
+    drop(edges);
     let size = prepared.rgb.dimensions();
-    let mesh = timings.stage("mesh", observer, |_| {
-        build_mesh(&ldi, &prepared.intrinsics, size)
-    });
     let video_size = video_frame_size(config, rgb.dimensions());
     let render_mesh = timings.stage("decimate", observer, |_| {
         let photo = photo_for_video(rgb, &prepared.rgb, video_size);
         RenderMesh::decimated(&ldi, &prepared.intrinsics, photo)
     });
+    let mesh = timings.stage("mesh", observer, |_| {
+        build_mesh(&ldi, &prepared.intrinsics, size)
+    });
     let stats = SceneStats {
-        cut_links: cuts.count(),
-        discontinuities: edges.count,
+        cut_links,
+        discontinuities,
         inpaint,
         vertices: mesh.positions.len(),
         faces: mesh.faces.len(),
