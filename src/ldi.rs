@@ -63,31 +63,28 @@ impl Ldi {
         frame: usize,
     ) -> Ldi {
         let (w, h) = (cuts.width, cuts.height);
-        let links = (0..w * h)
-            .into_par_iter()
-            .map(|i| {
-                let (x, y) = (i % w, i / w);
-                // A link to each 4-neighbour on the canvas that no cut parts.
-                let to = |linked: bool, n: usize| if linked { n as u32 } else { NONE };
-                let mut l = [NONE; 4];
-                l[LEFT] = to(x > 0 && !cuts.right[i - 1], i.wrapping_sub(1));
-                l[RIGHT] = to(x + 1 < w && !cuts.right[i], i + 1);
-                l[UP] = to(y > 0 && !cuts.down[i - w], i.wrapping_sub(w));
-                l[DOWN] = to(y + 1 < h && !cuts.down[i], i + w);
-                l
-            })
-            .collect();
+        let links = with_room((0..w * h).into_par_iter().map(|i| {
+            let (x, y) = (i % w, i / w);
+            // A link to each 4-neighbour on the canvas that no cut parts.
+            let to = |linked: bool, n: usize| if linked { n as u32 } else { NONE };
+            let mut l = [NONE; 4];
+            l[LEFT] = to(x > 0 && !cuts.right[i - 1], i.wrapping_sub(1));
+            l[RIGHT] = to(x + 1 < w && !cuts.right[i], i + 1);
+            l[UP] = to(y > 0 && !cuts.down[i - w], i.wrapping_sub(w));
+            l[DOWN] = to(y + 1 < h && !cuts.down[i], i + w);
+            l
+        }));
         // Canvases of large photos are hundreds of megabytes: copied in parallel.
         Ldi {
             width: w,
             height: h,
             frame,
-            pixel: (0..(w * h) as u32).into_par_iter().collect(),
-            depth: depth.par_iter().copied().collect(),
-            colour: colour.par_iter().copied().collect(),
+            pixel: with_room((0..(w * h) as u32).into_par_iter()),
+            depth: with_room(depth.par_iter().copied()),
+            colour: with_room(colour.par_iter().copied()),
             links,
-            origin: origin.par_iter().copied().collect(),
-            next_layer: rayon::iter::repeat_n(NONE, w * h).collect(),
+            origin: with_room(origin.par_iter().copied()),
+            next_layer: with_room(rayon::iter::repeat_n(NONE, w * h)),
             first_layer: (0..(w * h) as u32).into_par_iter().collect(),
         }
     }
@@ -146,6 +143,16 @@ impl Ldi {
             .filter(|(_, &n)| n != NONE)
             .map(|(d, &n)| (d, n))
     }
+}
+
+/// The items of `grid` in a vector with room for as many more nodes: the
+/// hidden layers are pushed one node at a time, and growing a vector of a
+/// large photo's nodes would copy them all into fresh memory, whose pages are
+/// dear to fault in. Room never written costs address space only.
+fn with_room<T: Send>(grid: impl IndexedParallelIterator<Item = T>) -> Vec<T> {
+    let mut nodes = Vec::with_capacity(2 * grid.len());
+    nodes.par_extend(grid);
+    nodes
 }
 
 /// Iterator over the layers at one pixel.
