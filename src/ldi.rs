@@ -212,4 +212,28 @@ mod tests {
         assert!(!ldi.try_link(b, 2, RIGHT), "slot already taken");
         assert_eq!(ldi.links[2][LEFT], a);
     }
+
+    #[test]
+    fn as_many_hidden_nodes_as_grid_nodes_are_pushed_in_place() {
+        let (w, h) = (5, 4);
+        let depth = vec![2.0; w * h];
+        let cuts = find_cuts(&depth, w, h, 0.04, crate::edges::CutRule::Jump);
+        let mut ldi = Ldi::from_grid(&depth, &[[0; 3]; 20], &[origin::ORIGINAL; 20], &cuts, 0);
+        let places = |ldi: &Ldi| {
+            [
+                ldi.pixel.as_ptr() as usize,
+                ldi.depth.as_ptr() as usize,
+                ldi.colour.as_ptr() as usize,
+                ldi.links.as_ptr() as usize,
+                ldi.origin.as_ptr() as usize,
+                ldi.next_layer.as_ptr() as usize,
+            ]
+        };
+        let before = places(&ldi);
+        for pixel in 0..w * h {
+            ldi.push_node(pixel, 3.0, [1; 3], origin::INPAINTED);
+        }
+        assert_eq!(places(&ldi), before, "a node array was copied");
+        assert_eq!(ldi.node_count(), 2 * w * h);
+    }
 }
