@@ -133,12 +133,14 @@ fn triangulate<'a>(ldi: &Ldi, layout: &'a Layout, tol: f32) -> Triangles<'a> {
         .par_iter()
         .zip(&leaves)
         .map(|(tile, leaves)| {
-            let mut out = Vec::new();
+            // Two triangles per leaf but for the fans.
+            let mut out = Vec::with_capacity(2 * leaves.len());
+            let mut ring = Vec::with_capacity(4 * TILE);
             let sizes = leaves
                 .iter()
                 .map(|&leaf| {
                     let before = out.len();
-                    block_triangles(layout, tile, leaf, &corner, &mut out);
+                    block_triangles(layout, tile, leaf, &corner, &mut ring, &mut out);
                     (out.len() - before) as u32
                 })
                 .collect();
@@ -269,12 +271,13 @@ fn is_flat(surface: &Surface, bx: usize, by: usize, s: usize, tol: f32) -> bool 
 
 /// Triangles of one leaf: its two cell triangles, or, where neighbours use
 /// points along its sides (`corner` nodes), a fan from its centre through all
-/// of them so no crack opens at T-junctions.
+/// of them so no crack opens at T-junctions. `ring` is scratch.
 fn block_triangles(
     layout: &Layout,
     tile: &Tile,
     (bx, by, s): Leaf,
     corner: &[bool],
+    ring: &mut Vec<(usize, usize)>,
     out: &mut Vec<[Corner; 3]>,
 ) {
     let (x0, y0) = (tile.origin.0 + bx, tile.origin.1 + by);
@@ -283,7 +286,7 @@ fn block_triangles(
         let n = layout.node_in_tile(tile, bx + x, by + y);
         n != NONE && corner[n as usize]
     };
-    let mut ring = Vec::with_capacity(4 * s);
+    ring.clear();
     ring.extend((0..s).map(|x| (x, 0)));
     ring.extend((0..s).map(|y| (s, y)));
     ring.extend((0..s).map(|x| (s - x, s)));

@@ -393,7 +393,6 @@ impl Needs<'_> {
 }
 
 /// Some triangles of a render mesh, with their own vertices.
-#[derive(Default)]
 struct Part {
     positions: Vec<[f32; 3]>,
     faces: Vec<[u32; 3]>,
@@ -419,6 +418,22 @@ struct TileBlocks<'a> {
 }
 
 impl Part {
+    /// An empty part with room for `faces` faces and `vertices` vertices:
+    /// growing a few thousand parts' arrays by doubling cost a tenth of a
+    /// large photo's decimate stage in reallocations.
+    fn with_room(faces: usize, vertices: usize) -> Part {
+        Part {
+            positions: Vec::with_capacity(vertices),
+            faces: Vec::with_capacity(faces),
+            paint: Vec::with_capacity(faces),
+            front: Vec::with_capacity(faces),
+            need: Vec::with_capacity(faces),
+            block: Vec::with_capacity(faces),
+            spot: Vec::with_capacity(faces),
+            blocks: 0,
+        }
+    }
+
     /// Faces along cuts with their nodes' colours, [`SPOT`] square by square.
     fn coloured(
         ldi: &Ldi,
@@ -435,7 +450,7 @@ impl Part {
             })
             .collect();
         sorted.sort_by_key(|&(square, _)| square);
-        let mut part = Part::default();
+        let mut part = Part::with_room(triangles.len(), triangles.len());
         let mut vertex_of: HashMap<u32, u32> = HashMap::new();
         let mut spot = 0;
         for (k, &(square, t)) in sorted.iter().enumerate() {
@@ -464,7 +479,8 @@ impl Part {
     ) -> Part {
         let layout = &atlas.layout;
         let unit = tile.unit;
-        let mut part = Part::default();
+        let faces = tile.triangles.len();
+        let mut part = Part::with_room(faces, (3 * faces).min((TILE + 1) * (TILE + 1)));
         // Vertex per tile pixel (with the neighbours' first row and column).
         let mut vertex_of = [NONE; (TILE + 1) * (TILE + 1)];
         let block_of = (tile.block_sizes.iter().enumerate())
