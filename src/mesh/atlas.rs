@@ -418,16 +418,30 @@ impl Atlas {
 /// so that bilinear sampling near a surface's edge stays on that surface;
 /// grey elsewhere.
 fn paint_slot(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Vec<[u8; 3]> {
+    let nodes: Vec<u32> = (0..=TILE)
+        .flat_map(|y| (0..=TILE).map(move |x| layout.node_in_tile(tile, x, y)))
+        .collect();
+    let colours = (nodes.iter()).map(|&n| (n != NONE).then(|| ldi.colour[n as usize]));
+    if nodes.contains(&NONE) {
+        paint_any_slot(colours)
+    } else {
+        paint_whole_slot(colours.flatten())
+    }
+}
+
+/// Side of a tile with its apron (the first row and column of its neighbours).
+const APRON: usize = TILE + 1;
+
+/// [`paint_slot`] of a tile whose texels are given row by row (apron
+/// included, None where the page has no node).
+fn paint_any_slot(colours: impl Iterator<Item = Option<[u8; 3]>>) -> Vec<[u8; 3]> {
     let mut values = vec![[0f32; 3]; SLOT * SLOT];
     let mut known = vec![false; SLOT * SLOT];
-    for y in 0..=TILE {
-        for x in 0..=TILE {
-            let n = layout.node_in_tile(tile, x, y);
-            if n != NONE {
-                let i = (y + PADDING) * SLOT + x + PADDING;
-                values[i] = ldi.colour[n as usize].map(f32::from);
-                known[i] = true;
-            }
+    for (k, colour) in colours.enumerate() {
+        if let Some(colour) = colour {
+            let i = (k / APRON + PADDING) * SLOT + k % APRON + PADDING;
+            values[i] = colour.map(f32::from);
+            known[i] = true;
         }
     }
     let mut target = known.clone();
@@ -443,6 +457,36 @@ fn paint_slot(ldi: &Ldi, layout: &Layout, tile: &Tile) -> Vec<[u8; 3]> {
         .zip(&known)
         .map(|(v, &k)| if k { v.map(to_channel) } else { [128; 3] })
         .collect()
+}
+
+/// [`paint_any_slot`] of a tile whose every texel holds a node (most tiles of
+/// the photo's own page), without its growing: there the padding repeats the
+/// border rows and columns outward, and the texel diagonal to each corner,
+/// the mean of two repeats of that corner, is the corner's colour.
+fn paint_whole_slot(colours: impl Iterator<Item = [u8; 3]>) -> Vec<[u8; 3]> {
+    let mut texels = vec![[128; 3]; SLOT * SLOT];
+    let at = |x: usize, y: usize| y * SLOT + x;
+    for (k, colour) in colours.enumerate() {
+        texels[at(k % APRON + PADDING, k / APRON + PADDING)] = colour;
+    }
+    let (first, last) = (PADDING, PADDING + TILE);
+    for d in 1..=PADDING {
+        for i in first..=last {
+            texels[at(i, first - d)] = texels[at(i, first)];
+            texels[at(i, last + d)] = texels[at(i, last)];
+            texels[at(first - d, i)] = texels[at(first, i)];
+            texels[at(last + d, i)] = texels[at(last, i)];
+        }
+    }
+    for (x, y, dx, dy) in [
+        (first, first, 0, 0),
+        (last, first, 2, 0),
+        (first, last, 0, 2),
+        (last, last, 2, 2),
+    ] {
+        texels[at(x + dx - 1, y + dy - 1)] = texels[at(x, y)];
+    }
+    texels
 }
 
 #[cfg(test)]
@@ -542,6 +586,24 @@ mod tests {
         ldi.links[30 * w + 70][DOWN] = NONE;
         ldi.links[40 * w + 10][RIGHT] = (40 * w + 12) as u32;
         (ldi, w)
+    }
+
+    #[test]
+    fn a_whole_slot_is_painted_as_the_growing_paints_it() {
+        let colours: Vec<[u8; 3]> = (0..APRON * APRON)
+            .map(|i| {
+                [
+                    (i * 37 % 256) as u8,
+                    (i * 101 % 253) as u8,
+                    (i % 7 * 40) as u8,
+                ]
+            })
+            .collect();
+        let whole = paint_whole_slot(colours.iter().copied());
+        assert_eq!(whole, paint_any_slot(colours.iter().map(|&c| Some(c))));
+        // The padding is painted, not left grey.
+        assert_eq!(whole[SLOT + 1], colours[0]);
+        assert_eq!(whole[PADDING * SLOT], colours[0]);
     }
 
     #[test]
