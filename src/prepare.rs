@@ -5,6 +5,7 @@ use crate::filter::blur::mean3x3;
 use crate::grid::resize_map;
 use crate::map::{par_from_fn, FloatMap};
 use image::{imageops, imageops::FilterType, RgbImage};
+use rayon::prelude::*;
 
 /// Disparity is scaled so its maximum is this (reference constant).
 pub const DISPARITY_SCALE: f32 = 3.0;
@@ -118,19 +119,19 @@ fn normalized_disparity(
         DepthKind::Disparity => map.clone(),
         DepthKind::Depth => inverse_depth(map),
     };
-    let min = disp.pixels().map(|p| p[0]).fold(f32::INFINITY, f32::min);
-    disp.pixels_mut().for_each(|p| p[0] -= min);
+    let min = disp.par_iter().copied().reduce(|| f32::INFINITY, f32::min);
+    disp.par_iter_mut().for_each(|d| *d -= min);
     let (mut disp, floor) = match origin {
         DepthOrigin::Estimated => (mean3x3(&disp), 0.0),
         DepthOrigin::Measured => (disp, DISPARITY_FLOOR),
     };
-    let max = disp.pixels().map(|p| p[0]).fold(0.0, f32::max);
+    let max = disp.par_iter().copied().reduce(|| 0.0, f32::max);
     let scale = if max > 0.0 {
         (DISPARITY_SCALE - floor) / max
     } else {
         0.0
     };
-    disp.pixels_mut().for_each(|p| p[0] = p[0] * scale + floor);
+    disp.par_iter_mut().for_each(|d| *d = *d * scale + floor);
     let offset = if scale > 0.0 {
         min - floor / scale
     } else {
@@ -141,11 +142,9 @@ fn normalized_disparity(
 
 /// 1 / depth, with zero or negative depths raised to the smallest positive one.
 fn inverse_depth(map: &FloatMap) -> FloatMap {
-    let positive_min = map
-        .pixels()
-        .map(|p| p[0])
+    let positive_min = (map.par_iter().copied())
         .filter(|&d| d > 0.0)
-        .fold(f32::INFINITY, f32::min);
+        .reduce(|| f32::INFINITY, f32::min);
     let floor = if positive_min.is_finite() {
         positive_min
     } else {

@@ -2,7 +2,7 @@
 //! Two Gaussians and two box blurs live here side by side; their names say how they differ
 //! (each is kept exactly, since outputs depend on its numbers).
 
-use crate::map::{par_from_fn, FloatMap};
+use crate::map::FloatMap;
 use rayon::prelude::*;
 
 /// `i` clamped into `0..n` (`n` > 0).
@@ -114,16 +114,21 @@ pub fn gaussian_blur_ssim(v: &[f64], w: usize, h: usize) -> Vec<f64> {
 
 /// One 3×3 mean with edge replication (not [`box_blur_3pass`], which repeats a box of any radius).
 pub fn mean3x3(map: &FloatMap) -> FloatMap {
-    let (w, h) = map.dimensions();
-    par_from_fn(w, h, |x, y| {
-        let mut sum = 0.0;
-        for dy in -1i64..=1 {
-            for dx in -1i64..=1 {
-                let sx = (x as i64 + dx).clamp(0, w as i64 - 1) as u32;
-                let sy = (y as i64 + dy).clamp(0, h as i64 - 1) as u32;
-                sum += map.get_pixel(sx, sy)[0];
+    let (w, h) = (map.width() as usize, map.height() as usize);
+    let values: &[f32] = map.as_raw();
+    let mut out = vec![0.0; w * h];
+    (out.par_chunks_mut(w.max(1)).enumerate()).for_each(|(y, row)| {
+        let rows = [y.saturating_sub(1), y, (y + 1).min(h - 1)].map(|r| &values[r * w..][..w]);
+        for (x, mean) in row.iter_mut().enumerate() {
+            let columns = [x.saturating_sub(1), x, (x + 1).min(w - 1)];
+            let mut sum = 0.0;
+            for row in rows {
+                for c in columns {
+                    sum += row[c];
+                }
             }
+            *mean = sum / 9.0;
         }
-        sum / 9.0
-    })
+    });
+    FloatMap::from_raw(map.width(), map.height(), out).expect("a buffer of w × h values")
 }
