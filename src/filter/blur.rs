@@ -122,9 +122,9 @@ pub fn mean3x3(map: &FloatMap) -> FloatMap {
         for (x, mean) in row.iter_mut().enumerate() {
             let columns = [x.saturating_sub(1), x, (x + 1).min(w - 1)];
             let mut sum = 0.0;
-            for row in rows {
+            for source in rows {
                 for c in columns {
-                    sum += row[c];
+                    sum += source[c];
                 }
             }
             *mean = sum / 9.0;
