@@ -18,7 +18,7 @@
 
 use super::camera::Camera;
 use super::holes::{fill_uncovered, Coverage};
-use super::surface::{Cluster, Paint, PhotoCamera, RenderMesh, NO_BLOCK};
+use super::surface::{Cluster, Held, Paint, PhotoCamera, RenderMesh, NO_BLOCK};
 use image::RgbImage;
 use rayon::prelude::*;
 #[cfg(target_arch = "x86_64")]
@@ -178,6 +178,7 @@ impl Renderer {
         let (screen, bins, footprints) = (&self.screen, &self.bins, &self.footprints);
         let occluders = mesh.occluders;
         let reprojection = Reprojection::new(camera, s as f32, &mesh.photo_camera);
+        let last_texels = [last_texel(mesh.atlas.texture()), last_texel(&mesh.photo)];
         // Counting hits needs no depth order: a face only over samples
         // already hit, however near, changes no count.
         let depth_order = |nearest: f32| if background.is_some() { nearest } else { 0.0 };
@@ -272,6 +273,7 @@ impl Renderer {
                         screen,
                         background: colour.map(f32::from),
                         reprojection,
+                        last_texels,
                     });
                     resolve_band(
                         &target,
@@ -1178,6 +1180,8 @@ struct Shading<'a> {
     screen: &'a [ScreenVertex],
     background: [f32; 3],
     reprojection: Reprojection,
+    /// The `last_texel` of the atlas, then of the photo.
+    last_texels: [[f32; 2]; 2],
 }
 
 impl<'a> Shading<'a> {
@@ -1190,17 +1194,29 @@ impl<'a> Shading<'a> {
             Paint::Texture { held, offset } => (mesh.atlas.texture(), held, [1.0; 2], offset),
             Paint::Photo { held } => (&mesh.photo, held, mesh.photo_camera.photo_scale, [-0.5; 2]),
         };
-        // Held short of the texture's last texel so that its right and lower
-        // neighbours (weighted 0 there) can be read.
-        let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).clamp(0.0, MAX_TEXEL);
-        let (last_u, last_v) = (last(texture.width()), last(texture.height()));
-        let bounds = |[lo, hi]: [f32; 2], last: f32| [lo.max(0.0).min(last), hi.max(0.0).min(last)];
         Some(TexelMap {
-            texels: Texels::of(texture),
-            scale,
-            offset,
-            bounds: [bounds(held[0], last_u), bounds(held[1], last_v)],
+            reads: TexelReads {
+                texels: Texels::of(texture),
+                scale,
+                offset,
+            },
+            bounds: texel_bounds(held, last_texel(texture)),
         })
+    }
+
+    /// Triangle `t`'s [`TexelMap::bounds`] where it reads its texture as
+    /// `paint` does (the same texture, scale and offset), so that one run
+    /// of pixels may read for both; None where it reads otherwise.
+    #[inline(always)]
+    fn bounds_alike(&self, paint: &Paint, t: u32) -> Option<[[f32; 2]; 2]> {
+        let [atlas, photo] = self.last_texels;
+        match (paint, &self.mesh.paint[t as usize]) {
+            (Paint::Texture { offset: p, .. }, Paint::Texture { held, offset }) if p == offset => {
+                Some(texel_bounds(*held, atlas))
+            }
+            (Paint::Photo { .. }, Paint::Photo { held }) => Some(texel_bounds(*held, photo)),
+            _ => None,
+        }
     }
 
     /// The colour of triangle `t` at supersampled point (x, y), where its
@@ -1257,6 +1273,22 @@ impl<'a> Shading<'a> {
     }
 }
 
+/// The last texel coordinates (u, v) that reads of `texture` are held at:
+/// short of its last texel, so that its right and lower neighbours
+/// (weighted 0 there) can be read.
+fn last_texel(texture: &RgbImage) -> [f32; 2] {
+    let last = |n: u32| (n as f32 - 1.0 - 1.0 / 256.0).clamp(0.0, MAX_TEXEL);
+    [last(texture.width()), last(texture.height())]
+}
+
+/// The range that texel reads of a triangle held in `held` stay in, on a
+/// texture whose `last_texel` is `last`.
+#[inline(always)]
+fn texel_bounds(held: Held, last: [f32; 2]) -> [[f32; 2]; 2] {
+    let bound = |[lo, hi]: [f32; 2], last: f32| [lo.max(0.0).min(last), hi.max(0.0).min(last)];
+    [bound(held[0], last[0]), bound(held[1], last[1])]
+}
+
 /// Carries a point of the frame back to where the photo's camera saw it
 /// (working pixels, centres at +½): the point's x·d, y·d and d there are
 /// affine in the supersampled screen position and inverse depth.
@@ -1300,13 +1332,19 @@ impl Reprojection {
     }
 }
 
-/// How one textured triangle reads its texture: at the point where the
-/// photo's camera saw it, times `scale`, plus `offset`, held in its own texels.
+/// How the textured triangles of one texture and placing read it: at the
+/// point where the photo's camera saw it, times `scale`, plus `offset`.
 #[derive(Clone, Copy)]
-struct TexelMap<'a> {
+struct TexelReads<'a> {
     texels: Texels<'a>,
     scale: [f32; 2],
     offset: [f32; 2],
+}
+
+/// How one textured triangle reads its texture: as `reads`, held in its own texels.
+#[derive(Clone, Copy)]
+struct TexelMap<'a> {
+    reads: TexelReads<'a>,
     /// Per texel coordinate, the range it is held in.
     bounds: [[f32; 2]; 2],
 }
@@ -1315,7 +1353,7 @@ impl TexelMap<'_> {
     /// The colour, in levels, where the photo's camera saw `point`.
     #[inline(always)]
     fn colour(&self, point: [f32; 2]) -> [f32; 3] {
-        let [r, g, b] = self.texels.bilinear(self.texel(point));
+        let [r, g, b] = self.reads.texels.bilinear(self.texel(point));
         let level = 1.0 / TEXEL_ONE as f32;
         [r as f32 * level, g as f32 * level, b as f32 * level]
     }
@@ -1324,31 +1362,42 @@ impl TexelMap<'_> {
     /// own texels, in 1/256 texel.
     #[inline(always)]
     fn texel(&self, point: [f32; 2]) -> [u32; 2] {
-        [0, 1].map(|k| self.held(point[k] * self.scale[k] + self.offset[k], k))
+        self.reads.texel(point, self.bounds)
+    }
+}
+
+impl TexelReads<'_> {
+    /// The texel coordinates of photo point `point`, held in `bounds` (per
+    /// coordinate), in 1/256 texel.
+    #[inline(always)]
+    fn texel(&self, point: [f32; 2], bounds: [[f32; 2]; 2]) -> [u32; 2] {
+        [0, 1].map(|k| hold(point[k] * self.scale[k] + self.offset[k], bounds[k]))
     }
 
     /// Writes the colours of a run of pixels whose centres lie at (x, y),
     /// (x + step, y), … with inverse depths `inv_z` into pixels `first`… of
-    /// `row` (three bytes per pixel). It may also write bytes of up to five
-    /// pixels past the run, as if the run went on: the caller shades those after.
+    /// `row` (three bytes per pixel), each held in its own `bounds`. It may
+    /// also write bytes of up to five pixels past the run, as if the run went
+    /// on: the caller shades those after.
     #[inline(always)]
     fn shade_run(
         &self,
         to_photo: &Reprojection,
         [x, y, step]: [f32; 3],
         inv_z: &[f32],
+        bounds: &RunBounds,
         row: &mut [u8],
         first: usize,
     ) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2.
-            unsafe { self.shade_run_avx2(to_photo, [x, y, step], inv_z, row, first) };
+            unsafe { self.shade_run_avx2(to_photo, [x, y, step], inv_z, bounds, row, first) };
             return;
         }
         let out = &mut row[3 * first..][..3 * inv_z.len()];
         for (k, (pixel, &w)) in out.chunks_exact_mut(3).zip(inv_z).enumerate() {
-            let texel = self.texel(to_photo.at(x + k as f32 * step, y, w));
+            let texel = self.texel(to_photo.at(x + k as f32 * step, y, w), bounds.of(k));
             pixel.copy_from_slice(&self.texels.bilinear_levels(texel));
         }
     }
@@ -1364,6 +1413,7 @@ impl TexelMap<'_> {
         to_photo: &Reprojection,
         [x, y, step]: [f32; 3],
         inv_z: &[f32],
+        bounds: &RunBounds,
         row: &mut [u8],
         first: usize,
     ) {
@@ -1374,7 +1424,8 @@ impl TexelMap<'_> {
                 step,
                 w: run_depths(depths),
             };
-            let [us, vs] = self.texel_lanes_avx2(to_photo, points);
+            let held = bounds.lanes_avx2(chunk * RUN_LANES);
+            let [us, vs] = self.texel_lanes_avx2(to_photo, points, held);
             let halves = [
                 (_mm256_castsi256_si128(us), _mm256_castsi256_si128(vs)),
                 (
@@ -1423,13 +1474,19 @@ impl TexelMap<'_> {
         }
     }
 
-    /// The u and the v of `texel` at each of `points`, one point per lane,
-    /// equal to `texel` to the bit. The compiler turned a scalar loop's
-    /// holds into a branch per lane, which cost 2 % of a frame's CPU.
+    /// The u and the v of `texel` at each of `points`, one point per lane
+    /// held in its lane of `bounds` (low and high, per coordinate), equal to
+    /// `texel` to the bit. The compiler turned a scalar loop's holds into a
+    /// branch per lane, which cost 2 % of a frame's CPU.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn texel_lanes_avx2(&self, to_photo: &Reprojection, points: RunPoints) -> [__m256i; 2] {
+    fn texel_lanes_avx2(
+        &self,
+        to_photo: &Reprojection,
+        points: RunPoints,
+        bounds: [[__m256; 2]; 2],
+    ) -> [__m256i; 2] {
         let RunPoints { x, y, step, w } = points;
         let lanes = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
         let xs = _mm256_add_ps(
@@ -1458,8 +1515,8 @@ impl TexelMap<'_> {
                 _mm256_set1_ps(self.offset[k]),
             );
             // max and min pass their second operand where the first is NaN.
-            let [lo, hi] = self.bounds[k];
-            let c = _mm256_min_ps(_mm256_max_ps(c, _mm256_set1_ps(lo)), _mm256_set1_ps(hi));
+            let [lo, hi] = bounds[k];
+            let c = _mm256_min_ps(_mm256_max_ps(c, lo), hi);
             let biased = _mm256_add_ps(
                 _mm256_mul_ps(c, _mm256_set1_ps(256.0)),
                 _mm256_set1_ps(ROUNDING_BIAS),
@@ -1471,27 +1528,94 @@ impl TexelMap<'_> {
         };
         [held(0), held(1)]
     }
+}
 
-    /// Texel coordinate `k` (0: u, 1: v) held in the surface's own texels,
-    /// in 1/256 texel.
+/// Texel coordinate `c` held in `[lo, hi]`, in 1/256 texel.
+#[inline(always)]
+fn hold(c: f32, [lo, hi]: [f32; 2]) -> u32 {
+    // Compares rather than `f32::max`/`min`, which cost extra
+    // instructions for NaN (a NaN takes the lower bound here).
+    let c = if c > lo { c } else { lo };
+    let c = if c < hi { c } else { hi };
+    // Rounded to the nearest integer by adding 1.5·2^23, which leaves it
+    // in the low mantissa bits: unlike an `as` cast, this vectorises.
+    // Exact while c·256 < 2^22, which `MAX_TEXEL` keeps.
+    (c * 256.0 + ROUNDING_BIAS).to_bits() & ((1 << 22) - 1)
+}
+
+/// Per pixel of a run, the range its triangle's texel reads are held in
+/// (see [`TexelMap::bounds`]), as the low and high u, then v, each list
+/// padded to whole `RUN_LANES` with the run's last: a run's triangles may
+/// change from pixel to pixel.
+#[derive(Default)]
+struct RunBounds {
+    lists: [Vec<f32>; 4],
+}
+
+impl RunBounds {
+    /// Gathers the bounds of the run from the first of `ids` (a textured
+    /// triangle) on: the pixels whose triangles read their texture as the
+    /// first's does. Returns the run's length.
     #[inline(always)]
-    fn held(&self, c: f32, k: usize) -> u32 {
-        // Compares rather than `f32::max`/`min`, which cost extra
-        // instructions for NaN (a NaN takes the lower bound here).
-        let c = if c > self.bounds[k][0] {
-            c
-        } else {
-            self.bounds[k][0]
-        };
-        let c = if c < self.bounds[k][1] {
-            c
-        } else {
-            self.bounds[k][1]
-        };
-        // Rounded to the nearest integer by adding 1.5·2^23, which leaves it
-        // in the low mantissa bits: unlike an `as` cast, this vectorises.
-        // Exact while c·256 < 2^22, which `MAX_TEXEL` keeps.
-        (c * 256.0 + ROUNDING_BIAS).to_bits() & ((1 << 22) - 1)
+    fn gather(&mut self, shading: &Shading, ids: &[u32]) -> usize {
+        let room = ids.len() + 2 * RUN_LANES;
+        for list in &mut self.lists {
+            if list.len() < room {
+                list.resize(room, 0.0);
+            }
+        }
+        let paint = &shading.mesh.paint[ids[0] as usize];
+        let mut len = 0;
+        while let Some(bounds) = ids
+            .get(len)
+            .filter(|&&id| id != NO_TRIANGLE)
+            .and_then(|&id| shading.bounds_alike(paint, id))
+        {
+            let id = ids[len];
+            let end = len + ids[len..].iter().take_while(|&&i| i == id).count();
+            self.fill(len, end, bounds);
+            len = end;
+        }
+        // The lanes past the run's end.
+        self.fill(len, len, self.of(len - 1));
+        len
+    }
+
+    /// Sets the bounds of pixels `from..end` to `bounds`, and of up to
+    /// `RUN_LANES` pixels past it, in whole lanes (which cost less than
+    /// stopping at the end): later pixels overwrite them.
+    #[inline(always)]
+    fn fill(&mut self, from: usize, end: usize, [[lo_u, hi_u], [lo_v, hi_v]]: [[f32; 2]; 2]) {
+        for (list, value) in self.lists.iter_mut().zip([lo_u, hi_u, lo_v, hi_v]) {
+            let mut k = from;
+            loop {
+                list[k..k + RUN_LANES].copy_from_slice(&[value; RUN_LANES]);
+                k += RUN_LANES;
+                if k >= end {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Pixel `k`'s bounds, per texel coordinate.
+    #[inline(always)]
+    fn of(&self, k: usize) -> [[f32; 2]; 2] {
+        let [a, b, c, d] = &self.lists;
+        [[a[k], b[k]], [c[k], d[k]]]
+    }
+
+    /// The bounds of pixels `from..from + RUN_LANES`, one per lane.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn lanes_avx2(&self, from: usize) -> [[__m256; 2]; 2] {
+        let [a, b, c, d] = self.lists.each_ref().map(|list| {
+            let eight = &list[from..from + RUN_LANES];
+            // SAFETY: `eight` holds eight f32.
+            unsafe { _mm256_loadu_ps(eight.as_ptr()) }
+        });
+        [[a, b], [c, d]]
     }
 }
 
@@ -2120,6 +2244,7 @@ fn resolve<const S: usize>(
         groups,
         single,
         recent,
+        run_bounds,
     } = scratch;
     recent.clear();
     single.clear();
@@ -2141,20 +2266,25 @@ fn resolve<const S: usize>(
                 x += 1;
                 continue;
             }
-            // The common case: one triangle holds every sample of a run of pixels.
-            let end = x + single[x..].iter().take_while(|&&i| i == id).count();
+            // The common case: one triangle holds every sample of a run of
+            // pixels; textured triangles that read alike share a run.
             let centre_x = (x * S) as f32 + half;
             let step = S as f32;
-            match shading.texel_map(id) {
+            let end = match shading.texel_map(id) {
                 Some(map) => {
+                    let end = x + run_bounds.gather(shading, &single[x..]);
                     let (to_photo, points) = (&shading.reprojection, [centre_x, centre_y, step]);
-                    map.shade_run(to_photo, points, &inv_z[x..end], row, x);
+                    let reads = &map.reads;
+                    reads.shade_run(to_photo, points, &inv_z[x..end], run_bounds, row, x);
+                    end
                 }
                 None => {
+                    let end = x + single[x..].iter().take_while(|&&i| i == id).count();
                     let plane = recent.plane(shading, id, centre_x, centre_y);
                     plane.shade_run(centre_x, centre_y, step, &mut row[3 * x..3 * end]);
+                    end
                 }
-            }
+            };
             x = end;
         }
     }
@@ -2222,6 +2352,7 @@ struct ResolveScratch {
     groups: Vec<Group>,
     single: Vec<u32>,
     recent: RecentPlanes,
+    run_bounds: RunBounds,
 }
 
 #[cfg(test)]
@@ -2975,12 +3106,17 @@ mod tests {
             return;
         }
         let texture = RgbImage::new(40, 30);
-        let map = TexelMap {
+        let reads = TexelReads {
             texels: Texels::of(&texture),
             scale: [1.5, 0.75],
             offset: [-0.5, 2.25],
-            bounds: [[2.0, 30.0], [1.0, 20.0]],
         };
+        // Each lane held in its own bounds.
+        let lane_bounds = |lane: usize| {
+            let k = lane as f32;
+            [[2.0 + k, 30.0 - k], [1.0 + 0.5 * k, 20.0 - 2.0 * k]]
+        };
+        let mut bounds = run_bounds_of(&(0..RUN_LANES).map(lane_bounds).collect::<Vec<_>>());
         let photo = photo_camera([30.0, 28.0, 20.0, 15.0]);
         let moved = Camera::original(&photo.intrinsics, 40, 30).posed([0.1, -0.05, 0.2], 1.0);
         let to_photo = Reprojection::new(&moved, 2.0, &photo);
@@ -2997,15 +3133,31 @@ mod tests {
             let (mut us, mut vs) = ([0u32; RUN_LANES], [0u32; RUN_LANES]);
             // SAFETY: the processor has AVX2; `us` and `vs` hold eight u32 each.
             unsafe {
-                let [u, v] = map.texel_lanes_avx2(&to_photo, points);
+                let [u, v] = reads.texel_lanes_avx2(&to_photo, points, bounds.lanes_avx2(0));
                 _mm256_storeu_si256(us.as_mut_ptr().cast(), u);
                 _mm256_storeu_si256(vs.as_mut_ptr().cast(), v);
             }
             for lane in 0..RUN_LANES {
-                let point = map.texel(to_photo.at(x + lane as f32 * 2.0, y, w[lane]));
+                let at = to_photo.at(x + lane as f32 * 2.0, y, w[lane]);
+                let point = reads.texel(at, lane_bounds(lane));
                 assert_eq!([us[lane], vs[lane]], point, "{x} {y} {lane}");
             }
         }
+        // Lanes past a run's end take its last pixel's bounds.
+        bounds = run_bounds_of(&[lane_bounds(3), lane_bounds(5)]);
+        assert!((2..RUN_LANES).all(|k| bounds.of(k) == lane_bounds(5)));
+    }
+
+    /// The bounds of a run of `bounds.len()` pixels, one per pixel, padded
+    /// as `RunBounds::gather` pads them.
+    fn run_bounds_of(bounds: &[[[f32; 2]; 2]]) -> RunBounds {
+        let mut run = RunBounds {
+            lists: std::array::from_fn(|_| vec![0.0; bounds.len() + 2 * RUN_LANES]),
+        };
+        for (k, &b) in bounds.iter().enumerate() {
+            run.fill(k, k + 1, b);
+        }
+        run
     }
 
     #[test]
@@ -3015,11 +3167,16 @@ mod tests {
         // Held up to the last texels, whose lower neighbours' reads pass the
         // texture's end and are blended one at a time.
         let last = [8.0 - 1.0 / 256.0, 6.0 - 1.0 / 256.0];
-        let map = TexelMap {
+        let reads = TexelReads {
             texels: Texels::of(&texture),
             scale: [0.7, 0.6],
             offset: [-0.5, -0.5],
-            bounds: [[0.0, last[0]], [0.0, last[1]]],
+        };
+        // The run's triangles change along it: every third pixel's is held
+        // in a few texels.
+        let pixel_bounds = |k: usize| match k % 3 {
+            1 => [[1.0, 5.0], [2.0, 4.0]],
+            _ => [[0.0, last[0]], [0.0, last[1]]],
         };
         let photo = photo_camera([30.0, 30.0, 15.0, 12.0]);
         let moved = Camera::original(&photo.intrinsics, 30, 24).posed([0.05, 0.02, 0.1], 1.0);
@@ -3035,16 +3192,64 @@ mod tests {
             let inv_z: Vec<f32> = (0..len).map(|_| 0.5 + next(0.2)).collect();
             let mut row = vec![7u8; 3 * width];
             let x = (2 * first) as f32 + 1.0;
-            map.shade_run(&to_photo, [x, y, 2.0], &inv_z, &mut row, first);
+            let bounds = run_bounds_of(&(0..len).map(pixel_bounds).collect::<Vec<_>>());
+            reads.shade_run(&to_photo, [x, y, 2.0], &inv_z, &bounds, &mut row, first);
             assert!(row[..3 * first].iter().all(|&b| b == 7), "{first} {len}");
             for (k, &w) in inv_z.iter().enumerate() {
-                let texel = map.texel(to_photo.at(x + 2.0 * k as f32, y, w));
-                let one = map.texels.bilinear_levels(texel);
+                let texel = reads.texel(to_photo.at(x + 2.0 * k as f32, y, w), pixel_bounds(k));
+                let one = reads.texels.bilinear_levels(texel);
                 assert_eq!(row[3 * (first + k)..][..3], one, "{first} {len} {k}");
                 last_texels += usize::from(texel[0] >> 8 == 7 && texel[1] >> 8 == 5);
             }
         }
         assert!(last_texels > 0);
+    }
+
+    #[test]
+    fn a_run_joins_the_triangles_that_read_alike_each_held_in_its_own() {
+        let (positions, colours, faces) = square(2.0, 1.0, [9; 3], 0);
+        let mut mesh = mesh_of((positions, colours, vec![faces[0]; 6]));
+        let (a, b) = ([[1.0, 3.0], [2.0, 5.0]], [[4.0, 9.0], [0.0, 1.0]]);
+        let texture = |offset| Paint::Texture { held: a, offset };
+        mesh.paint = vec![
+            Paint::Photo { held: a },
+            Paint::Photo { held: b },
+            texture([0.0, 0.0]),
+            texture([0.0, 0.0]),
+            texture([2.0, 0.0]),
+            Paint::Colours([[9; 3]; 3]),
+        ];
+        mesh.photo = RgbImage::new(20, 10);
+        let shading = Shading {
+            mesh: &mesh,
+            screen: &[],
+            background: [0.0; 3],
+            reprojection: Reprojection {
+                rows: [[0.0; 4]; 3],
+            },
+            last_texels: [last_texel(mesh.atlas.texture()), last_texel(&mesh.photo)],
+        };
+        let photo_bounds = |held| texel_bounds(held, last_texel(&mesh.photo));
+        let mut run = RunBounds::default();
+        let none = NO_TRIANGLE;
+        // The photo's triangles read alike whatever their held texels; a
+        // texture, vertex colours or no triangle end the run.
+        for (ids, len) in [
+            (vec![0, 0, 1, 1, 1, 0, 2, 0], 6),
+            (vec![1, 0, 5, 0], 2),
+            (vec![0, 1, none, 1], 2),
+            (vec![0; 11], 11),
+            (vec![2, 3, 3, 2, 4, 2], 4),
+        ] {
+            assert_eq!(run.gather(&shading, &ids), len, "{ids:?}");
+            if ids[0] > 1 {
+                continue;
+            }
+            for k in 0..len.next_multiple_of(RUN_LANES) {
+                let held = if ids[k.min(len - 1)] == 0 { a } else { b };
+                assert_eq!(run.of(k), photo_bounds(held), "{ids:?} {k}");
+            }
+        }
     }
 
     /// The photo's camera with focal lengths and centre `[fx, fy, cx, cy]`.
