@@ -1188,11 +1188,16 @@ impl<'a> Shading<'a> {
     /// How textured triangle `t` reads its texture; None for vertex colours.
     #[inline(always)]
     fn texel_map(&self, t: u32) -> Option<TexelMap<'a>> {
-        let mesh = self.mesh;
-        let (texture, held, scale, offset) = match mesh.paint[t as usize] {
+        let (mesh, [atlas, photo]) = (self.mesh, self.last_texels);
+        let (texture, held, last, scale, offset) = match mesh.paint[t as usize] {
             Paint::Colours(_) => return None,
-            Paint::Texture { held, offset } => (mesh.atlas.texture(), held, [1.0; 2], offset),
-            Paint::Photo { held } => (&mesh.photo, held, mesh.photo_camera.photo_scale, [-0.5; 2]),
+            Paint::Texture { held, offset } => {
+                (mesh.atlas.texture(), held, atlas, [1.0; 2], offset)
+            }
+            Paint::Photo { held } => {
+                let scale = mesh.photo_camera.photo_scale;
+                (&mesh.photo, held, photo, scale, [-0.5; 2])
+            }
         };
         Some(TexelMap {
             reads: TexelReads {
@@ -1200,7 +1205,7 @@ impl<'a> Shading<'a> {
                 scale,
                 offset,
             },
-            bounds: texel_bounds(held, last_texel(texture)),
+            bounds: texel_bounds(held, last),
         })
     }
 
