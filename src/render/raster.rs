@@ -1563,7 +1563,8 @@ impl RunBounds {
     /// first's does. Returns the run's length.
     #[inline(always)]
     fn gather(&mut self, shading: &Shading, ids: &[u32]) -> usize {
-        let room = ids.len() + 2 * RUN_LANES;
+        // `fill` writes whole lanes, up to `RUN_LANES` past the last id.
+        let room = ids.len() + RUN_LANES;
         for list in &mut self.lists {
             if list.len() < room {
                 list.resize(room, 0.0);
